@@ -1,0 +1,103 @@
+//! One error type for every endpoint, rendered as `{"code": "...", "message": "..."}`.
+//!
+//! 4xx bodies say what is wrong and, for invalid input, which field. 5xx bodies stay opaque;
+//! the cause is logged once, inside the request's span (which carries the request id).
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorOut {
+    /// Stable, machine-readable error code, e.g. `validation_failed`.
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+}
+
+/// An error an endpoint answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed (e.g. not JSON).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A field failed validation; the message names the field.
+    #[error("{0}")]
+    Validation(String),
+    /// No valid session.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing here, or not yours.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than allowed.
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many requests, retry after {0} seconds")]
+    TooManyRequests(u64),
+    /// A dependency is down.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details are logged, never returned.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// Wraps any unexpected error as an opaque 500.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(e))
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+/// Builds an error response with a status, code and message.
+pub fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+    (
+        status,
+        Json(ErrorOut {
+            code: code.to_string(),
+            message,
+        }),
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let Self::Internal(source) = &self {
+            tracing::error!(error = %source, "request failed");
+        }
+        let mut response = error_response(status, code, self.to_string());
+        if let Self::TooManyRequests(seconds) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

@@ -1,0 +1,125 @@
+//! The AIStudio HTTP API: the web dashboard's, the admin console's and Meta's entry point.
+//!
+//! [`run`] is everything `main` does after loading settings, so tests start exactly what
+//! production runs.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aistudio_config::Settings;
+use aistudio_jobs::queue::Queue;
+use aistudio_jobs::store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use tokio::net::TcpListener;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+use middleware::request_id::{MakeId, REQUEST_ID};
+
+/// Why the API could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// MongoDB could not be set up.
+    #[error(transparent)]
+    Store(#[from] aistudio_jobs::store::StoreError),
+    /// Redis could not be set up.
+    #[error(transparent)]
+    Queue(#[from] aistudio_jobs::queue::QueueError),
+    /// A listener failed.
+    #[error("listener error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The full application router for the given state.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    Router::new()
+        .merge(routes::router())
+        .merge(openapi::router())
+        .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::json_errors::json_errors))
+        .layer(axum::middleware::from_fn(middleware::metrics::record))
+        .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.server.request_timeout_secs),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+}
+
+/// Connects to MongoDB and Redis, creates indexes, and serves `listener` (and the metrics
+/// listener from the settings) until `shutdown` resolves; in-flight requests then get
+/// `server.shutdown_grace_secs` to finish.
+pub async fn run(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let metrics = aistudio_jobs::telemetry::init_metrics();
+    let store = Store::connect(&settings.mongo).await?;
+    if let Err(e) = store.ensure_indexes().await {
+        // Started before MongoDB: serve /healthz and an honest /readyz, retry in the background.
+        tracing::warn!(error = %e, "could not create indexes yet; retrying in the background");
+        let store = store.clone();
+        tokio::spawn(async move {
+            while store.ensure_indexes().await.is_err() {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            tracing::info!("indexes created");
+        });
+    }
+    let queue = Queue::connect(&settings.redis)?;
+    let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
+    let metrics_listener = TcpListener::bind(settings.server.metrics_listen).await?;
+    tracing::info!(
+        api = %listener.local_addr()?,
+        metrics = %metrics_listener.local_addr()?,
+        "api listening"
+    );
+    let state = AppState {
+        settings: Arc::new(settings),
+        store,
+        queue,
+    };
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+
+    let ops = axum::serve(metrics_listener, ops::router(metrics))
+        .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let api = axum::serve(listener, app(state)).with_graceful_shutdown(stopped(stop_rx.clone()));
+    let ops_task = tokio::spawn(async move { ops.await });
+    let api_task = tokio::spawn(async move { api.await });
+
+    stopped(stop_rx).await;
+    match tokio::time::timeout(grace, api_task).await {
+        Ok(result) => result.map_err(std::io::Error::other)??,
+        Err(_) => tracing::warn!(?grace, "requests still running after the grace period"),
+    }
+    ops_task.abort();
+    tracing::info!("api stopped");
+    Ok(())
+}

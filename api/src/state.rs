@@ -1,0 +1,18 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use aistudio_config::Settings;
+use aistudio_jobs::queue::Queue;
+use aistudio_jobs::store::Store;
+
+/// Shared application state. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Validated settings.
+    pub settings: Arc<Settings>,
+    /// The system of record.
+    pub store: Store,
+    /// The job queue.
+    pub queue: Queue,
+}

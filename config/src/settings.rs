@@ -1,0 +1,205 @@
+//! The typed settings tree. Field names are the configuration keys.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The deployment environment; production is the strict one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine, against the simulator.
+    Development,
+    /// Automated tests.
+    Test,
+    /// Real customers: real providers, real secrets.
+    Production,
+}
+
+/// Every setting of every process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Which environment this is.
+    pub environment: Environment,
+    /// The HTTP API.
+    pub server: ServerSettings,
+    /// The worker processes.
+    pub worker: WorkerSettings,
+    /// MongoDB, the system of record.
+    pub mongo: MongoSettings,
+    /// Redis, the job queue.
+    pub redis: RedisSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Keys, password hashing and sessions.
+    pub security: SecuritySettings,
+    /// The Instagram app (Instagram API with Instagram Login).
+    pub instagram: InstagramSettings,
+    /// ImgBB, the public image host Instagram fetches images from.
+    pub imgbb: ImgbbSettings,
+    /// Google sign-in (OpenID Connect).
+    pub google: GoogleSettings,
+}
+
+/// The HTTP API process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address the API listens on.
+    pub listen: SocketAddr,
+    /// Address of the API's Prometheus `/metrics` listener.
+    pub metrics_listen: SocketAddr,
+    /// The URL users and Meta reach the API at (OAuth redirects, status pages, signed media URLs).
+    pub public_base_url: String,
+    /// Largest accepted request body for JSON endpoints, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests running longer than this are answered 408.
+    pub request_timeout_secs: u64,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+/// The worker process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Address of the worker's `/healthz` and `/metrics` listener.
+    pub metrics_listen: SocketAddr,
+    /// Jobs one worker process runs at once, per queue.
+    pub concurrency: usize,
+    /// How long running jobs may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// Cron expression (with seconds) of the queue-maintenance job.
+    pub maintenance_cron: String,
+    /// Finished jobs older than this are removed from Redis by maintenance.
+    pub vacuum_older_than_secs: u64,
+}
+
+/// MongoDB connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MongoSettings {
+    /// Connection string; may carry credentials, so it is secret.
+    pub url: SecretString,
+    /// Database name.
+    pub database: String,
+    /// Give up connecting or selecting a server after this long.
+    pub connect_timeout_secs: u64,
+}
+
+/// Redis connection and queue tuning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// Connection string; may carry credentials, so it is secret.
+    pub url: SecretString,
+    /// Prefix of every queue key, so several deployments or tests can share one Redis.
+    pub namespace: String,
+    /// How often idle workers look for new jobs.
+    pub poll_interval_ms: u64,
+    /// Worker heartbeat period.
+    pub heartbeat_secs: u64,
+    /// Heartbeats a worker may miss before its jobs are handed to others.
+    pub missed_heartbeats: usize,
+    /// Jobs fetched per poll.
+    pub batch_size: usize,
+    /// How long an idempotency key blocks a duplicate push.
+    pub idempotency_ttl_secs: u64,
+}
+
+impl RedisSettings {
+    /// How long after its last heartbeat a dead worker's jobs are recovered.
+    pub fn orphan_after(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_secs * self.missed_heartbeats as u64)
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter directive, e.g. `info` or `aistudio_jobs=debug,info`.
+    pub level: String,
+    /// `json` (one object per line) or `pretty`.
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// Keys, password hashing and sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Id (in `token_keys`) of the key new token ciphertexts are sealed with.
+    pub current_token_key: String,
+    /// AES-256 keys by id, base64 of exactly 32 bytes; older ids stay to decrypt until rotated.
+    pub token_keys: BTreeMap<String, SecretString>,
+    /// bcrypt cost for passwords (at least 12).
+    pub bcrypt_cost: u32,
+    /// Session lifetime.
+    pub session_ttl_hours: u64,
+    /// Mark the session cookie `Secure` (only off for plain-http local runs).
+    pub cookie_secure: bool,
+}
+
+/// The Instagram app and the Instagram hosts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstagramSettings {
+    /// Instagram app id.
+    pub client_id: String,
+    /// Instagram app secret (also the key of Meta's `signed_request` callbacks).
+    pub client_secret: SecretString,
+    /// Base URL of the authorize page (`https://www.instagram.com`).
+    pub oauth_base_url: String,
+    /// Base URL of the code exchange (`https://api.instagram.com`).
+    pub api_base_url: String,
+    /// Base URL of the Graph API (`https://graph.instagram.com`).
+    pub graph_base_url: String,
+    /// Graph API version path segment, e.g. `v25.0`.
+    pub graph_version: String,
+}
+
+/// ImgBB.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImgbbSettings {
+    /// Base URL (`https://api.imgbb.com`).
+    pub base_url: String,
+    /// API key.
+    pub api_key: SecretString,
+    /// Uploaded images are deleted by ImgBB after this many seconds (60 to 15552000).
+    pub expiration_secs: u64,
+}
+
+/// Google sign-in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleSettings {
+    /// OAuth client id; also the expected `aud` of id tokens.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: SecretString,
+    /// Authorization endpoint.
+    pub auth_url: String,
+    /// Token endpoint.
+    pub token_url: String,
+    /// Userinfo endpoint.
+    pub userinfo_url: String,
+    /// JWKS (id token signing keys) endpoint.
+    pub jwks_url: String,
+    /// Expected `iss` of id tokens.
+    pub issuer: String,
+}

@@ -1,0 +1,206 @@
+//! Start-up validation: every problem is collected and reported with its key.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::{ConfigError, Environment, Problem, Settings};
+
+/// The public development key shipped in `development.toml`; production refuses it.
+const DEVELOPMENT_TOKEN_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=";
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn require(&mut self, key: &str, ok: bool, message: &str) {
+        if !ok {
+            self.fail(key, message);
+        }
+    }
+
+    fn url(&mut self, key: &str, value: &str, production: bool) {
+        let url = match Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+            Ok(_) => return self.fail(key, "must be an http(s) URL"),
+            Err(e) => return self.fail(key, format!("is not a valid URL ({e})")),
+        };
+        if production {
+            if url.scheme() != "https" {
+                self.fail(
+                    key,
+                    "must use https in production (an http URL points at the simulator or a test host)",
+                );
+            } else if is_loopback(&url) {
+                self.fail(
+                    key,
+                    "points at a loopback host in production (the simulator is not allowed)",
+                );
+            }
+        }
+    }
+
+    fn present(&mut self, key: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.fail(key, "is required in production");
+        }
+    }
+
+    fn secret_present(&mut self, key: &str, value: &SecretString) {
+        self.present(key, value.expose_secret());
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        None => true,
+    }
+}
+
+/// Decodes a token key, which must be base64 of exactly 32 bytes.
+pub fn decode_token_key(encoded: &str) -> Result<[u8; 32], String> {
+    let bytes = STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "is not valid base64".to_string())?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("must decode to exactly 32 bytes, got {}", bytes.len()))
+}
+
+pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
+    let production = s.environment == Environment::Production;
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+
+    c.url("server.public_base_url", &s.server.public_base_url, production);
+    c.url("instagram.oauth_base_url", &s.instagram.oauth_base_url, production);
+    c.url("instagram.api_base_url", &s.instagram.api_base_url, production);
+    c.url("instagram.graph_base_url", &s.instagram.graph_base_url, production);
+    c.url("imgbb.base_url", &s.imgbb.base_url, production);
+    c.url("google.auth_url", &s.google.auth_url, production);
+    c.url("google.token_url", &s.google.token_url, production);
+    c.url("google.userinfo_url", &s.google.userinfo_url, production);
+    c.url("google.jwks_url", &s.google.jwks_url, production);
+    c.url("google.issuer", &s.google.issuer, production);
+
+    let mongo = s.mongo.url.expose_secret();
+    c.require(
+        "mongo.url",
+        mongo.starts_with("mongodb://") || mongo.starts_with("mongodb+srv://"),
+        "must start with mongodb:// or mongodb+srv://",
+    );
+    c.require("mongo.database", !s.mongo.database.is_empty(), "must not be empty");
+    let redis = s.redis.url.expose_secret();
+    c.require(
+        "redis.url",
+        redis.starts_with("redis://") || redis.starts_with("rediss://"),
+        "must start with redis:// or rediss://",
+    );
+    c.require(
+        "redis.namespace",
+        !s.redis.namespace.is_empty() && !s.redis.namespace.contains(char::is_whitespace),
+        "must be a non-empty word without spaces",
+    );
+    c.require("redis.batch_size", s.redis.batch_size > 0, "must be at least 1");
+    c.require("redis.heartbeat_secs", s.redis.heartbeat_secs > 0, "must be at least 1");
+    c.require(
+        "redis.missed_heartbeats",
+        s.redis.missed_heartbeats > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "redis.poll_interval_ms",
+        s.redis.poll_interval_ms > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "redis.idempotency_ttl_secs",
+        s.redis.idempotency_ttl_secs > 0,
+        "must be at least 1 (0 would make idempotency keys expire at once)",
+    );
+    c.require("worker.concurrency", s.worker.concurrency > 0, "must be at least 1");
+    if let Err(e) = cron::Schedule::try_from(s.worker.maintenance_cron.as_str()) {
+        c.fail(
+            "worker.maintenance_cron",
+            format!("is not a valid cron expression with seconds ({e})"),
+        );
+    }
+    c.require(
+        "server.body_limit_bytes",
+        s.server.body_limit_bytes >= 1024,
+        "must be at least 1024",
+    );
+    c.require(
+        "security.bcrypt_cost",
+        (12..=31).contains(&s.security.bcrypt_cost),
+        "must be between 12 and 31",
+    );
+    c.require(
+        "imgbb.expiration_secs",
+        (60..=15_552_000).contains(&s.imgbb.expiration_secs),
+        "must be between 60 and 15552000 (ImgBB's limits)",
+    );
+    c.require(
+        "instagram.graph_version",
+        s.instagram.graph_version.starts_with('v'),
+        "must look like v25.0",
+    );
+
+    check_token_keys(&mut c, s, production);
+
+    if production {
+        c.present("instagram.client_id", &s.instagram.client_id);
+        c.secret_present("instagram.client_secret", &s.instagram.client_secret);
+        c.present("google.client_id", &s.google.client_id);
+        c.secret_present("google.client_secret", &s.google.client_secret);
+        c.secret_present("imgbb.api_key", &s.imgbb.api_key);
+        c.require(
+            "security.cookie_secure",
+            s.security.cookie_secure,
+            "must be true in production",
+        );
+    }
+
+    if c.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(c.problems))
+    }
+}
+
+fn check_token_keys(c: &mut Checker, s: &Settings, production: bool) {
+    let current = &s.security.current_token_key;
+    if current.is_empty() {
+        if production {
+            c.fail(
+                "security.current_token_key",
+                "is required in production (id of the AES-256 key in security.token_keys)",
+            );
+        }
+    } else if !s.security.token_keys.contains_key(current) {
+        c.fail(
+            "security.current_token_key",
+            format!("names key \"{current}\", which is not in security.token_keys"),
+        );
+    }
+    for (id, key) in &s.security.token_keys {
+        let name = format!("security.token_keys.{id}");
+        if let Err(message) = decode_token_key(key.expose_secret()) {
+            c.fail(&name, message);
+        } else if production && key.expose_secret().trim() == DEVELOPMENT_TOKEN_KEY {
+            c.fail(&name, "is the public development key; generate a new one for production");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Loading, layering, validation and redaction of settings.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use aistudio_config::{ConfigError, Environment, ExposeSecret, Settings, Sources};
+
+const PROD_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+
+fn sources(vars: &[(&str, &str)]) -> Sources {
+    Sources {
+        config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("files")),
+        config_file: None,
+        env: vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<HashMap<_, _>>(),
+    }
+}
+
+fn production(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = [
+        ("AISTUDIO__ENVIRONMENT", "production"),
+        ("AISTUDIO__SERVER__PUBLIC_BASE_URL", "https://app.aistudio.example"),
+        ("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY", "k1"),
+        ("AISTUDIO__SECURITY__TOKEN_KEYS__K1", PROD_KEY),
+        ("AISTUDIO__INSTAGRAM__CLIENT_ID", "ig-app"),
+        ("AISTUDIO__INSTAGRAM__CLIENT_SECRET", "ig-secret-value"),
+        ("AISTUDIO__GOOGLE__CLIENT_ID", "google-app"),
+        ("AISTUDIO__GOOGLE__CLIENT_SECRET", "google-secret-value"),
+        ("AISTUDIO__IMGBB__API_KEY", "imgbb-key-value"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        vars.retain(|(key, _)| key != k);
+        vars.push((k.to_string(), v.to_string()));
+    }
+    vars
+}
+
+fn load_production(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let vars = production(extra);
+    let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Settings::load_from(&sources(&borrowed))
+}
+
+fn problem_for(err: &ConfigError, key: &str) -> String {
+    err.problems()
+        .iter()
+        .find(|p| p.key == key)
+        .map(|p| p.message.clone())
+        .unwrap_or_else(|| panic!("no problem reported for {key}; got: {err}"))
+}
+
+#[test]
+fn defaults_load_with_the_development_layer() {
+    let s = Settings::load_from(&sources(&[])).expect("defaults load");
+    assert_eq!(s.environment, Environment::Development);
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.redis.namespace, "aistudio");
+    assert_eq!(s.security.bcrypt_cost, 12);
+    // The development layer points the providers at the local simulator.
+    assert!(s.instagram.graph_base_url.starts_with("http://127.0.0.1:9200"));
+    assert_eq!(s.security.current_token_key, "dev");
+}
+
+#[test]
+fn embedded_defaults_load_without_any_file() {
+    let s = Settings::load_from(&Sources::default()).expect("embedded defaults load");
+    assert_eq!(s.instagram.graph_base_url, "https://graph.instagram.com");
+    assert_eq!(s.redis.idempotency_ttl_secs, 86400);
+}
+
+#[test]
+fn environment_variables_override_nested_keys() {
+    let s = Settings::load_from(&sources(&[
+        ("AISTUDIO__REDIS__NAMESPACE", "tenant-a"),
+        ("AISTUDIO__WORKER__CONCURRENCY", "3"),
+        ("AISTUDIO__SECURITY__TOKEN_KEYS__K2", PROD_KEY),
+        ("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY", "k2"),
+        ("UNRELATED__REDIS__NAMESPACE", "ignored"),
+    ]))
+    .expect("loads");
+    assert_eq!(s.redis.namespace, "tenant-a");
+    assert_eq!(s.worker.concurrency, 3);
+    assert_eq!(s.security.current_token_key, "k2");
+    assert_eq!(s.security.token_keys.len(), 2, "k2 added beside dev");
+}
+
+#[test]
+fn an_explicit_file_layers_over_the_environment_file() {
+    let dir = std::env::temp_dir().join(format!("aistudio-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("override.toml");
+    std::fs::write(&file, "[mongo]\ndatabase = \"from-file\"\n").unwrap();
+    let mut src = sources(&[]);
+    src.config_file = Some(file);
+    let s = Settings::load_from(&src).expect("loads");
+    assert_eq!(s.mongo.database, "from-file");
+}
+
+#[test]
+fn unknown_keys_are_refused_with_their_name() {
+    let err = Settings::load_from(&sources(&[("AISTUDIO__SERVER__LISTN", "x")])).unwrap_err();
+    assert!(err.to_string().contains("listn"), "{err}");
+}
+
+#[test]
+fn a_complete_production_configuration_loads() {
+    let s = load_production(&[
+        ("AISTUDIO__SECURITY__COOKIE_SECURE", "true"),
+        ("AISTUDIO__ENVIRONMENT", "production"),
+    ]);
+    // the production layer starts from the embedded https defaults; no file for production exists
+    let s = s.expect("valid production settings load");
+    assert_eq!(s.environment, Environment::Production);
+    assert_eq!(s.instagram.client_secret.expose_secret(), "ig-secret-value");
+}
+
+#[test]
+fn production_refuses_simulator_urls() {
+    let err = load_production(&[
+        ("AISTUDIO__INSTAGRAM__GRAPH_BASE_URL", "http://127.0.0.1:9200/graph"),
+        ("AISTUDIO__IMGBB__BASE_URL", "https://localhost:9200/imgbb"),
+    ])
+    .unwrap_err();
+    assert!(problem_for(&err, "instagram.graph_base_url").contains("must use https in production"));
+    assert!(problem_for(&err, "imgbb.base_url").contains("loopback"));
+}
+
+#[test]
+fn production_refuses_a_missing_token_key() {
+    let err = load_production(&[("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY", "")]).unwrap_err();
+    assert!(problem_for(&err, "security.current_token_key").contains("required in production"));
+}
+
+#[test]
+fn production_refuses_a_malformed_token_key() {
+    let err = load_production(&[("AISTUDIO__SECURITY__TOKEN_KEYS__K1", "c2hvcnQ=")]).unwrap_err();
+    assert_eq!(
+        problem_for(&err, "security.token_keys.k1"),
+        "must decode to exactly 32 bytes, got 5"
+    );
+    let err = load_production(&[("AISTUDIO__SECURITY__TOKEN_KEYS__K1", "not base64 !!")]).unwrap_err();
+    assert_eq!(problem_for(&err, "security.token_keys.k1"), "is not valid base64");
+}
+
+#[test]
+fn production_refuses_the_public_development_key() {
+    let err = load_production(&[(
+        "AISTUDIO__SECURITY__TOKEN_KEYS__K1",
+        "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=",
+    )])
+    .unwrap_err();
+    assert!(problem_for(&err, "security.token_keys.k1").contains("development key"));
+}
+
+#[test]
+fn production_refuses_missing_oauth_credentials() {
+    let err = load_production(&[
+        ("AISTUDIO__INSTAGRAM__CLIENT_SECRET", ""),
+        ("AISTUDIO__GOOGLE__CLIENT_ID", ""),
+    ])
+    .unwrap_err();
+    assert_eq!(problem_for(&err, "instagram.client_secret"), "is required in production");
+    assert_eq!(problem_for(&err, "google.client_id"), "is required in production");
+}
+
+#[test]
+fn a_zero_idempotency_ttl_is_refused_everywhere() {
+    let err = Settings::load_from(&sources(&[("AISTUDIO__REDIS__IDEMPOTENCY_TTL_SECS", "0")]))
+        .unwrap_err();
+    assert!(problem_for(&err, "redis.idempotency_ttl_secs").contains("expire at once"));
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() {
+    let vars = production(&[("AISTUDIO__MONGO__URL", "mongodb://admin:hunter2pw@db:27017")]);
+    let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let s = Settings::load_from(&sources(&borrowed)).expect("loads");
+    let printed = format!("{s:?}");
+    for secret in [
+        "ig-secret-value",
+        "google-secret-value",
+        "imgbb-key-value",
+        PROD_KEY,
+        "hunter2pw",
+    ] {
+        assert!(!printed.contains(secret), "{secret} leaked into Debug output");
+    }
+    assert!(printed.contains("REDACTED"));
+}

@@ -1,0 +1,57 @@
+//! Every index, declared in one place and created idempotently at start-up.
+
+use std::time::Duration;
+
+use mongodb::bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Database, IndexModel};
+
+use super::StoreError;
+use super::canary_runs::COLLECTION as CANARY_RUNS;
+use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
+
+/// How long operational records (maintenance and canary runs) are kept.
+const OPERATIONAL_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn index(keys: Document, options: IndexOptions) -> IndexModel {
+    IndexModel::builder().keys(keys).options(options).build()
+}
+
+fn ttl(field: &str, name: &str, after: Duration) -> IndexModel {
+    index(
+        doc! { field: 1 },
+        IndexOptions::builder()
+            .name(name.to_string())
+            .expire_after(after)
+            .build(),
+    )
+}
+
+fn named(keys: Document, name: &str) -> IndexModel {
+    index(keys, IndexOptions::builder().name(name.to_string()).build())
+}
+
+pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
+    let plan: Vec<(&str, Vec<IndexModel>)> = vec![
+        (
+            MAINTENANCE_RUNS,
+            vec![
+                named(doc! { "tick": -1 }, "tick"),
+                ttl("finished_at", "finished_at_ttl", OPERATIONAL_RETENTION),
+            ],
+        ),
+        (
+            CANARY_RUNS,
+            vec![
+                named(doc! { "canary_id": 1 }, "canary_id"),
+                ttl("finished_at", "finished_at_ttl", OPERATIONAL_RETENTION),
+            ],
+        ),
+    ];
+    for (collection, models) in plan {
+        db.collection::<Document>(collection)
+            .create_indexes(models)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! MongoDB, the system of record, behind repositories.
+//!
+//! [`Store`] owns the database handle; each collection is reached only through its repository
+//! (`store.maintenance_runs()`, ...), so handlers and jobs never build queries themselves.
+
+mod canary_runs;
+mod indexes;
+mod maintenance_runs;
+
+use std::time::Duration;
+
+use aistudio_config::{ExposeSecret, MongoSettings};
+use mongodb::bson::doc;
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Database};
+
+pub use canary_runs::{CanaryRun, CanaryRuns};
+pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
+
+/// A store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The driver reported an error (connection, timeout, write conflict, ...).
+    #[error("database error: {0}")]
+    Mongo(#[from] mongodb::error::Error),
+}
+
+/// Handle to the system of record. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Builds a client (connections are opened lazily by the driver, so this succeeds while the
+    /// server is down; [`Store::ping`] tells whether it is reachable).
+    pub async fn connect(settings: &MongoSettings) -> Result<Self, StoreError> {
+        let mut options = ClientOptions::parse(settings.url.expose_secret()).await?;
+        let timeout = Duration::from_secs(settings.connect_timeout_secs);
+        options.connect_timeout = Some(timeout);
+        options.server_selection_timeout = Some(timeout);
+        options.app_name = Some("aistudio".into());
+        let client = Client::with_options(options)?;
+        Ok(Self {
+            db: client.database(&settings.database),
+        })
+    }
+
+    /// Creates every index the product relies on; safe to run at every start of every process.
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        indexes::ensure(&self.db).await
+    }
+
+    /// Round-trips a `ping` to the server.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.run_command(doc! { "ping": 1 }).await?;
+        Ok(())
+    }
+
+    /// Records of queue-maintenance runs.
+    pub fn maintenance_runs(&self) -> MaintenanceRuns {
+        MaintenanceRuns::new(&self.db)
+    }
+
+    /// Records of canary jobs (end-to-end probes of the worker pool).
+    pub fn canary_runs(&self) -> CanaryRuns {
+        CanaryRuns::new(&self.db)
+    }
+}

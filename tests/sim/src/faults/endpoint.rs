@@ -1,0 +1,147 @@
+//! The named endpoints that faults target and counters count.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Which family of provider answers an endpoint, and so which error body it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Graph API (`{"error":{...}}`).
+    Graph,
+    /// api.instagram.com OAuth (`{"error_type","code","error_message"}`).
+    IgOAuth,
+    /// ImgBB (`{"status_code","error":{...},"status_txt"}`).
+    Imgbb,
+    /// Google OAuth / OIDC (`{"error","error_description"}`).
+    Google,
+    /// Browser pages and served files.
+    Page,
+}
+
+/// A simulated endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `GET {instagram}/oauth/authorize` and its consent decision.
+    IgAuthorize,
+    /// `POST {instagram_api}/oauth/access_token`.
+    IgToken,
+    /// `GET {graph}/access_token` (long-lived exchange).
+    IgLongLived,
+    /// `GET {graph}/refresh_access_token`.
+    IgRefresh,
+    /// `GET {graph}/{version}/me`.
+    Me,
+    /// `POST {graph}/{version}/{ig-user-id}/media`.
+    MediaCreate,
+    /// `GET {graph}/{version}/{ig-user-id}/media`.
+    MediaList,
+    /// `GET {graph}/{version}/{container-id}`.
+    ContainerStatus,
+    /// `POST {graph}/{version}/{ig-user-id}/media_publish`.
+    MediaPublish,
+    /// `GET {graph}/{version}/{media-id}`.
+    Permalink,
+    /// `GET {graph}/{version}/{ig-user-id}/content_publishing_limit`.
+    PublishingLimit,
+    /// `POST {imgbb}/1/upload`.
+    ImgbbUpload,
+    /// `GET {imgbb}/i/...` (served image bytes).
+    ImgbbImage,
+    /// `GET {google}/o/oauth2/v2/auth` and its consent decision.
+    GoogleAuthorize,
+    /// `POST {google}/token`.
+    GoogleToken,
+    /// `GET {google}/v1/userinfo`.
+    GoogleUserinfo,
+    /// `GET {google}/oauth2/v3/certs`.
+    GoogleCerts,
+}
+
+impl Endpoint {
+    /// Every endpoint, in declaration order.
+    pub const ALL: [Endpoint; 17] = [
+        Endpoint::IgAuthorize,
+        Endpoint::IgToken,
+        Endpoint::IgLongLived,
+        Endpoint::IgRefresh,
+        Endpoint::Me,
+        Endpoint::MediaCreate,
+        Endpoint::MediaList,
+        Endpoint::ContainerStatus,
+        Endpoint::MediaPublish,
+        Endpoint::Permalink,
+        Endpoint::PublishingLimit,
+        Endpoint::ImgbbUpload,
+        Endpoint::ImgbbImage,
+        Endpoint::GoogleAuthorize,
+        Endpoint::GoogleToken,
+        Endpoint::GoogleUserinfo,
+        Endpoint::GoogleCerts,
+    ];
+
+    /// The snake_case name used in configs, admin calls and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::IgAuthorize => "ig_authorize",
+            Endpoint::IgToken => "ig_token",
+            Endpoint::IgLongLived => "ig_long_lived",
+            Endpoint::IgRefresh => "ig_refresh",
+            Endpoint::Me => "me",
+            Endpoint::MediaCreate => "media_create",
+            Endpoint::MediaList => "media_list",
+            Endpoint::ContainerStatus => "container_status",
+            Endpoint::MediaPublish => "media_publish",
+            Endpoint::Permalink => "permalink",
+            Endpoint::PublishingLimit => "publishing_limit",
+            Endpoint::ImgbbUpload => "imgbb_upload",
+            Endpoint::ImgbbImage => "imgbb_image",
+            Endpoint::GoogleAuthorize => "google_authorize",
+            Endpoint::GoogleToken => "google_token",
+            Endpoint::GoogleUserinfo => "google_userinfo",
+            Endpoint::GoogleCerts => "google_certs",
+        }
+    }
+
+    pub(crate) fn family(self) -> Family {
+        match self {
+            Endpoint::IgToken => Family::IgOAuth,
+            Endpoint::IgLongLived
+            | Endpoint::IgRefresh
+            | Endpoint::Me
+            | Endpoint::MediaCreate
+            | Endpoint::MediaList
+            | Endpoint::ContainerStatus
+            | Endpoint::MediaPublish
+            | Endpoint::Permalink
+            | Endpoint::PublishingLimit => Family::Graph,
+            Endpoint::ImgbbUpload => Family::Imgbb,
+            Endpoint::GoogleToken | Endpoint::GoogleUserinfo | Endpoint::GoogleCerts => {
+                Family::Google
+            }
+            Endpoint::IgAuthorize | Endpoint::ImgbbImage | Endpoint::GoogleAuthorize => {
+                Family::Page
+            }
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+
+    #[test]
+    fn names_match_serde() {
+        for endpoint in Endpoint::ALL {
+            let json = serde_json::to_value(endpoint).expect("serialize");
+            assert_eq!(json, serde_json::Value::from(endpoint.name()));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! What every job handler can reach.
+
+use std::sync::Arc;
+
+use aistudio_config::Settings;
+use aistudio_jobs::queue::Queue;
+use aistudio_jobs::store::Store;
+
+/// Shared by every handler of this process. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Deps {
+    /// Validated settings.
+    pub settings: Arc<Settings>,
+    /// The system of record.
+    pub store: Store,
+    /// The job queue.
+    pub queue: Queue,
+    /// This process's unique worker name.
+    pub worker: Arc<str>,
+}
