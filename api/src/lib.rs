@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use tokio::net::TcpListener;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::ApiError;
 pub use state::AppState;
@@ -52,7 +52,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::router())
         .merge(openapi::router())
         .with_state(state)
-        .layer(axum::middleware::from_fn(middleware::json_errors::json_errors))
+        .layer(axum::middleware::from_fn(
+            middleware::json_errors::json_errors,
+        ))
         .layer(axum::middleware::from_fn(middleware::metrics::record))
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -60,7 +62,11 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(settings.server.request_timeout_secs),
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_id::span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(middleware::request_id::span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
 }
 

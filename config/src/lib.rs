@@ -16,9 +16,9 @@ mod validate;
 
 pub use error::{ConfigError, Problem};
 pub use load::{DEFAULTS, Sources};
-pub use validate::decode_token_key;
 pub use secrecy::{ExposeSecret, SecretString as Secret};
 pub use settings::{
     Environment, GoogleSettings, ImgbbSettings, InstagramSettings, LogFormat, LogSettings,
     MongoSettings, RedisSettings, SecuritySettings, ServerSettings, Settings, WorkerSettings,
 };
+pub use validate::decode_token_key;

@@ -72,8 +72,7 @@ impl Settings {
     /// Loads and validates settings from the given sources.
     pub fn load_from(sources: &Sources) -> Result<Self, ConfigError> {
         let environment = sources.environment_name()?;
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(dir) = &sources.config_dir {
             let base = dir.join(&environment);
             builder = builder.add_source(File::with_name(&base.to_string_lossy()).required(false));

@@ -84,10 +84,26 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         problems: Vec::new(),
     };
 
-    c.url("server.public_base_url", &s.server.public_base_url, production);
-    c.url("instagram.oauth_base_url", &s.instagram.oauth_base_url, production);
-    c.url("instagram.api_base_url", &s.instagram.api_base_url, production);
-    c.url("instagram.graph_base_url", &s.instagram.graph_base_url, production);
+    c.url(
+        "server.public_base_url",
+        &s.server.public_base_url,
+        production,
+    );
+    c.url(
+        "instagram.oauth_base_url",
+        &s.instagram.oauth_base_url,
+        production,
+    );
+    c.url(
+        "instagram.api_base_url",
+        &s.instagram.api_base_url,
+        production,
+    );
+    c.url(
+        "instagram.graph_base_url",
+        &s.instagram.graph_base_url,
+        production,
+    );
     c.url("imgbb.base_url", &s.imgbb.base_url, production);
     c.url("google.auth_url", &s.google.auth_url, production);
     c.url("google.token_url", &s.google.token_url, production);
@@ -101,7 +117,11 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         mongo.starts_with("mongodb://") || mongo.starts_with("mongodb+srv://"),
         "must start with mongodb:// or mongodb+srv://",
     );
-    c.require("mongo.database", !s.mongo.database.is_empty(), "must not be empty");
+    c.require(
+        "mongo.database",
+        !s.mongo.database.is_empty(),
+        "must not be empty",
+    );
     let redis = s.redis.url.expose_secret();
     c.require(
         "redis.url",
@@ -113,8 +133,16 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         !s.redis.namespace.is_empty() && !s.redis.namespace.contains(char::is_whitespace),
         "must be a non-empty word without spaces",
     );
-    c.require("redis.batch_size", s.redis.batch_size > 0, "must be at least 1");
-    c.require("redis.heartbeat_secs", s.redis.heartbeat_secs > 0, "must be at least 1");
+    c.require(
+        "redis.batch_size",
+        s.redis.batch_size > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "redis.heartbeat_secs",
+        s.redis.heartbeat_secs > 0,
+        "must be at least 1",
+    );
     c.require(
         "redis.missed_heartbeats",
         s.redis.missed_heartbeats > 0,
@@ -130,7 +158,11 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         s.redis.idempotency_ttl_secs > 0,
         "must be at least 1 (0 would make idempotency keys expire at once)",
     );
-    c.require("worker.concurrency", s.worker.concurrency > 0, "must be at least 1");
+    c.require(
+        "worker.concurrency",
+        s.worker.concurrency > 0,
+        "must be at least 1",
+    );
     if let Err(e) = cron::Schedule::try_from(s.worker.maintenance_cron.as_str()) {
         c.fail(
             "worker.maintenance_cron",
@@ -200,7 +232,10 @@ fn check_token_keys(c: &mut Checker, s: &Settings, production: bool) {
         if let Err(message) = decode_token_key(key.expose_secret()) {
             c.fail(&name, message);
         } else if production && key.expose_secret().trim() == DEVELOPMENT_TOKEN_KEY {
-            c.fail(&name, "is the public development key; generate a new one for production");
+            c.fail(
+                &name,
+                "is the public development key; generate a new one for production",
+            );
         }
     }
 }

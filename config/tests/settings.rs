@@ -21,7 +21,10 @@ fn sources(vars: &[(&str, &str)]) -> Sources {
 fn production(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = [
         ("AISTUDIO__ENVIRONMENT", "production"),
-        ("AISTUDIO__SERVER__PUBLIC_BASE_URL", "https://app.aistudio.example"),
+        (
+            "AISTUDIO__SERVER__PUBLIC_BASE_URL",
+            "https://app.aistudio.example",
+        ),
         ("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY", "k1"),
         ("AISTUDIO__SECURITY__TOKEN_KEYS__K1", PROD_KEY),
         ("AISTUDIO__INSTAGRAM__CLIENT_ID", "ig-app"),
@@ -62,7 +65,11 @@ fn defaults_load_with_the_development_layer() {
     assert_eq!(s.redis.namespace, "aistudio");
     assert_eq!(s.security.bcrypt_cost, 12);
     // The development layer points the providers at the local simulator.
-    assert!(s.instagram.graph_base_url.starts_with("http://127.0.0.1:9200"));
+    assert!(
+        s.instagram
+            .graph_base_url
+            .starts_with("http://127.0.0.1:9200")
+    );
     assert_eq!(s.security.current_token_key, "dev");
 }
 
@@ -122,7 +129,10 @@ fn a_complete_production_configuration_loads() {
 #[test]
 fn production_refuses_simulator_urls() {
     let err = load_production(&[
-        ("AISTUDIO__INSTAGRAM__GRAPH_BASE_URL", "http://127.0.0.1:9200/graph"),
+        (
+            "AISTUDIO__INSTAGRAM__GRAPH_BASE_URL",
+            "http://127.0.0.1:9200/graph",
+        ),
         ("AISTUDIO__IMGBB__BASE_URL", "https://localhost:9200/imgbb"),
     ])
     .unwrap_err();
@@ -143,8 +153,12 @@ fn production_refuses_a_malformed_token_key() {
         problem_for(&err, "security.token_keys.k1"),
         "must decode to exactly 32 bytes, got 5"
     );
-    let err = load_production(&[("AISTUDIO__SECURITY__TOKEN_KEYS__K1", "not base64 !!")]).unwrap_err();
-    assert_eq!(problem_for(&err, "security.token_keys.k1"), "is not valid base64");
+    let err =
+        load_production(&[("AISTUDIO__SECURITY__TOKEN_KEYS__K1", "not base64 !!")]).unwrap_err();
+    assert_eq!(
+        problem_for(&err, "security.token_keys.k1"),
+        "is not valid base64"
+    );
 }
 
 #[test]
@@ -164,8 +178,14 @@ fn production_refuses_missing_oauth_credentials() {
         ("AISTUDIO__GOOGLE__CLIENT_ID", ""),
     ])
     .unwrap_err();
-    assert_eq!(problem_for(&err, "instagram.client_secret"), "is required in production");
-    assert_eq!(problem_for(&err, "google.client_id"), "is required in production");
+    assert_eq!(
+        problem_for(&err, "instagram.client_secret"),
+        "is required in production"
+    );
+    assert_eq!(
+        problem_for(&err, "google.client_id"),
+        "is required in production"
+    );
 }
 
 #[test]
@@ -188,7 +208,10 @@ fn secrets_never_appear_in_debug_output() {
         PROD_KEY,
         "hunter2pw",
     ] {
-        assert!(!printed.contains(secret), "{secret} leaked into Debug output");
+        assert!(
+            !printed.contains(secret),
+            "{secret} leaked into Debug output"
+        );
     }
     assert!(printed.contains("REDACTED"));
 }

@@ -38,7 +38,9 @@ impl Readiness {
     }
 }
 
-fn outcome<E: std::fmt::Display>(result: Result<Result<(), E>, tokio::time::error::Elapsed>) -> String {
+fn outcome<E: std::fmt::Display>(
+    result: Result<Result<(), E>, tokio::time::error::Elapsed>,
+) -> String {
     match result {
         Ok(Ok(())) => "ok".into(),
         Ok(Err(e)) => format!("unreachable: {e}"),

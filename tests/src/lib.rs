@@ -1,1 +1,44 @@
-//! placeholder
+//! Test harness: real api and worker processes against real Redis and a real MongoDB-compatible
+//! server, each test isolated by its own database name, Redis namespace and ports.
+//!
+//! Services come from `scripts/services` (the test command starts them); their URLs are read
+//! from `AISTUDIO_TEST_MONGO_URL` / `AISTUDIO_TEST_REDIS_URL` (defaults: the script's ports).
+#![forbid(unsafe_code)]
+
+mod apps;
+mod env;
+mod process;
+mod redis_server;
+
+pub use apps::{Api, Worker, get_json, wait_for_status};
+pub use env::{TestEnv, repo_root};
+pub use process::{Process, binary};
+pub use redis_server::RedisServer;
+
+use std::time::Duration;
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A free TCP port on loopback (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}

@@ -84,7 +84,11 @@ pub async fn run(
         let (deps, name) = (deps.clone(), name(tasks::maintenance::QUEUE));
         move |_restarts: usize| {
             WorkerBuilder::new(name.clone())
-                .backend(deps.queue.storage::<QueueMaintenance>().poll_with_interval(poll))
+                .backend(
+                    deps.queue
+                        .storage::<QueueMaintenance>()
+                        .poll_with_interval(poll),
+                )
                 .data(deps.clone())
                 .parallelize(tokio::spawn)
                 .concurrency(1)
@@ -126,10 +130,16 @@ pub async fn run(
         .await;
 
     for queue_name in tasks::QUEUES {
-        match release_worker(&queue, &queue_name.to_string(), &name(queue_name)).await {
+        match release_worker(&queue, queue_name, &name(queue_name)).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(queue = queue_name, released = n, "unstarted jobs handed back"),
-            Err(e) => tracing::warn!(queue = queue_name, error = %e, "could not hand back jobs; they return after the orphan timeout"),
+            Ok(n) => tracing::info!(
+                queue = queue_name,
+                released = n,
+                "unstarted jobs handed back"
+            ),
+            Err(e) => {
+                tracing::warn!(queue = queue_name, error = %e, "could not hand back jobs; they return after the orphan timeout")
+            }
         }
     }
     ops_task.abort();

@@ -17,7 +17,10 @@ struct OpsState {
 /// The operations router.
 pub fn router(deps: Deps, metrics: PrometheusHandle) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
         .route("/readyz", get(get_readiness))
         .route(
             "/metrics",

@@ -99,7 +99,9 @@ impl Queue {
             .batch_size(self.settings.batch_size)
             .heartbeat_interval(Duration::from_secs(self.settings.heartbeat_secs))
             .missed_heartbeats(self.settings.missed_heartbeats)
-            .idempotency_ttl(Some(Duration::from_secs(self.settings.idempotency_ttl_secs)))
+            .idempotency_ttl(Some(Duration::from_secs(
+                self.settings.idempotency_ttl_secs,
+            )))
     }
 
     /// The storage of job type `J` (push to it, or hand it to a worker).
@@ -161,6 +163,9 @@ mod tests {
     fn due_times_round_up_to_the_next_whole_second() {
         let exact = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
         assert_eq!(whole_seconds_not_before(exact), 100);
-        assert_eq!(whole_seconds_not_before(exact + Duration::from_millis(1)), 101);
+        assert_eq!(
+            whole_seconds_not_before(exact + Duration::from_millis(1)),
+            101
+        );
     }
 }

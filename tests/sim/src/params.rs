@@ -39,7 +39,9 @@ impl Params {
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(Body::new(body), limit)
             .await
-            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response())?;
+            .map_err(|_| {
+                (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
+            })?;
         let mut params = Params {
             fields: Vec::new(),
             kill: parts.extensions.get::<ConnKill>().cloned(),
@@ -48,17 +50,20 @@ impl Params {
         if let Some(query) = parts.uri.query() {
             params.add_urlencoded(query.as_bytes());
         }
-        params.add_body(&bytes)?;
+        params
+            .add_body(&bytes)
+            .map_err(|message| (StatusCode::BAD_REQUEST, message).into_response())?;
         Ok(params)
     }
 
     fn add_urlencoded(&mut self, raw: &[u8]) {
         for (k, v) in url::form_urlencoded::parse(raw) {
-            self.fields.push((k.into_owned(), Value::Text(v.into_owned())));
+            self.fields
+                .push((k.into_owned(), Value::Text(v.into_owned())));
         }
     }
 
-    fn add_body(&mut self, bytes: &Bytes) -> Result<(), Response> {
+    fn add_body(&mut self, bytes: &Bytes) -> Result<(), &'static str> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -69,9 +74,7 @@ impl Params {
             .unwrap_or("")
             .to_owned();
         if let Some(boundary) = multipart::boundary(&content_type) {
-            let parts = multipart::parse(bytes, &boundary).ok_or_else(|| {
-                (StatusCode::BAD_REQUEST, "malformed multipart body").into_response()
-            })?;
+            let parts = multipart::parse(bytes, &boundary).ok_or("malformed multipart body")?;
             for part in parts {
                 let value = match (part.filename, String::from_utf8(part.data)) {
                     (None, Ok(text)) => Value::Text(text),
@@ -87,8 +90,8 @@ impl Params {
                 self.fields.push((part.name, value));
             }
         } else if content_type.starts_with("application/json") {
-            let json: serde_json::Value = serde_json::from_slice(bytes)
-                .map_err(|_| (StatusCode::BAD_REQUEST, "malformed JSON body").into_response())?;
+            let json: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|_| "malformed JSON body")?;
             if let serde_json::Value::Object(map) = json {
                 for (k, v) in map {
                     self.fields.push((k, Value::Text(json_text(&v))));
@@ -168,7 +171,9 @@ impl Params {
 fn json_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(json_text).collect::<Vec<_>>().join(","),
+        serde_json::Value::Array(items) => {
+            items.iter().map(json_text).collect::<Vec<_>>().join(",")
+        }
         other => other.to_string(),
     }
 }

@@ -31,7 +31,9 @@ impl Settings {
             image_processing_ms: config.instagram.image_processing_ms,
             video_processing_ms: config.instagram.video_processing_ms,
             quota_total: config.instagram.quota_total,
-            empty_status_code_on_download_error: config.instagram.empty_status_code_on_download_error,
+            empty_status_code_on_download_error: config
+                .instagram
+                .empty_status_code_on_download_error,
             imgbb_number_style: config.imgbb.number_style,
         }
     }

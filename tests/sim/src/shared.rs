@@ -74,7 +74,9 @@ impl Shared {
         let clock = SimClock::default();
         let state = State::fresh(&config, clock.now_ms())?;
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.instagram.media_fetch_timeout_ms))
+            .timeout(Duration::from_millis(
+                config.instagram.media_fetch_timeout_ms,
+            ))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| SimError::Http(e.to_string()))?;

@@ -36,6 +36,9 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(graph_timestamp(0), "1970-01-01T00:00:00+0000");
         assert_eq!(graph_timestamp(951_782_400_000), "2000-02-29T00:00:00+0000");
-        assert_eq!(graph_timestamp(1_714_564_800_000), "2024-05-01T12:00:00+0000");
+        assert_eq!(
+            graph_timestamp(1_714_564_800_000),
+            "2024-05-01T12:00:00+0000"
+        );
     }
 }

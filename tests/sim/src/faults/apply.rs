@@ -74,7 +74,9 @@ where
         let mut guard = shared.lock();
         let state = &mut *guard;
         *state.calls.entry(call.endpoint).or_default() += 1;
-        let decision = state.faults.decide(call.endpoint, call.age_ms, &mut state.ids);
+        let decision = state
+            .faults
+            .decide(call.endpoint, call.age_ms, &mut state.ids);
         if decision.terminal.is_some() {
             *state.faults_fired.entry(call.endpoint).or_default() += 1;
         }
@@ -210,7 +212,9 @@ fn error_in_family(
             .into_response(),
         Family::IgOAuth => (
             status,
-            axum::Json(json!({"error_type": "OAuthException", "code": code, "error_message": message})),
+            axum::Json(
+                json!({"error_type": "OAuthException", "code": code, "error_message": message}),
+            ),
         )
             .into_response(),
         Family::Imgbb => (
@@ -243,7 +247,9 @@ fn default_message(code: i64) -> &'static str {
         17 => "User request limit reached",
         32 => "Page request limit reached",
         613 => "Calls to this api have exceeded the rate limit.",
-        80002 => "There have been too many calls to this Instagram account. Wait a bit and try again.",
+        80002 => {
+            "There have been too many calls to this Instagram account. Wait a bit and try again."
+        }
         190 => "Error validating access token",
         368 => "The action attempted has been deemed abusive or is otherwise disallowed",
         _ => "An error occurred",

@@ -89,7 +89,8 @@ impl FaultBook {
                 continue;
             }
             if let Effect::FreshReadError { younger_than_ms } = active.rule.effect {
-                let young = age_ms.is_some_and(|age| age < i64::try_from(younger_than_ms).unwrap_or(i64::MAX));
+                let young = age_ms
+                    .is_some_and(|age| age < i64::try_from(younger_than_ms).unwrap_or(i64::MAX));
                 if !young {
                     continue;
                 }
@@ -148,11 +149,25 @@ mod tests {
         let mut ids = IdGen::new(Some(1));
         book.add(FaultRule::always(
             Endpoint::ContainerStatus,
-            Effect::FreshReadError { younger_than_ms: 1000 },
+            Effect::FreshReadError {
+                younger_than_ms: 1000,
+            },
         ));
-        assert!(book.decide(Endpoint::ContainerStatus, Some(10), &mut ids).terminal.is_some());
-        assert!(book.decide(Endpoint::ContainerStatus, Some(5000), &mut ids).terminal.is_none());
-        assert!(book.decide(Endpoint::ContainerStatus, None, &mut ids).terminal.is_none());
+        assert!(
+            book.decide(Endpoint::ContainerStatus, Some(10), &mut ids)
+                .terminal
+                .is_some()
+        );
+        assert!(
+            book.decide(Endpoint::ContainerStatus, Some(5000), &mut ids)
+                .terminal
+                .is_none()
+        );
+        assert!(
+            book.decide(Endpoint::ContainerStatus, None, &mut ids)
+                .terminal
+                .is_none()
+        );
     }
 
     #[test]

@@ -95,7 +95,13 @@ async fn upload(shared: &Shared, params: &Params) -> Result<Value, Response> {
         .unwrap_or_else(|| id.to_lowercase());
     let stem: String = title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let filename = format!("{stem}.{}", format.extension());
     let delete_hash = state.ids.alnum("", 32).to_lowercase();
@@ -196,11 +202,16 @@ async fn fetch(shared: &Shared, url: &str) -> Result<(Vec<u8>, Option<String>), 
     let bytes = response.bytes().await.map_err(|_| failed())?;
     let stem = url::Url::parse(url)
         .ok()
-        .and_then(|u| u.path_segments().and_then(|mut s| s.next_back().map(file_stem)))
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.next_back().map(file_stem))
+        })
         .filter(|s| !s.is_empty());
     Ok((bytes.to_vec(), stem))
 }
 
 fn file_stem(name: &str) -> String {
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_owned()
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_owned()
 }

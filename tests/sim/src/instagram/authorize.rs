@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
@@ -15,6 +15,7 @@ use crate::config::IgAccountSpec;
 use crate::faults::{Call, Endpoint, guarded};
 use crate::html::{self, escape, hidden};
 use crate::params::Params;
+use crate::redirect::{is_web_url, redirect};
 use crate::shared::{Shared, State as SimState};
 
 /// `GET {instagram}/oauth/authorize`.
@@ -118,13 +119,24 @@ fn consent_page(shared: &Shared, pending: PendingConsent) -> Response {
         let state = &mut *guard;
         let id = state.ids.alnum("", 24);
         state.ig.pending.insert(id.clone(), pending.clone());
-        let accounts: Vec<String> = state.ig.accounts.iter().map(|a| a.username.clone()).collect();
+        let accounts: Vec<String> = state
+            .ig
+            .accounts
+            .iter()
+            .map(|a| a.username.clone())
+            .collect();
         (id, accounts)
     };
     let scopes: String = pending
         .scopes
         .iter()
-        .map(|s| format!("<li><code>{}</code> &mdash; {}</li>", escape(s), scope_text(s)))
+        .map(|s| {
+            format!(
+                "<li><code>{}</code> &mdash; {}</li>",
+                escape(s),
+                scope_text(s)
+            )
+        })
         .collect();
     let options: String = accounts
         .iter()
@@ -139,7 +151,10 @@ fn consent_page(shared: &Shared, pending: PendingConsent) -> Response {
          <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
         app = escape(&shared.config.instagram.client_id),
-        action = escape(&format!("{}/oauth/authorize/decision", shared.urls.instagram)),
+        action = escape(&format!(
+            "{}/oauth/authorize/decision",
+            shared.urls.instagram
+        )),
         hidden = hidden("request_id", &request_id),
     );
     Html(html::page("Allow access? · Instagram", &body)).into_response()
@@ -213,26 +228,4 @@ fn deny(pending: &PendingConsent) -> Response {
         pairs.push(("state", state));
     }
     redirect(&pending.redirect_uri, &pairs, None)
-}
-
-/// A `302 Found` to `base` with `pairs` appended to its query.
-pub(crate) fn redirect(base: &str, pairs: &[(&str, &str)], fragment: Option<&str>) -> Response {
-    let Ok(mut url) = url::Url::parse(base) else {
-        return oauth_error("Invalid redirect_uri");
-    };
-    {
-        let mut query = url.query_pairs_mut();
-        for (k, v) in pairs {
-            query.append_pair(k, v);
-        }
-    }
-    url.set_fragment(fragment);
-    (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
-}
-
-/// An absolute `http` or `https` URL.
-pub(crate) fn is_web_url(text: &str) -> bool {
-    url::Url::parse(text)
-        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .unwrap_or(false)
 }

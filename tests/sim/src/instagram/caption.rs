@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn limits() {
         assert!(validate(&"x".repeat(2200)).is_ok());
-        assert_eq!(validate(&"é".repeat(2201)).map_err(|e| e.subcode), Err(Some(2207010)));
+        assert_eq!(
+            validate(&"é".repeat(2201)).map_err(|e| e.subcode),
+            Err(Some(2207010))
+        );
         let tags: String = (0..31).map(|i| format!("#t{i} ")).collect();
         assert!(validate(&tags).is_err());
         let mentions: String = (0..21).map(|i| format!("@u{i} ")).collect();

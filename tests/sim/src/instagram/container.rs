@@ -124,16 +124,19 @@ impl Container {
 
 /// Combines a carousel parent's own status with its children's.
 pub(crate) fn combine(own: StatusCode, children: &[StatusCode]) -> StatusCode {
-    if matches!(own, StatusCode::Published | StatusCode::Expired | StatusCode::Error) {
+    if matches!(
+        own,
+        StatusCode::Published | StatusCode::Expired | StatusCode::Error
+    ) {
         return own;
     }
-    if children.iter().any(|c| *c == StatusCode::Error) {
+    if children.contains(&StatusCode::Error) {
         return StatusCode::Error;
     }
-    if children.iter().any(|c| *c == StatusCode::Expired) {
+    if children.contains(&StatusCode::Expired) {
         return StatusCode::Expired;
     }
-    if own == StatusCode::InProgress || children.iter().any(|c| *c == StatusCode::InProgress) {
+    if own == StatusCode::InProgress || children.contains(&StatusCode::InProgress) {
         return StatusCode::InProgress;
     }
     StatusCode::Finished

@@ -14,8 +14,8 @@ use super::state::SCOPE_PUBLISH;
 use super::{respond, token_of};
 use crate::faults::{Call, Endpoint, guarded};
 use crate::graph_error::GraphError;
-use crate::instagram::authorize::is_web_url;
 use crate::params::Params;
+use crate::redirect::is_web_url;
 use crate::shared::Shared;
 
 /// What the request asks for, once validated.
@@ -81,7 +81,11 @@ pub(crate) fn graph_failure(failure: &Failure) -> GraphError {
 }
 
 fn flag(params: &Params, name: &str) -> Result<bool, GraphError> {
-    match params.non_empty(name).map(str::to_ascii_lowercase).as_deref() {
+    match params
+        .non_empty(name)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
         Some(other) => Err(GraphError::param(format!(
@@ -114,17 +118,27 @@ fn plan(shared: &Shared, path_id: &str, params: &Params) -> Result<Plan, GraphEr
     flag(params, "share_to_feed")?;
     if let Some(alt) = params.get("alt_text") {
         if alt.chars().count() > 1000 {
-            return Err(GraphError::param("(#100) alt_text must be at most 1000 characters"));
+            return Err(GraphError::param(
+                "(#100) alt_text must be at most 1000 characters",
+            ));
         }
     }
     if let Some(offset) = params.non_empty("thumb_offset") {
         if offset.parse::<u64>().is_err() {
-            return Err(GraphError::param("(#100) thumb_offset must be a number of milliseconds"));
+            return Err(GraphError::param(
+                "(#100) thumb_offset must be a number of milliseconds",
+            ));
         }
     }
     let media_type = params.non_empty("media_type").map(str::to_ascii_uppercase);
-    let caption = params.get("caption").filter(|c| !c.is_empty()).map(str::to_owned);
-    let (media_type, media_url, download, children) = match (media_type.as_deref(), is_carousel_item) {
+    let caption = params
+        .get("caption")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let (media_type, media_url, download, children) = match (
+        media_type.as_deref(),
+        is_carousel_item,
+    ) {
         (Some("CAROUSEL"), _) => {
             let children = carousel_children(&state.ig, &user_id, params, now)?;
             (MediaType::Carousel, None, Download::None, children)
@@ -136,22 +150,40 @@ fn plan(shared: &Shared, path_id: &str, params: &Params) -> Result<Plan, GraphEr
                 }
             }
             let url = media_url(params, "video_url")?;
-            (MediaType::Reels, Some(url), Download::Video { max: MAX_REEL_BYTES }, Vec::new())
+            (
+                MediaType::Reels,
+                Some(url),
+                Download::Video {
+                    max: MAX_REEL_BYTES,
+                },
+                Vec::new(),
+            )
         }
         (Some("STORIES"), false) => {
             if params.non_empty("video_url").is_some() {
                 let url = media_url(params, "video_url")?;
-                let download = Download::Video { max: MAX_STORY_VIDEO_BYTES };
+                let download = Download::Video {
+                    max: MAX_STORY_VIDEO_BYTES,
+                };
                 (MediaType::Stories, Some(url), download, Vec::new())
             } else {
                 let url = media_url(params, "image_url")?;
-                let download = Download::Image { check_aspect: false };
+                let download = Download::Image {
+                    check_aspect: false,
+                };
                 (MediaType::Stories, Some(url), download, Vec::new())
             }
         }
         (Some("VIDEO"), true) => {
             let url = media_url(params, "video_url")?;
-            (MediaType::Video, Some(url), Download::Video { max: MAX_REEL_BYTES }, Vec::new())
+            (
+                MediaType::Video,
+                Some(url),
+                Download::Video {
+                    max: MAX_REEL_BYTES,
+                },
+                Vec::new(),
+            )
         }
         (Some("VIDEO"), false) => {
             return Err(GraphError::content(

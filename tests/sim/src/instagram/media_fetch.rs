@@ -27,7 +27,10 @@ fn too_big(what: &str, limit: u64) -> Failure {
     Failure {
         code: 36000,
         subcode: 2207004,
-        message: format!("The {what} is too large: the limit is {} MB.", limit / (1024 * 1024)),
+        message: format!(
+            "The {what} is too large: the limit is {} MB.",
+            limit / (1024 * 1024)
+        ),
         download: false,
     }
 }
@@ -73,7 +76,14 @@ pub(crate) async fn fetch_image(
     check_aspect: bool,
 ) -> Result<(), Failure> {
     let max = MAX_IMAGE_BYTES;
-    let got = download(http, url, usize::try_from(max).unwrap_or(usize::MAX), max, "image").await?;
+    let got = download(
+        http,
+        url,
+        usize::try_from(max).unwrap_or(usize::MAX),
+        max,
+        "image",
+    )
+    .await?;
     if media_sniff::image_format(&got.head) != Some(ImageFormat::Jpeg) {
         return Err(Failure {
             code: 36001,
@@ -106,7 +116,11 @@ pub(crate) async fn fetch_image(
 }
 
 /// Fetches and checks a video.
-pub(crate) async fn fetch_video(http: &reqwest::Client, url: &str, max: u64) -> Result<(), Failure> {
+pub(crate) async fn fetch_video(
+    http: &reqwest::Client,
+    url: &str,
+    max: u64,
+) -> Result<(), Failure> {
     let got = download(http, url, 16, max, "video").await?;
     if !media_sniff::looks_like_video(&got.head) {
         return Err(Failure {

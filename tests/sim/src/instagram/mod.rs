@@ -6,9 +6,9 @@ mod authorize;
 mod caption;
 mod container;
 mod graph_router;
+mod me;
 mod media_create;
 mod media_fetch;
-mod me;
 mod post_page;
 mod publish;
 mod quota;
@@ -25,9 +25,10 @@ use axum::routing::{any, get, post};
 use serde_json::Value;
 
 pub use container::{MediaType, StatusCode};
-pub(crate) use container::Fetch;
 pub use state::{IgAccount, TokenKind};
-pub(crate) use state::{IgState, LONG_LIVED_MS, SCOPE_BASIC, SCOPE_PUBLISH, SHORT_LIVED_MS};
+pub(crate) use state::{
+    IgState, LONG_LIVED_MS, SCOPE_BASIC, SCOPE_PUBLISH, SHORT_LIVED_MS, Token as TokenRecord,
+};
 
 use crate::graph_error::GraphError;
 use crate::params::Params;

@@ -18,7 +18,11 @@ pub(crate) async fn get_post_page(
     let shortcode = shortcode.trim_end_matches('/');
     let state = shared.lock();
     let Some(media) = state.ig.media.values().find(|m| m.shortcode == shortcode) else {
-        return html::error_page(StatusCode::NOT_FOUND, "Sorry, this page isn't available.", "");
+        return html::error_page(
+            StatusCode::NOT_FOUND,
+            "Sorry, this page isn't available.",
+            "",
+        );
     };
     let username = state
         .ig

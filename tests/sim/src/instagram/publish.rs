@@ -16,7 +16,10 @@ use crate::shared::Shared;
 /// `POST {graph}/{version}/{ig-user-id}/media_publish`.
 pub(crate) async fn publish(shared: &Shared, path_id: &str, params: Params) -> Response {
     let call = Call::new(Endpoint::MediaPublish, params.kill.clone()).about(path_id);
-    guarded(shared, call, || async { respond(run(shared, path_id, &params)) }).await
+    guarded(shared, call, || async {
+        respond(run(shared, path_id, &params))
+    })
+    .await
 }
 
 fn not_ready() -> GraphError {
@@ -40,7 +43,9 @@ fn run(shared: &Shared, path_id: &str, params: &Params) -> Result<Value, GraphEr
     let user_id = account.user_id.clone();
     let quota_total = account.quota_total.unwrap_or(state.settings.quota_total);
     let Some(creation_id) = params.non_empty("creation_id") else {
-        return Err(GraphError::param("(#100) The parameter creation_id is required"));
+        return Err(GraphError::param(
+            "(#100) The parameter creation_id is required",
+        ));
     };
     let not_found = || {
         GraphError::content(

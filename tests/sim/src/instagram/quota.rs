@@ -13,7 +13,10 @@ use crate::shared::Shared;
 /// `GET {graph}/{version}/{ig-user-id}/content_publishing_limit`.
 pub(crate) async fn get_limit(shared: &Shared, path_id: &str, params: Params) -> Response {
     let call = Call::new(Endpoint::PublishingLimit, params.kill.clone()).about(path_id);
-    guarded(shared, call, || async { respond(limit(shared, path_id, &params)) }).await
+    guarded(shared, call, || async {
+        respond(limit(shared, path_id, &params))
+    })
+    .await
 }
 
 fn limit(shared: &Shared, path_id: &str, params: &Params) -> Result<Value, GraphError> {

@@ -26,7 +26,10 @@ pub(crate) async fn get_object(shared: &Shared, id: &str, params: Params) -> Res
         }
     };
     let call = Call::new(endpoint, params.kill.clone()).about(id).aged(age);
-    guarded(shared, call, || async { respond(read(shared, id, &params)) }).await
+    guarded(shared, call, || async {
+        respond(read(shared, id, &params))
+    })
+    .await
 }
 
 /// `GET {graph}/{version}/{ig-user-id}/media`.
@@ -59,7 +62,12 @@ fn read(shared: &Shared, id: &str, params: &Params) -> Result<Value, GraphError>
     let now = shared.now_ms();
     let state = shared.lock();
     let token = state.ig.authenticate(token_of(params), now)?;
-    if let Some(container) = state.ig.containers.get(id).filter(|c| c.user_id == token.user_id) {
+    if let Some(container) = state
+        .ig
+        .containers
+        .get(id)
+        .filter(|c| c.user_id == token.user_id)
+    {
         let mut out = Map::new();
         out.insert("id".into(), id.into());
         for field in params.fields() {
@@ -67,7 +75,11 @@ fn read(shared: &Shared, id: &str, params: &Params) -> Result<Value, GraphError>
                 "id" => continue,
                 "status_code" | "status" => {
                     let (code, text) = describe(&state.ig, container, now, &state.settings);
-                    if field == "status_code" { code.into() } else { text.into() }
+                    if field == "status_code" {
+                        code.into()
+                    } else {
+                        text.into()
+                    }
                 }
                 "media_type" => container.media_type.as_str().into(),
                 other => return Err(unknown_field(other, "ShadowIGMediaBuilder")),
@@ -76,7 +88,12 @@ fn read(shared: &Shared, id: &str, params: &Params) -> Result<Value, GraphError>
         }
         return Ok(Value::Object(out));
     }
-    if let Some(media) = state.ig.media.get(id).filter(|m| m.user_id == token.user_id) {
+    if let Some(media) = state
+        .ig
+        .media
+        .get(id)
+        .filter(|m| m.user_id == token.user_id)
+    {
         return media_fields(shared, &state.ig, media, &params.fields());
     }
     Err(GraphError::object_not_found("get", id))
@@ -110,8 +127,8 @@ fn describe(
             None => "Error: Media processing failed.".to_owned(),
         },
     };
-    let download_error = code == StatusCode::Error
-        && failure_of(ig, container, now).is_some_and(|f| f.download);
+    let download_error =
+        code == StatusCode::Error && failure_of(ig, container, now).is_some_and(|f| f.download);
     let code_text = if download_error && settings.empty_status_code_on_download_error {
         String::new()
     } else {

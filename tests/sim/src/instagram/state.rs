@@ -182,9 +182,16 @@ impl IgState {
     }
 
     /// Validates a presented token (190 and its subcodes on failure).
-    pub(crate) fn authenticate(&self, token: Option<&str>, now_ms: i64) -> Result<&Token, GraphError> {
+    pub(crate) fn authenticate(
+        &self,
+        token: Option<&str>,
+        now_ms: i64,
+    ) -> Result<&Token, GraphError> {
         let token = token.ok_or_else(GraphError::token_missing)?;
-        let record = self.tokens.get(token).ok_or_else(|| GraphError::token(467))?;
+        let record = self
+            .tokens
+            .get(token)
+            .ok_or_else(|| GraphError::token(467))?;
         if let Some(subcode) = record.revoked {
             return Err(GraphError::token(subcode));
         }

@@ -29,7 +29,9 @@ pub(crate) async fn post_access_token(
             Ok(value) => axum::Json(value).into_response(),
             Err(message) => (
                 StatusCode::BAD_REQUEST,
-                axum::Json(json!({"error_type": "OAuthException", "code": 400, "error_message": message})),
+                axum::Json(
+                    json!({"error_type": "OAuthException", "code": 400, "error_message": message}),
+                ),
             )
                 .into_response(),
         }
@@ -63,9 +65,11 @@ fn exchange(shared: &Shared, params: &Params) -> Result<Value, String> {
         return Err("This authorization code has expired".into());
     }
     if record.redirect_uri != redirect_uri {
-        return Err("Error validating verification code. Please make sure your redirect_uri is \
+        return Err(
+            "Error validating verification code. Please make sure your redirect_uri is \
                     identical to the one you used in the OAuth dialog request"
-            .into());
+                .into(),
+        );
     }
     record.used = true;
     let (user_id, scopes) = (record.user_id.clone(), record.scopes.clone());

@@ -56,9 +56,10 @@ fn exchange(shared: &Shared, params: &Params) -> Result<Value, GraphError> {
         ));
     }
     let (user_id, scopes) = (token.user_id.clone(), token.scopes.clone());
-    let (value, _) = state
-        .ig
-        .issue_token(&mut state.ids, &user_id, TokenKind::LongLived, scopes, now);
+    let (value, _) =
+        state
+            .ig
+            .issue_token(&mut state.ids, &user_id, TokenKind::LongLived, scopes, now);
     Ok(answer(value))
 }
 
@@ -83,9 +84,10 @@ fn refresh_token(shared: &Shared, params: &Params) -> Result<Value, GraphError> 
         ));
     }
     let (user_id, scopes) = (token.user_id.clone(), token.scopes.clone());
-    let (value, _) = state
-        .ig
-        .issue_token(&mut state.ids, &user_id, TokenKind::LongLived, scopes, now);
+    let (value, _) =
+        state
+            .ig
+            .issue_token(&mut state.ids, &user_id, TokenKind::LongLived, scopes, now);
     Ok(answer(value))
 }
 

@@ -1,0 +1,10 @@
+//! Behaviour of the simulator over real HTTP.
+
+mod admin;
+mod common;
+mod faults;
+mod google;
+mod imgbb;
+mod instagram_oauth;
+mod publishing;
+mod publishing_errors;

@@ -1,0 +1,104 @@
+//! One isolated environment per test: database, namespace, settings for spawned processes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use aistudio_config::{Settings, Sources};
+use aistudio_jobs::queue::Queue;
+use aistudio_jobs::store::Store;
+
+/// A test's private slice of the shared services.
+#[derive(Debug, Clone)]
+pub struct TestEnv {
+    /// Unique MongoDB database name.
+    pub database: String,
+    /// Unique Redis namespace.
+    pub namespace: String,
+    /// MongoDB URL.
+    pub mongo_url: String,
+    /// Redis URL.
+    pub redis_url: String,
+    /// Extra `AISTUDIO__` variables for every process of this test.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    /// A new environment with unique names.
+    pub fn new() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        Self {
+            database: format!("t_{id}"),
+            namespace: format!("t{id}"),
+            mongo_url: std::env::var("AISTUDIO_TEST_MONGO_URL")
+                .unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into()),
+            redis_url: std::env::var("AISTUDIO_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            vars: BTreeMap::new(),
+        }
+    }
+
+    /// Sets an extra `AISTUDIO__...` variable.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.vars.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// The complete environment a spawned process gets.
+    pub fn process_env(&self) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::from([
+            ("AISTUDIO__ENVIRONMENT".into(), "test".into()),
+            ("AISTUDIO__MONGO__URL".into(), self.mongo_url.clone()),
+            ("AISTUDIO__MONGO__DATABASE".into(), self.database.clone()),
+            ("AISTUDIO__REDIS__URL".into(), self.redis_url.clone()),
+            ("AISTUDIO__REDIS__NAMESPACE".into(), self.namespace.clone()),
+            ("AISTUDIO__LOG__FORMAT".into(), "json".into()),
+            ("AISTUDIO__LOG__LEVEL".into(), "info".into()),
+            (
+                "AISTUDIO_CONFIG_DIR".into(),
+                config_dir().display().to_string(),
+            ),
+        ]);
+        env.extend(self.vars.clone());
+        env
+    }
+
+    /// The settings the processes of this test load.
+    pub fn settings(&self) -> Settings {
+        let sources = Sources {
+            config_dir: Some(config_dir()),
+            config_file: None,
+            env: self.process_env().into_iter().collect(),
+        };
+        Settings::load_from(&sources).expect("test settings are valid")
+    }
+
+    /// A store on this test's database.
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.settings().mongo)
+            .await
+            .expect("store connects")
+    }
+
+    /// A queue handle on this test's namespace.
+    pub fn queue(&self) -> Queue {
+        Queue::connect(&self.settings().redis).expect("queue connects")
+    }
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn config_dir() -> PathBuf {
+    repo_root().join("config/files")
+}

@@ -1,0 +1,100 @@
+//! Spawning the real binaries, with their output saved per test, and stopping them the way an
+//! orchestrator would (SIGTERM) or the way a crash would (SIGKILL).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use crate::env::repo_root;
+
+/// Path of a workspace binary, built (once per test run) if it is missing or stale.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .current_dir(repo_root())
+            .args(["build", "--quiet", "--bins"])
+            .args(["-p", "aistudio-api", "-p", "aistudio-worker"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the binaries failed");
+    });
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/it-<hash> -> target/<profile>/<name>
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join(name))
+        .expect("binary path")
+}
+
+/// A running child process, killed when dropped.
+#[derive(Debug)]
+pub struct Process {
+    child: Child,
+    /// Where its stdout and stderr go.
+    pub log: PathBuf,
+}
+
+impl Process {
+    /// Starts binary `name` with exactly `env` added to a clean `PATH`-only environment.
+    pub fn spawn(name: &str, env: &BTreeMap<String, String>) -> Self {
+        let logs = repo_root().join("target/test-logs");
+        std::fs::create_dir_all(&logs).expect("log folder");
+        let log = logs.join(format!(
+            "{name}-{}.log",
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..8)
+                .unwrap_or("x")
+        ));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file handle");
+        let child = Command::new(binary(name))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {name}: {e}"));
+        Self { child, log }
+    }
+
+    /// The OS process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("process is running")
+    }
+
+    /// Sends a signal (`TERM`, `KILL`, ...).
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit, or panics after `timeout`.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(status) => status.expect("wait succeeds"),
+            Err(_) => panic!(
+                "process did not exit within {timeout:?}; log: {}",
+                self.output()
+            ),
+        }
+    }
+
+    /// Everything the process printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}

@@ -1,0 +1,187 @@
+//! The deployment files agree with the configuration reference: docker-compose.yml (which cannot
+//! run here) is parsed and checked, and the README documents every configuration key.
+
+use std::collections::BTreeSet;
+
+use aistudio_tests::repo_root;
+use serde_yaml::Value;
+
+/// Every dotted key of the embedded defaults (map-valued tables such as `security.token_keys`
+/// are listed as the table's key).
+fn config_keys() -> BTreeSet<String> {
+    fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeSet<String>) {
+        for (key, value) in table {
+            let dotted = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) if !inner.is_empty() => walk(&dotted, inner, out),
+                _ => {
+                    out.insert(dotted);
+                }
+            }
+        }
+    }
+    let table: toml::Table = aistudio_config::DEFAULTS.parse().expect("defaults parse");
+    let mut keys = BTreeSet::new();
+    walk("", &table, &mut keys);
+    keys
+}
+
+/// `AISTUDIO__SECURITY__TOKEN_KEYS__K1` -> `security.token_keys`-aware dotted key check.
+fn is_known_variable(name: &str, keys: &BTreeSet<String>) -> bool {
+    let Some(rest) = name.strip_prefix("AISTUDIO__") else {
+        return false;
+    };
+    let dotted = rest.to_lowercase().replace("__", ".");
+    keys.contains(&dotted) || dotted.starts_with("security.token_keys.")
+}
+
+fn compose() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("docker-compose.yml")).unwrap();
+    let mut value: Value = serde_yaml::from_str(&text).expect("docker-compose.yml is YAML");
+    value.apply_merge().expect("merge keys resolve");
+    value
+}
+
+fn service<'a>(compose: &'a Value, name: &str) -> &'a Value {
+    compose["services"]
+        .get(name)
+        .unwrap_or_else(|| panic!("service {name} is missing"))
+}
+
+fn port_of(address: &str) -> &str {
+    address.rsplit(':').next().unwrap()
+}
+
+#[test]
+fn compose_services_health_checks_and_dependencies() {
+    let compose = compose();
+    let names: BTreeSet<&str> = compose["services"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["redis", "mongo", "api", "worker", "sim"])
+    );
+    for name in &names {
+        let check = &service(&compose, name)["healthcheck"]["test"];
+        assert!(check.is_sequence(), "{name} has a health check");
+    }
+    assert_eq!(
+        service(&compose, "sim")["profiles"],
+        serde_yaml::from_str::<Value>("[dev]").unwrap()
+    );
+    let replicas = service(&compose, "worker")["deploy"]["replicas"]
+        .as_u64()
+        .unwrap();
+    assert!(replicas > 1, "workers are scaled out");
+    for app in ["api", "worker"] {
+        for dependency in ["redis", "mongo"] {
+            assert_eq!(
+                service(&compose, app)["depends_on"][dependency]["condition"],
+                "service_healthy",
+                "{app} waits for {dependency}'s health"
+            );
+        }
+        let env = &service(&compose, app)["environment"];
+        assert_eq!(env["AISTUDIO__MONGO__URL"], "mongodb://mongo:27017");
+        assert_eq!(env["AISTUDIO__REDIS__URL"], "redis://redis:6379");
+    }
+    for volume in ["redis-data", "mongo-data"] {
+        assert!(compose["volumes"].get(volume).is_some(), "{volume} volume");
+    }
+}
+
+#[test]
+fn compose_ports_and_variables_match_the_configuration() {
+    let compose = compose();
+    let keys = config_keys();
+    let defaults = aistudio_config::Settings::load_from(&aistudio_config::Sources::default())
+        .expect("defaults load");
+
+    let api = service(&compose, "api");
+    let listen = api["environment"]["AISTUDIO__SERVER__LISTEN"]
+        .as_str()
+        .unwrap();
+    let metrics = api["environment"]["AISTUDIO__SERVER__METRICS_LISTEN"]
+        .as_str()
+        .unwrap();
+    assert_eq!(port_of(listen), defaults.server.listen.port().to_string());
+    assert_eq!(
+        port_of(metrics),
+        defaults.server.metrics_listen.port().to_string()
+    );
+    let published: Vec<&str> = api["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(published.contains(&"8080:8080"), "{published:?}");
+    assert!(
+        published.contains(&"127.0.0.1:9100:9100"),
+        "metrics only on the host's loopback: {published:?}"
+    );
+    let api_check = api["healthcheck"]["test"][3].as_str().unwrap();
+    assert_eq!(
+        api_check,
+        format!("http://127.0.0.1:{}/readyz", port_of(listen))
+    );
+
+    let worker = service(&compose, "worker");
+    let ops = worker["environment"]["AISTUDIO__WORKER__METRICS_LISTEN"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        port_of(ops),
+        defaults.worker.metrics_listen.port().to_string()
+    );
+    let worker_check = worker["healthcheck"]["test"][3].as_str().unwrap();
+    assert_eq!(
+        worker_check,
+        format!("http://127.0.0.1:{}/readyz", port_of(ops))
+    );
+
+    for app in ["api", "worker"] {
+        for name in service(&compose, app)["environment"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .filter_map(Value::as_str)
+        {
+            assert!(
+                is_known_variable(name, &keys),
+                "{app}: unknown setting {name}"
+            );
+        }
+    }
+    for file in ["deploy/production.env.example", "deploy/compose-dev.env"] {
+        let text = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains('='))
+        {
+            let name = line.split('=').next().unwrap();
+            assert!(
+                is_known_variable(name, &keys),
+                "{file}: unknown setting {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_documents_every_configuration_key() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let missing: Vec<String> = config_keys()
+        .into_iter()
+        .filter(|key| !readme.contains(&format!("`{key}`")))
+        .collect();
+    assert!(missing.is_empty(), "README lacks: {missing:?}");
+}

@@ -1,0 +1,7 @@
+//! AIStudio's integration tests: one binary, real processes, real services.
+
+mod api_basics;
+mod deployment;
+mod maintenance;
+mod readiness;
+mod shutdown;

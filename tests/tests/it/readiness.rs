@@ -1,0 +1,47 @@
+//! `/readyz` follows the real state of Redis, for the api and the worker.
+
+use std::time::Duration;
+
+use aistudio_tests::{Api, RedisServer, TestEnv, Worker, wait_for_status};
+
+#[tokio::test]
+async fn readyz_turns_503_naming_redis_while_it_is_down_and_recovers() {
+    let mut redis = RedisServer::start().await;
+    let mut env = TestEnv::new();
+    env.redis_url = redis.url();
+    let api = Api::start(&env).await;
+    let worker = Worker::start(&env).await;
+    let api_ready = format!("{}/readyz", api.url);
+    let worker_ready = format!("{}/readyz", worker.ops_url);
+
+    let body = wait_for_status(&api_ready, 200, Duration::from_secs(20)).await;
+    assert_eq!(body["checks"]["mongodb"], "ok");
+    assert_eq!(body["checks"]["redis"], "ok");
+    wait_for_status(&worker_ready, 200, Duration::from_secs(20)).await;
+
+    redis.stop().await;
+    for url in [&api_ready, &worker_ready] {
+        let body = wait_for_status(url, 503, Duration::from_secs(20)).await;
+        assert_eq!(body["code"], "not_ready");
+        assert_eq!(body["message"], "unreachable: redis", "{body}");
+        assert_eq!(body["checks"]["mongodb"], "ok");
+        assert_ne!(body["checks"]["redis"], "ok");
+    }
+
+    redis.restart().await;
+    for url in [&api_ready, &worker_ready] {
+        let body = wait_for_status(url, 200, Duration::from_secs(30)).await;
+        assert_eq!(body["checks"]["redis"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn readyz_names_mongodb_when_it_cannot_be_reached() {
+    let mut env = TestEnv::new();
+    env.mongo_url = format!("mongodb://127.0.0.1:{}", aistudio_tests::free_port());
+    env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "1");
+    let api = Api::start(&env).await;
+    let body = wait_for_status(&format!("{}/readyz", api.url), 503, Duration::from_secs(20)).await;
+    assert_eq!(body["message"], "unreachable: mongodb", "{body}");
+    assert_eq!(body["checks"]["redis"], "ok");
+}
