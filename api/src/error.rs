@@ -15,6 +15,9 @@ pub struct ErrorOut {
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
+    /// The request field at fault, for validation errors (e.g. `email`, `items[2].media_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// An error an endpoint answers with.
@@ -23,12 +26,23 @@ pub enum ApiError {
     /// The request is malformed (e.g. not JSON).
     #[error("{0}")]
     BadRequest(String),
-    /// A field failed validation; the message names the field.
-    #[error("{0}")]
-    Validation(String),
+    /// A field failed validation.
+    #[error("{field}: {message}")]
+    Validation {
+        /// The field at fault.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The body is not JSON (wrong or missing `Content-Type`).
+    #[error("expected a JSON body (Content-Type: application/json)")]
+    UnsupportedMediaType,
     /// No valid session.
     #[error("sign-in required")]
     Unauthorized,
+    /// Email or password is wrong (deliberately not saying which).
+    #[error("email or password is incorrect")]
+    InvalidCredentials,
     /// Signed in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -39,8 +53,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     /// The body is larger than allowed.
-    #[error("request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
+    #[error("the request body is larger than allowed")]
+    PayloadTooLarge,
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many requests, retry after {0} seconds")]
     TooManyRequests(u64),
@@ -61,12 +75,16 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -81,9 +99,25 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
         Json(ErrorOut {
             code: code.to_string(),
             message,
+            field: None,
         }),
     )
         .into_response()
+}
+
+impl From<aistudio_jobs::domain::FieldError> for ApiError {
+    fn from(e: aistudio_jobs::domain::FieldError) -> Self {
+        Self::Validation {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<aistudio_jobs::store::StoreError> for ApiError {
+    fn from(e: aistudio_jobs::store::StoreError) -> Self {
+        Self::internal(e)
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -92,7 +126,19 @@ impl IntoResponse for ApiError {
         if let Self::Internal(source) = &self {
             tracing::error!(error = %source, "request failed");
         }
-        let mut response = error_response(status, code, self.to_string());
+        let (message, field) = match &self {
+            Self::Validation { field, message } => (message.clone(), Some(field.clone())),
+            _ => (self.to_string(), None),
+        };
+        let mut response = (
+            status,
+            Json(ErrorOut {
+                code: code.to_string(),
+                message,
+                field,
+            }),
+        )
+            .into_response();
         if let Self::TooManyRequests(seconds) = self {
             response
                 .headers_mut()

@@ -5,10 +5,12 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod session_cookie;
 pub mod state;
 
 use std::future::Future;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aistudio_config::Settings;
+use aistudio_jobs::login_limiter::LoginLimiter;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 use axum::Router;
@@ -99,7 +102,9 @@ pub async fn run(
         metrics = %metrics_listener.local_addr()?,
         "api listening"
     );
+    aistudio_jobs::crypto::password::warm_up();
     let state = AppState {
+        limiter: LoginLimiter::new(queue.clone(), &settings.security),
         settings: Arc::new(settings),
         store,
         queue,
@@ -116,7 +121,11 @@ pub async fn run(
 
     let ops = axum::serve(metrics_listener, ops::router(metrics))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
-    let api = axum::serve(listener, app(state)).with_graceful_shutdown(stopped(stop_rx.clone()));
+    let api = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopped(stop_rx.clone()));
     let ops_task = tokio::spawn(async move { ops.await });
     let api_task = tokio::spawn(async move { api.await });
 

@@ -12,11 +12,49 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "AIStudio API", description = "Schedule posts and have them published to your Instagram professional account."),
-    paths(routes::health::get_health, routes::health::get_readiness),
+    paths(
+        routes::health::get_health,
+        routes::health::get_readiness,
+        routes::auth::create_account,
+        routes::auth::create_session,
+        routes::auth::create_token,
+        routes::auth::delete_session,
+        routes::me::get_me,
+        routes::me::update_me,
+        routes::me::change_password,
+        routes::me::delete_me,
+        routes::deletions::get_deletion,
+    ),
     components(schemas(ErrorOut)),
-    tags((name = "operations", description = "Health and readiness"))
+    modifiers(&SessionAuth),
+    tags(
+        (name = "operations", description = "Health and readiness"),
+        (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways to send a session: the cookie and a bearer token.
+struct SessionAuth;
+
+impl utoipa::Modify for SessionAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// `/openapi.json` and the interactive docs page at `/docs`.
 pub fn router() -> Router<AppState> {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use aistudio_config::Settings;
+use aistudio_jobs::login_limiter::LoginLimiter;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 
@@ -15,4 +16,6 @@ pub struct AppState {
     pub store: Store,
     /// The job queue.
     pub queue: Queue,
+    /// Log-in brute-force limits.
+    pub limiter: LoginLimiter,
 }

@@ -61,6 +61,8 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
 }
 
 /// The worker process.
@@ -152,6 +154,12 @@ pub struct SecuritySettings {
     pub session_ttl_hours: u64,
     /// Mark the session cookie `Secure` (only off for plain-http local runs).
     pub cookie_secure: bool,
+    /// Failed log-ins for one email within the window before further attempts are refused.
+    pub login_max_failures_per_account: u64,
+    /// Failed log-ins from one client address within the window before it is refused.
+    pub login_max_failures_per_ip: u64,
+    /// The log-in failure window.
+    pub login_window_secs: u64,
 }
 
 /// The Instagram app and the Instagram hosts.

@@ -180,6 +180,21 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         "must be between 12 and 31",
     );
     c.require(
+        "security.login_max_failures_per_account",
+        s.security.login_max_failures_per_account > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "security.login_max_failures_per_ip",
+        s.security.login_max_failures_per_ip > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "security.login_window_secs",
+        s.security.login_window_secs > 0,
+        "must be at least 1",
+    );
+    c.require(
         "imgbb.expiration_secs",
         (60..=15_552_000).contains(&s.imgbb.expiration_secs),
         "must be between 60 and 15552000 (ImgBB's limits)",

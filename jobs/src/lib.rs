@@ -1,15 +1,21 @@
 //! The core shared by the api and the workers.
 //!
+//! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
+//! - [`crypto`]: password hashing, session tokens.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
 //!   namespace, with the timing and deduplication settings the product depends on.
 //! - [`tasks`]: job payloads (ids only, never secrets) and the logic that runs them.
 //! - [`telemetry`]: structured logs and the Prometheus recorder both processes install.
+//! - [`login_limiter`]: brute-force protection for log-ins.
 //! - [`readiness`]: the dependency checks behind `/readyz`.
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
+pub mod crypto;
+pub mod domain;
+pub mod login_limiter;
 pub mod queue;
 pub mod readiness;
 pub mod shutdown;

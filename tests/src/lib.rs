@@ -6,11 +6,13 @@
 #![forbid(unsafe_code)]
 
 mod apps;
+mod client;
 mod env;
 mod process;
 mod redis_server;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
+pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
 pub use process::{Process, binary};
 pub use redis_server::RedisServer;

@@ -19,7 +19,14 @@ pub fn binary(name: &str) -> PathBuf {
         let status = std::process::Command::new(cargo)
             .current_dir(repo_root())
             .args(["build", "--quiet", "--bins"])
-            .args(["-p", "aistudio-api", "-p", "aistudio-worker"])
+            .args([
+                "-p",
+                "aistudio-api",
+                "-p",
+                "aistudio-worker",
+                "-p",
+                "aistudio-sim",
+            ])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the binaries failed");

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aistudio_jobs::tasks::{Canary, QueueMaintenance};
+use aistudio_jobs::tasks::{Canary, DeleteAccount, QueueMaintenance};
 use apalis::prelude::{BoxDynError, Data};
 
 use crate::deps::Deps;
@@ -18,5 +18,11 @@ pub async fn run_maintenance(job: QueueMaintenance, deps: Data<Deps>) -> Result<
 /// Runs one canary.
 pub async fn run_canary(job: Canary, deps: Data<Deps>) -> Result<(), BoxDynError> {
     job.run(&deps.store, &deps.worker).await?;
+    Ok(())
+}
+
+/// Deletes one account (idempotent, resumable).
+pub async fn run_account_deletion(job: DeleteAccount, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    job.run(&deps.store).await?;
     Ok(())
 }

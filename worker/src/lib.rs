@@ -19,7 +19,7 @@ use std::time::Duration;
 use aistudio_config::Settings;
 use aistudio_jobs::queue::{Queue, release_worker, worker_name};
 use aistudio_jobs::store::Store;
-use aistudio_jobs::tasks::{self, Canary, QueueMaintenance};
+use aistudio_jobs::tasks::{self, Canary, DeleteAccount, QueueMaintenance};
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, Monitor, ParallelizeExt, WorkerBuilder};
 use apalis_cron::CronScheduler;
@@ -106,6 +106,21 @@ pub async fn run(
                 .build(handlers::run_canary)
         }
     };
+    let account_deletion = {
+        let (deps, name) = (deps.clone(), name(tasks::account_deletion::QUEUE));
+        move |_restarts: usize| {
+            WorkerBuilder::new(name.clone())
+                .backend(
+                    deps.queue
+                        .storage::<DeleteAccount>()
+                        .poll_with_interval(poll),
+                )
+                .data(deps.clone())
+                .parallelize(tokio::spawn)
+                .concurrency(concurrency)
+                .build(handlers::run_account_deletion)
+        }
+    };
     let maintenance_schedule = {
         let (deps, name) = (deps.clone(), name("maintenance-schedule"));
         move |_restarts: usize| {
@@ -119,6 +134,7 @@ pub async fn run(
     let monitor = Monitor::new()
         .register(maintenance)
         .register(canary)
+        .register(account_deletion)
         .register(maintenance_schedule)
         .on_event(|ctx, event| tracing::debug!(worker = %ctx.name(), ?event, "worker event"))
         .shutdown_timeout(grace);

@@ -32,5 +32,6 @@ pub fn span<B>(request: &Request<B>) -> Span {
         request_id = %id,
         method = %request.method(),
         path = %request.uri().path(),
+        user_id = tracing::field::Empty,
     )
 }

@@ -8,7 +8,10 @@ use mongodb::{Database, IndexModel};
 
 use super::StoreError;
 use super::canary_runs::COLLECTION as CANARY_RUNS;
+use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
+use super::sessions::COLLECTION as SESSIONS;
+use super::users::COLLECTION as USERS;
 
 /// How long operational records (maintenance and canary runs) are kept.
 const OPERATIONAL_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -31,8 +34,44 @@ fn named(keys: Document, name: &str) -> IndexModel {
     index(keys, IndexOptions::builder().name(name.to_string()).build())
 }
 
+fn unique(keys: Document, name: &str, sparse: bool) -> IndexModel {
+    index(
+        keys,
+        IndexOptions::builder()
+            .name(name.to_string())
+            .unique(true)
+            .sparse(sparse)
+            .build(),
+    )
+}
+
 pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
     let plan: Vec<(&str, Vec<IndexModel>)> = vec![
+        (
+            USERS,
+            vec![
+                unique(doc! { "email": 1 }, "email_unique", false),
+                unique(doc! { "google_sub": 1 }, "google_sub_unique", true),
+            ],
+        ),
+        (
+            SESSIONS,
+            vec![
+                named(doc! { "user_id": 1 }, "user_id"),
+                ttl("expires_at", "expires_at_ttl", Duration::ZERO),
+            ],
+        ),
+        (
+            DELETION_REQUESTS,
+            vec![
+                named(
+                    doc! { "status": 1, "requested_at": 1 },
+                    "status_requested_at",
+                ),
+                // Only pending requests hold a subject id: one pending request per subject.
+                unique(doc! { "subject_id": 1 }, "pending_subject_unique", true),
+            ],
+        ),
         (
             MAINTENANCE_RUNS,
             vec![

@@ -4,8 +4,11 @@
 //! (`store.maintenance_runs()`, ...), so handlers and jobs never build queries themselves.
 
 mod canary_runs;
+mod deletion_requests;
 mod indexes;
 mod maintenance_runs;
+mod sessions;
+mod users;
 
 use std::time::Duration;
 
@@ -15,14 +18,39 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 
 pub use canary_runs::{CanaryRun, CanaryRuns};
+pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
+pub use sessions::{Session, Sessions};
+pub use users::{Role, User, UserStatus, Users};
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A unique index refused the write (e.g. the email is taken).
+    #[error("duplicate key")]
+    Duplicate,
+    /// A value could not be encoded for a query.
+    #[error("encoding error: {0}")]
+    Encode(String),
     /// The driver reported an error (connection, timeout, write conflict, ...).
     #[error("database error: {0}")]
-    Mongo(#[from] mongodb::error::Error),
+    Mongo(mongodb::error::Error),
+}
+
+impl From<mongodb::error::Error> for StoreError {
+    fn from(e: mongodb::error::Error) -> Self {
+        use mongodb::error::{ErrorKind, WriteFailure};
+        match e.kind.as_ref() {
+            ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000 => Self::Duplicate,
+            ErrorKind::Command(c) if c.code == 11000 => Self::Duplicate,
+            _ => Self::Mongo(e),
+        }
+    }
+}
+
+/// The current time as a BSON date.
+pub(crate) fn bson_now() -> mongodb::bson::DateTime {
+    mongodb::bson::DateTime::now()
 }
 
 /// Handle to the system of record. Cheap to clone.
@@ -60,6 +88,21 @@ impl Store {
     /// Records of queue-maintenance runs.
     pub fn maintenance_runs(&self) -> MaintenanceRuns {
         MaintenanceRuns::new(&self.db)
+    }
+
+    /// Users.
+    pub fn users(&self) -> Users {
+        Users::new(&self.db)
+    }
+
+    /// Sessions.
+    pub fn sessions(&self) -> Sessions {
+        Sessions::new(&self.db)
+    }
+
+    /// Deletion requests and receipts.
+    pub fn deletion_requests(&self) -> DeletionRequests {
+        DeletionRequests::new(&self.db)
     }
 
     /// Records of canary jobs (end-to-end probes of the worker pool).

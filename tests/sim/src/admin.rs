@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -55,6 +56,25 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/_sim/meta/signed_request", post(post_signed_request))
 }
 
+/// A request body that is not the expected JSON: 422 `{"error": ...}`.
+struct BadBody(String);
+
+impl IntoResponse for BadBody {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": self.0})),
+        )
+            .into_response()
+    }
+}
+
+/// Parses a JSON body (an empty body reads as `{}`).
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, BadBody> {
+    let text: &[u8] = if body.is_empty() { b"{}" } else { body };
+    serde_json::from_slice(text).map_err(|e| BadBody(e.to_string()))
+}
+
 fn fail(error: &SimError) -> Response {
     let status = match error {
         SimError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -91,7 +111,11 @@ enum Rules {
     Many(Vec<FaultRule>),
 }
 
-async fn post_faults(State(shared): Sim, Json(rules): Json<Rules>) -> Response {
+async fn post_faults(State(shared): Sim, body: Bytes) -> Response {
+    let rules: Rules = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     let rules = match rules {
         Rules::One(rule) => vec![rule],
         Rules::Many(rules) => rules,
@@ -131,7 +155,11 @@ struct Advance {
     days: i64,
 }
 
-async fn post_advance(State(shared): Sim, Json(by): Json<Advance>) -> Response {
+async fn post_advance(State(shared): Sim, body: Bytes) -> Response {
+    let by: Advance = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     let ms = by.ms
         + by.seconds * 1000
         + by.minutes * 60_000
@@ -148,7 +176,11 @@ async fn get_settings(State(shared): Sim) -> Response {
     Json(control::settings(&shared)).into_response()
 }
 
-async fn patch_settings(State(shared): Sim, Json(patch): Json<SettingsPatch>) -> Response {
+async fn patch_settings(State(shared): Sim, body: Bytes) -> Response {
+    let patch: SettingsPatch = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     Json(control::update_settings(&shared, &patch)).into_response()
 }
 
@@ -156,7 +188,11 @@ async fn get_accounts(State(shared): Sim) -> Response {
     Json(control::accounts(&shared)).into_response()
 }
 
-async fn post_account(State(shared): Sim, Json(spec): Json<IgAccountSpec>) -> Response {
+async fn post_account(State(shared): Sim, body: Bytes) -> Response {
+    let spec: IgAccountSpec = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match control::add_account(&shared, &spec) {
         Ok(account) => (StatusCode::CREATED, Json(account)).into_response(),
         Err(e) => fail(&e),
@@ -169,11 +205,11 @@ struct Quota {
     quota_total: Option<u32>,
 }
 
-async fn post_quota(
-    State(shared): Sim,
-    Path(account): Path<String>,
-    Json(quota): Json<Quota>,
-) -> Response {
+async fn post_quota(State(shared): Sim, Path(account): Path<String>, body: Bytes) -> Response {
+    let quota: Quota = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match control::set_quota(&shared, &account, quota.quota_total) {
         Ok(()) => {
             Json(json!({"account": account, "quota_total": quota.quota_total})).into_response()
@@ -194,7 +230,11 @@ fn long_lived() -> TokenKind {
     TokenKind::LongLived
 }
 
-async fn post_token(State(shared): Sim, Json(body): Json<IssueToken>) -> Response {
+async fn post_token(State(shared): Sim, body: Bytes) -> Response {
+    let body: IssueToken = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match control::issue_token(&shared, &body.account, body.kind) {
         Ok(token) => (StatusCode::CREATED, Json(token)).into_response(),
         Err(e) => fail(&e),
@@ -225,7 +265,11 @@ impl Target {
     }
 }
 
-async fn post_revoke(State(shared): Sim, Json(body): Json<Target>) -> Response {
+async fn post_revoke(State(shared): Sim, body: Bytes) -> Response {
+    let body: Target = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match body.target() {
         Ok(target) => Json(json!({"revoked": control::revoke(&shared, &target, body.subcode)}))
             .into_response(),
@@ -233,7 +277,11 @@ async fn post_revoke(State(shared): Sim, Json(body): Json<Target>) -> Response {
     }
 }
 
-async fn post_expire(State(shared): Sim, Json(body): Json<Target>) -> Response {
+async fn post_expire(State(shared): Sim, body: Bytes) -> Response {
+    let body: Target = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match body.target() {
         Ok(target) => Json(json!({"expired": control::expire(&shared, &target)})).into_response(),
         Err(e) => fail(&e),
@@ -244,7 +292,11 @@ async fn get_google_users(State(shared): Sim) -> Response {
     Json(control::google_users(&shared)).into_response()
 }
 
-async fn post_google_user(State(shared): Sim, Json(user): Json<GoogleUser>) -> Response {
+async fn post_google_user(State(shared): Sim, body: Bytes) -> Response {
+    let user: GoogleUser = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     match control::add_google_user(&shared, user.clone()) {
         Ok(()) => (StatusCode::CREATED, Json(user)).into_response(),
         Err(e) => fail(&e),
@@ -259,7 +311,11 @@ struct SignRequest {
     secret: Option<String>,
 }
 
-async fn post_signed_request(State(shared): Sim, Json(body): Json<SignRequest>) -> Response {
+async fn post_signed_request(State(shared): Sim, body: Bytes) -> Response {
+    let body: SignRequest = match parse(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     let secret = body
         .secret
         .unwrap_or_else(|| shared.config.instagram.client_secret.clone());

@@ -245,3 +245,33 @@ pub struct GoogleUser {
     #[serde(default)]
     pub picture: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SimConfig;
+
+    #[test]
+    fn example_file_matches_defaults() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let parsed = SimConfig::from_file(&path).expect("example config parses");
+        let defaults = SimConfig::default();
+        assert_eq!(parsed.listen.to_string(), "127.0.0.1:8090");
+        assert_eq!(parsed.seed, Some(42));
+        assert_eq!(parsed.instagram.client_id, defaults.instagram.client_id);
+        assert_eq!(parsed.instagram.accounts, defaults.instagram.accounts);
+        assert_eq!(parsed.google.users, defaults.google.users);
+        assert_eq!(
+            parsed.imgbb.max_upload_bytes,
+            defaults.imgbb.max_upload_bytes
+        );
+        assert!(parsed.faults.is_empty());
+    }
+
+    #[test]
+    fn empty_json_is_a_complete_config() {
+        let parsed: SimConfig = serde_json::from_str("{}").expect("parses");
+        assert_eq!(parsed.instagram.quota_total, 100);
+        let bad: Result<SimConfig, _> = serde_json::from_str(r#"{"instagramm":{}}"#);
+        assert!(bad.is_err(), "unknown keys are refused");
+    }
+}

@@ -1,5 +1,6 @@
 //! AIStudio's integration tests: one binary, real processes, real services.
 
+mod accounts;
 mod api_basics;
 mod deployment;
 mod maintenance;

@@ -105,7 +105,9 @@ impl FileServer {
 async fn serve(State(files): State<Files>, Path(name): Path<String>) -> Response {
     let found = files.lock().ok().and_then(|f| f.get(&name).cloned());
     match found {
-        Some((content_type, bytes)) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Some((content_type, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -119,7 +121,9 @@ pub fn token(sim: &SimHandle) -> Result<(String, String)> {
 /// The value of query parameter `name` in a redirect `Location`.
 pub fn query_param(location: &str, name: &str) -> Option<String> {
     let url = url::Url::parse(location).ok()?;
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The `Location` header of a redirect.
@@ -190,7 +194,10 @@ impl Graph {
         if status != 200 {
             return Err(anyhow!("status failed: {status} {body}"));
         }
-        Ok(body["status_code"].as_str().context("status_code")?.to_owned())
+        Ok(body["status_code"]
+            .as_str()
+            .context("status_code")?
+            .to_owned())
     }
 
     /// Polls until the container leaves `IN_PROGRESS` (at most ~5 s).
@@ -207,8 +214,11 @@ impl Graph {
 
     /// Publishes; returns (status, body).
     pub async fn publish(&self, user_id: &str, creation_id: &str) -> Result<(u16, Value)> {
-        self.post(&format!("{user_id}/media_publish"), &[("creation_id", creation_id)])
-            .await
+        self.post(
+            &format!("{user_id}/media_publish"),
+            &[("creation_id", creation_id)],
+        )
+        .await
     }
 }
 

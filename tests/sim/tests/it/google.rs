@@ -29,12 +29,18 @@ fn authorize_url(sim: &SimHandle, extra: &str) -> String {
 }
 
 async fn code_for(sim: &SimHandle, user: &str) -> Result<String> {
-    let response = client().get(authorize_url(sim, &format!("&sim_user={user}"))).send().await?;
+    let response = client()
+        .get(authorize_url(sim, &format!("&sim_user={user}")))
+        .send()
+        .await?;
     assert_eq!(response.status(), 302);
     let location = location(&response)?;
     assert!(location.starts_with(REDIRECT));
     assert_eq!(query_param(&location, "state").as_deref(), Some("gst"));
-    assert_eq!(query_param(&location, "iss"), Some(sim.urls().google_issuer.clone()));
+    assert_eq!(
+        query_param(&location, "iss"),
+        Some(sim.urls().google_issuer.clone())
+    );
     query_param(&location, "code").context("code")
 }
 
@@ -47,7 +53,11 @@ async fn token(sim: &SimHandle, form: &[(&str, &str)]) -> Result<(u16, Value)> {
     Ok((response.status().as_u16(), response.json().await?))
 }
 
-fn standard_form<'a>(sim: &'a SimHandle, code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
+fn standard_form<'a>(
+    sim: &'a SimHandle,
+    code: &'a str,
+    verifier: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("code", code),
         ("client_id", sim.config().google.client_id.as_str()),
@@ -91,7 +101,9 @@ async fn pkce_flow_issues_a_verifiable_id_token_and_userinfo() -> Result<()> {
     let id_token = body["id_token"].as_str().context("id_token")?;
     let header = jsonwebtoken::decode_header(id_token)?;
     assert_eq!(header.kid.as_deref(), Some(GOOGLE_KEY_ID));
-    let claims = jsonwebtoken::decode::<Value>(id_token, &decoding_key(&sim).await?, &validation(&sim))?.claims;
+    let claims =
+        jsonwebtoken::decode::<Value>(id_token, &decoding_key(&sim).await?, &validation(&sim))?
+            .claims;
     assert_eq!(claims["sub"], "100000000000000000001");
     assert_eq!(claims["email"], "alice@example.com");
     assert_eq!(claims["email_verified"], true);
@@ -109,7 +121,11 @@ async fn pkce_flow_issues_a_verifiable_id_token_and_userinfo() -> Result<()> {
         .await?;
     assert_eq!(info["sub"], "100000000000000000001");
     assert_eq!(info["email"], "alice@example.com");
-    let denied = client().get(format!("{}/v1/userinfo", sim.urls().google)).bearer_auth("nope").send().await?;
+    let denied = client()
+        .get(format!("{}/v1/userinfo", sim.urls().google))
+        .bearer_auth("nope")
+        .send()
+        .await?;
     assert_eq!(denied.status(), 401);
     Ok(())
 }
@@ -119,24 +135,44 @@ async fn token_endpoint_checks_verifier_secret_redirect_and_single_use() -> Resu
     let sim = sim().await?;
     let code = code_for(&sim, "100000000000000000002").await?;
     let (status, body) = token(&sim, &standard_form(&sim, &code, "wrong-verifier")).await?;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     let mut form = standard_form(&sim, &code, VERIFIER);
     form.retain(|(k, _)| *k != "code_verifier");
     let (status, body) = token(&sim, &form).await?;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     let mut form = standard_form(&sim, &code, VERIFIER);
     form[2] = ("client_secret", "wrong");
     let (status, body) = token(&sim, &form).await?;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     let mut form = standard_form(&sim, &code, VERIFIER);
     form[3] = ("redirect_uri", "https://app.example/other");
     let (status, body) = token(&sim, &form).await?;
-    assert_eq!((status, body["error"].as_str()), (400, Some("redirect_uri_mismatch")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("redirect_uri_mismatch"))
+    );
     // Client authentication with HTTP Basic works too.
     let response = client()
         .post(format!("{}/token", sim.urls().google))
-        .basic_auth(&sim.config().google.client_id, Some(&sim.config().google.client_secret))
-        .form(&[("code", code.as_str()), ("redirect_uri", REDIRECT), ("grant_type", "authorization_code"), ("code_verifier", VERIFIER)])
+        .basic_auth(
+            &sim.config().google.client_id,
+            Some(&sim.config().google.client_secret),
+        )
+        .form(&[
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("grant_type", "authorization_code"),
+            ("code_verifier", VERIFIER),
+        ])
         .send()
         .await?;
     assert_eq!(response.status(), 200);
@@ -149,7 +185,10 @@ async fn token_endpoint_checks_verifier_secret_redirect_and_single_use() -> Resu
     .claims;
     assert_eq!(claims["email_verified"], false);
     let (status, body) = token(&sim, &standard_form(&sim, &code, VERIFIER)).await?;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     Ok(())
 }
 
@@ -189,18 +228,30 @@ async fn consent_page_chooses_a_user_and_deny_redirects() -> Result<()> {
     )?
     .claims;
     assert_eq!(claims["sub"], "200");
-    let denied = client().get(authorize_url(&sim, "&sim_consent=deny")).send().await?;
+    let denied = client()
+        .get(authorize_url(&sim, "&sim_consent=deny"))
+        .send()
+        .await?;
     let location = location(&denied)?;
-    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("access_denied")
+    );
     assert_eq!(query_param(&location, "state").as_deref(), Some("gst"));
     let discovery: Value = client()
-        .get(format!("{}/.well-known/openid-configuration", sim.urls().google))
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            sim.urls().google
+        ))
         .send()
         .await?
         .json()
         .await?;
     assert_eq!(discovery["issuer"], sim.urls().google_issuer.as_str());
-    assert_eq!(discovery["jwks_uri"], format!("{}/oauth2/v3/certs", sim.urls().google));
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("{}/oauth2/v3/certs", sim.urls().google)
+    );
     Ok(())
 }
 
@@ -212,7 +263,10 @@ async fn rogue_and_custom_signed_tokens() -> Result<()> {
     let good = sign_google_claims(&claims)?;
     assert!(jsonwebtoken::decode::<Value>(&good, &key, &validation(&sim)).is_ok());
     let forged = sign_with_rogue_key(&claims)?;
-    assert_eq!(jsonwebtoken::decode_header(&forged)?.kid.as_deref(), Some(GOOGLE_KEY_ID));
+    assert_eq!(
+        jsonwebtoken::decode_header(&forged)?.kid.as_deref(),
+        Some(GOOGLE_KEY_ID)
+    );
     assert!(jsonwebtoken::decode::<Value>(&forged, &key, &validation(&sim)).is_err());
     let mut wrong_audience = claims.clone();
     wrong_audience["aud"] = "someone-else".into();

@@ -42,14 +42,28 @@ async fn multipart_upload_is_served_back() -> Result<()> {
     let form = reqwest::multipart::Form::new()
         .text("key", key(&sim))
         .text("name", "holiday")
-        .part("image", reqwest::multipart::Part::bytes(image.clone()).file_name("photo.jpg"));
-    let response = client().post(upload_url(&sim)).multipart(form).send().await?;
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(image.clone()).file_name("photo.jpg"),
+        );
+    let response = client()
+        .post(upload_url(&sim))
+        .multipart(form)
+        .send()
+        .await?;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await?;
     assert_eq!(body["success"], true);
     assert_eq!(body["status"], 200);
     let data = &body["data"];
-    for field in ["id", "title", "url_viewer", "url", "display_url", "delete_url"] {
+    for field in [
+        "id",
+        "title",
+        "url_viewer",
+        "url",
+        "display_url",
+        "delete_url",
+    ] {
         assert!(data[field].is_string(), "{field} in {body}");
     }
     assert_eq!(data["title"], "holiday");
@@ -128,9 +142,18 @@ async fn upload_errors() -> Result<()> {
         (vec![("key", &key), ("image", "%%%not base64%%%")], 310),
         (vec![("key", &key), ("image", &not_image)], 310),
         (vec![("key", &key), ("image", &big)], 313),
-        (vec![("key", &key), ("image", &small), ("expiration", "59")], 100),
-        (vec![("key", &key), ("image", &small), ("expiration", "15552001")], 100),
-        (vec![("key", &key), ("image", "http://127.0.0.1:1/x.jpg")], 310),
+        (
+            vec![("key", &key), ("image", &small), ("expiration", "59")],
+            100,
+        ),
+        (
+            vec![("key", &key), ("image", &small), ("expiration", "15552001")],
+            100,
+        ),
+        (
+            vec![("key", &key), ("image", "http://127.0.0.1:1/x.jpg")],
+            310,
+        ),
     ];
     for (form, code) in cases {
         let response = client().post(upload_url(&sim)).form(&form).send().await?;
@@ -151,7 +174,11 @@ async fn expired_uploads_stop_being_served_and_instagram_cannot_fetch_them() -> 
     let encoded = base64::engine::general_purpose::STANDARD.encode(jpeg(1080, 1080));
     let response = client()
         .post(upload_url(&sim))
-        .form(&[("key", key(&sim).as_str()), ("image", encoded.as_str()), ("expiration", "600")])
+        .form(&[
+            ("key", key(&sim).as_str()),
+            ("image", encoded.as_str()),
+            ("expiration", "600"),
+        ])
         .send()
         .await?;
     let body: Value = response.json().await?;
@@ -163,7 +190,9 @@ async fn expired_uploads_stop_being_served_and_instagram_cannot_fetch_them() -> 
     graph.create(&user_id, &[("image_url", &url)]).await?;
     sim.advance_clock(Duration::from_secs(601));
     assert_eq!(fetch(&url).await?.0, 404);
-    let (status, body) = graph.post(&format!("{user_id}/media"), &[("image_url", &url)]).await?;
+    let (status, body) = graph
+        .post(&format!("{user_id}/media"), &[("image_url", &url)])
+        .await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 9004, Some(2207052));
     assert!(!sim.inspect().imgbb_uploads[0].live);

@@ -27,7 +27,10 @@ fn urlencode(text: &str) -> String {
 /// Headless allow; returns the code.
 async fn code(sim: &SimHandle, account: &str) -> Result<String> {
     let response = client()
-        .get(authorize_url(sim, &format!("&sim_consent=allow&sim_account={account}")))
+        .get(authorize_url(
+            sim,
+            &format!("&sim_consent=allow&sim_account={account}"),
+        ))
         .send()
         .await?;
     assert_eq!(response.status(), 302);
@@ -38,7 +41,12 @@ async fn code(sim: &SimHandle, account: &str) -> Result<String> {
     query_param(&location, "code").context("code")
 }
 
-async fn exchange(sim: &SimHandle, code: &str, secret: &str, redirect: &str) -> Result<(u16, Value)> {
+async fn exchange(
+    sim: &SimHandle,
+    code: &str,
+    secret: &str,
+    redirect: &str,
+) -> Result<(u16, Value)> {
     let response = client()
         .post(format!("{}/oauth/access_token", sim.urls().instagram_api))
         .form(&[
@@ -66,7 +74,10 @@ async fn consent_page_lists_scopes_and_allow_completes() -> Result<()> {
     assert!(html.contains("instagram_business_basic"));
     assert!(html.contains("instagram_business_content_publish"));
     assert!(html.contains(">Allow<") && html.contains(">Deny<"));
-    assert!(!html.contains("<script") && !html.contains("<link"), "no external assets");
+    assert!(
+        !html.contains("<script") && !html.contains("<link"),
+        "no external assets"
+    );
     let request_id = html
         .split("name=\"request_id\" value=\"")
         .nth(1)
@@ -75,7 +86,11 @@ async fn consent_page_lists_scopes_and_allow_completes() -> Result<()> {
         .to_owned();
     let decision = client()
         .post(format!("{}/oauth/authorize/decision", sim.urls().instagram))
-        .form(&[("request_id", request_id.as_str()), ("decision", "allow"), ("account", "aistudio_demo")])
+        .form(&[
+            ("request_id", request_id.as_str()),
+            ("decision", "allow"),
+            ("account", "aistudio_demo"),
+        ])
         .send()
         .await?;
     assert_eq!(decision.status(), 302);
@@ -98,11 +113,20 @@ async fn consent_page_lists_scopes_and_allow_completes() -> Result<()> {
 #[tokio::test]
 async fn deny_redirects_with_error() -> Result<()> {
     let sim = sim().await?;
-    let response = client().get(authorize_url(&sim, "&sim_consent=deny")).send().await?;
+    let response = client()
+        .get(authorize_url(&sim, "&sim_consent=deny"))
+        .send()
+        .await?;
     assert_eq!(response.status(), 302);
     let location = location(&response)?;
-    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
-    assert_eq!(query_param(&location, "error_reason").as_deref(), Some("user_denied"));
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(
+        query_param(&location, "error_reason").as_deref(),
+        Some("user_denied")
+    );
     assert!(query_param(&location, "error_description").is_some());
     assert_eq!(query_param(&location, "state").as_deref(), Some("st4te"));
     assert!(query_param(&location, "code").is_none());
@@ -116,11 +140,21 @@ async fn flat_token_shape_by_default_with_numeric_user_id() -> Result<()> {
     let (status, body) = exchange(&sim, &code, &secret(&sim), REDIRECT).await?;
     assert_eq!(status, 200, "{body}");
     let account = sim.instagram_accounts().remove(0);
-    assert!(body["access_token"].as_str().is_some_and(|t| t.starts_with("IGAA")));
-    assert_eq!(body["user_id"].as_u64().map(|n| n.to_string()), Some(account.app_scoped_id));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("IGAA"))
+    );
+    assert_eq!(
+        body["user_id"].as_u64().map(|n| n.to_string()),
+        Some(account.app_scoped_id)
+    );
     assert_eq!(
         body["permissions"],
-        serde_json::json!(["instagram_business_basic", "instagram_business_content_publish"])
+        serde_json::json!([
+            "instagram_business_basic",
+            "instagram_business_content_publish"
+        ])
     );
     Ok(())
 }
@@ -156,17 +190,28 @@ async fn codes_are_single_use_expire_and_check_secret_and_redirect() -> Result<(
     assert_eq!(body["error_message"], "Error validating client secret.");
     let (status, body) = exchange(&sim, &code1, &secret(&sim), "https://evil.example/cb").await?;
     assert_eq!(status, 400);
-    assert!(body["error_message"].as_str().is_some_and(|m| m.contains("redirect_uri")));
+    assert!(
+        body["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("redirect_uri"))
+    );
     let (status, _) = exchange(&sim, &code1, &secret(&sim), REDIRECT).await?;
     assert_eq!(status, 200);
     let (status, body) = exchange(&sim, &code1, &secret(&sim), REDIRECT).await?;
     assert_eq!(status, 400);
-    assert_eq!(body["error_message"], "Matching code was not found or was already used");
+    assert_eq!(
+        body["error_message"],
+        "Matching code was not found or was already used"
+    );
     let code2 = code(&sim, "aistudio_demo").await?;
     sim.advance_clock(Duration::from_secs(3601));
     let (status, body) = exchange(&sim, &code2, &secret(&sim), REDIRECT).await?;
     assert_eq!(status, 400);
-    assert!(body["error_message"].as_str().is_some_and(|m| m.contains("expired")));
+    assert!(
+        body["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired"))
+    );
     let (status, _) = exchange(&sim, &format!("{code2}#_"), &secret(&sim), REDIRECT).await?;
     assert_eq!(status, 400, "a code with the #_ suffix is not a code");
     Ok(())
@@ -177,7 +222,10 @@ async fn unknown_app_and_bad_scope_are_refused_at_authorize() -> Result<()> {
     let sim = sim().await?;
     let base = format!("{}/oauth/authorize", sim.urls().instagram);
     let response = client()
-        .get(format!("{base}?client_id=123&redirect_uri={}&response_type=code&scope={SCOPES}", urlencode(REDIRECT)))
+        .get(format!(
+            "{base}?client_id=123&redirect_uri={}&response_type=code&scope={SCOPES}",
+            urlencode(REDIRECT)
+        ))
         .send()
         .await?;
     assert_eq!(response.status(), 400);
@@ -211,22 +259,39 @@ async fn long_lived_exchange_refresh_rules_and_expiry() -> Result<()> {
     let (_, body) = exchange(&sim, &code, &secret(&sim), REDIRECT).await?;
     let short = body["access_token"].as_str().context("token")?.to_owned();
     let secret = secret(&sim);
-    let (status, body) = graph_get(&sim, "access_token", &[
-        ("grant_type", "ig_exchange_token"), ("client_secret", "nope"), ("access_token", &short),
-    ]).await?;
+    let (status, body) = graph_get(
+        &sim,
+        "access_token",
+        &[
+            ("grant_type", "ig_exchange_token"),
+            ("client_secret", "nope"),
+            ("access_token", &short),
+        ],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 101, None);
-    let (status, body) = graph_get(&sim, "access_token", &[
-        ("grant_type", "ig_exchange_token"), ("client_secret", &secret), ("access_token", &short),
-    ]).await?;
+    let (status, body) = graph_get(
+        &sim,
+        "access_token",
+        &[
+            ("grant_type", "ig_exchange_token"),
+            ("client_secret", &secret),
+            ("access_token", &short),
+        ],
+    )
+    .await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 5_184_000);
     let long = body["access_token"].as_str().context("token")?.to_owned();
     // Too young to refresh.
-    let (status, body) = graph_get(&sim, "refresh_access_token", &[
-        ("grant_type", "ig_refresh_token"), ("access_token", &long),
-    ]).await?;
+    let (status, body) = graph_get(
+        &sim,
+        "refresh_access_token",
+        &[("grant_type", "ig_refresh_token"), ("access_token", &long)],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 100, None);
     // The short-lived token dies after an hour; the long-lived one lives on.
@@ -234,18 +299,24 @@ async fn long_lived_exchange_refresh_rules_and_expiry() -> Result<()> {
     let (status, body) = graph_get(&sim, "v25.0/me", &[("access_token", &short)]).await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 190, Some(463));
-    let (status, body) = graph_get(&sim, "refresh_access_token", &[
-        ("grant_type", "ig_refresh_token"), ("access_token", &long),
-    ]).await?;
+    let (status, body) = graph_get(
+        &sim,
+        "refresh_access_token",
+        &[("grant_type", "ig_refresh_token"), ("access_token", &long)],
+    )
+    .await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["expires_in"], 5_184_000);
     let refreshed = body["access_token"].as_str().context("token")?.to_owned();
     // 60 days after the refresh both tokens are dead, and an expired token can't be refreshed.
     sim.advance_clock(Duration::from_secs(60 * 86_400));
     for token in [&long, &refreshed] {
-        let (status, body) = graph_get(&sim, "refresh_access_token", &[
-            ("grant_type", "ig_refresh_token"), ("access_token", token),
-        ]).await?;
+        let (status, body) = graph_get(
+            &sim,
+            "refresh_access_token",
+            &[("grant_type", "ig_refresh_token"), ("access_token", token)],
+        )
+        .await?;
         assert_eq!(status, 400);
         assert_graph_error(&body, 190, Some(463));
     }
@@ -264,7 +335,10 @@ async fn me_reports_professional_and_app_scoped_ids() -> Result<()> {
         .find(|a| a.username == "new_shop")
         .context("account created by sim_account")?;
     let response = client()
-        .get(format!("{}/v25.0/me?fields=user_id,username", sim.urls().graph))
+        .get(format!(
+            "{}/v25.0/me?fields=user_id,username",
+            sim.urls().graph
+        ))
         .bearer_auth(&token)
         .send()
         .await?;
@@ -273,7 +347,12 @@ async fn me_reports_professional_and_app_scoped_ids() -> Result<()> {
     assert_eq!(me["user_id"], account.user_id.as_str());
     assert_eq!(me["username"], "new_shop");
     assert_eq!(me["id"], account.app_scoped_id.as_str());
-    let (status, body) = graph_get(&sim, "v25.0/me", &[("access_token", &token), ("fields", "bogus")]).await?;
+    let (status, body) = graph_get(
+        &sim,
+        "v25.0/me",
+        &[("access_token", &token), ("fields", "bogus")],
+    )
+    .await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 100, None);
     Ok(())

@@ -15,14 +15,26 @@ async fn image_publish_permalink_and_inspection() -> Result<()> {
     let graph = Graph::new(&sim, &token);
     let url = files.put("a.jpg", "image/jpeg", jpeg(1080, 1080));
     let id = graph
-        .create(&user_id, &[("image_url", &url), ("caption", "Hello #world @friend"), ("alt_text", "a cat")])
+        .create(
+            &user_id,
+            &[
+                ("image_url", &url),
+                ("caption", "Hello #world @friend"),
+                ("alt_text", "a cat"),
+            ],
+        )
         .await?;
     assert_eq!(graph.status(&id).await?, "FINISHED");
     let (status, body) = graph.publish(&user_id, &id).await?;
     assert_eq!(status, 200, "{body}");
     let media_id = body["id"].as_str().context("media id")?.to_owned();
     assert_eq!(graph.status(&id).await?, "PUBLISHED");
-    let (status, body) = graph.get(&media_id, &[("fields", "permalink,caption,media_type,timestamp")]).await?;
+    let (status, body) = graph
+        .get(
+            &media_id,
+            &[("fields", "permalink,caption,media_type,timestamp")],
+        )
+        .await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["caption"], "Hello #world @friend");
     assert_eq!(body["media_type"], "IMAGE");
@@ -67,7 +79,11 @@ async fn processing_delay_then_finished_and_unfinished_publish_refused() -> Resu
     let (status, body) = graph.get(&id, &[("fields", "status_code,status")]).await?;
     assert_eq!(status, 200);
     assert_eq!(body["status_code"], "IN_PROGRESS");
-    assert!(body["status"].as_str().is_some_and(|s| s.starts_with("In Progress")));
+    assert!(
+        body["status"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("In Progress"))
+    );
     let (status, body) = graph.publish(&user_id, &id).await?;
     assert_eq!(status, 400);
     assert_graph_error(&body, 9007, Some(2207027));
@@ -76,7 +92,10 @@ async fn processing_delay_then_finished_and_unfinished_publish_refused() -> Resu
     let (status, _) = graph.publish(&user_id, &id).await?;
     assert_eq!(status, 200);
     let report = sim.inspect();
-    let container = report.account(&user_id).and_then(|a| a.container(&id)).context("container")?;
+    let container = report
+        .account(&user_id)
+        .and_then(|a| a.container(&id))
+        .context("container")?;
     assert_eq!(container.refused_publish_attempts, 1);
     assert_eq!(container.double_publish_attempts, 0);
     Ok(())
@@ -95,12 +114,31 @@ async fn reel_and_stories_publish() -> Result<()> {
     let video = files.put("v.mp4", "video/mp4", mp4());
     let image = files.put("s.jpg", "image/jpeg", jpeg(1080, 1920));
     let reel = graph
-        .create(&user_id, &[("media_type", "REELS"), ("video_url", &video), ("caption", "reel"), ("share_to_feed", "true"), ("thumb_offset", "1000")])
+        .create(
+            &user_id,
+            &[
+                ("media_type", "REELS"),
+                ("video_url", &video),
+                ("caption", "reel"),
+                ("share_to_feed", "true"),
+                ("thumb_offset", "1000"),
+            ],
+        )
         .await?;
     assert_eq!(graph.status(&reel).await?, "IN_PROGRESS");
     assert_eq!(graph.settle(&reel).await?, "FINISHED");
-    let story_image = graph.create(&user_id, &[("media_type", "STORIES"), ("image_url", &image)]).await?;
-    let story_video = graph.create(&user_id, &[("media_type", "STORIES"), ("video_url", &video)]).await?;
+    let story_image = graph
+        .create(
+            &user_id,
+            &[("media_type", "STORIES"), ("image_url", &image)],
+        )
+        .await?;
+    let story_video = graph
+        .create(
+            &user_id,
+            &[("media_type", "STORIES"), ("video_url", &video)],
+        )
+        .await?;
     assert_eq!(graph.settle(&story_video).await?, "FINISHED");
     for id in [&reel, &story_image, &story_video] {
         let (status, body) = graph.publish(&user_id, id).await?;
@@ -121,14 +159,30 @@ async fn carousel_with_children() -> Result<()> {
     let graph = Graph::new(&sim, &token);
     let a = files.put("c1.jpg", "image/jpeg", jpeg(1080, 1080));
     let v = files.put("c2.mp4", "video/mp4", mp4());
-    let item1 = graph.create(&user_id, &[("is_carousel_item", "true"), ("image_url", &a)]).await?;
+    let item1 = graph
+        .create(&user_id, &[("is_carousel_item", "true"), ("image_url", &a)])
+        .await?;
     let item2 = graph
-        .create(&user_id, &[("is_carousel_item", "true"), ("media_type", "VIDEO"), ("video_url", &v)])
+        .create(
+            &user_id,
+            &[
+                ("is_carousel_item", "true"),
+                ("media_type", "VIDEO"),
+                ("video_url", &v),
+            ],
+        )
         .await?;
     assert_eq!(graph.settle(&item2).await?, "FINISHED");
     let children = format!("{item1},{item2}");
     let parent = graph
-        .create(&user_id, &[("media_type", "CAROUSEL"), ("children", &children), ("caption", "two things")])
+        .create(
+            &user_id,
+            &[
+                ("media_type", "CAROUSEL"),
+                ("children", &children),
+                ("caption", "two things"),
+            ],
+        )
         .await?;
     assert_eq!(graph.settle(&parent).await?, "FINISHED");
     // A carousel item can't be published alone.
@@ -137,12 +191,17 @@ async fn carousel_with_children() -> Result<()> {
     let (status, body) = graph.publish(&user_id, &parent).await?;
     assert_eq!(status, 200, "{body}");
     let media_id = body["id"].as_str().context("id")?;
-    let (_, body) = graph.get(media_id, &[("fields", "media_type,caption")]).await?;
+    let (_, body) = graph
+        .get(media_id, &[("fields", "media_type,caption")])
+        .await?;
     assert_eq!(body["media_type"], "CAROUSEL_ALBUM");
     assert_eq!(body["caption"], "two things");
     let report = sim.inspect();
     let account = report.account(&user_id).context("account")?;
-    assert_eq!(account.container(&parent).context("parent")?.children, vec![item1, item2]);
+    assert_eq!(
+        account.container(&parent).context("parent")?.children,
+        vec![item1, item2]
+    );
     assert_eq!(account.quota_usage, 1, "a carousel counts as one post");
     Ok(())
 }
@@ -183,7 +242,10 @@ async fn double_publish_is_refused_and_counted() -> Result<()> {
     let report = sim.inspect();
     assert!(report.exactly_once);
     assert!(report.duplicate_publishes.is_empty());
-    let container = report.account(&user_id).and_then(|a| a.container(&id)).context("container")?;
+    let container = report
+        .account(&user_id)
+        .and_then(|a| a.container(&id))
+        .context("container")?;
     assert_eq!(container.publish_count, 1);
     assert_eq!(container.double_publish_attempts, 2);
     assert_eq!(container.refused_publish_attempts, 2);
@@ -200,7 +262,9 @@ async fn quota_is_a_rolling_24_hour_window() -> Result<()> {
     let graph = Graph::new(&sim, &token);
     let url = files.put("q.jpg", "image/jpeg", jpeg(1080, 1080));
     let limit_path = format!("{user_id}/content_publishing_limit");
-    let (status, body) = graph.get(&limit_path, &[("fields", "quota_usage,config")]).await?;
+    let (status, body) = graph
+        .get(&limit_path, &[("fields", "quota_usage,config")])
+        .await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"][0]["quota_usage"], 0);
     assert_eq!(body["data"][0]["config"]["quota_total"], 2);

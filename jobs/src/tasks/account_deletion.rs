@@ -1,0 +1,70 @@
+//! Deleting an account and everything that belongs to it, in idempotent steps.
+//!
+//! The api marks the account `deleting` (no sign-in, nothing publishes) and pushes this job
+//! with only the request id. Each step deletes one kind of record and adds its count to the
+//! receipt; re-running after a crash deletes what is left and adds zeros, so the job can be
+//! resumed or delivered twice without harm. The user document goes last, then the receipt is
+//! completed and forgets the account id.
+
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{Job, PushOptions, Queue, QueueError};
+use crate::store::{DeletionStatus, Store, StoreError};
+
+/// Queue name of account deletions.
+pub const QUEUE: &str = "account-deletion";
+
+/// Delete the account of a deletion request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeleteAccount {
+    /// The deletion request (not the account id: payloads stay free of personal links).
+    pub request_id: String,
+}
+
+impl Job for DeleteAccount {
+    const QUEUE: &'static str = QUEUE;
+}
+
+impl DeleteAccount {
+    /// Pushes the job (deduplicated per request).
+    pub async fn enqueue(queue: &Queue, request_id: &str) -> Result<(), QueueError> {
+        queue
+            .push(
+                Self {
+                    request_id: request_id.to_string(),
+                },
+                PushOptions {
+                    idempotency_key: Some(format!("account-deletion:{request_id}")),
+                    run_at: None,
+                },
+            )
+            .await
+    }
+
+    /// Runs every step; a completed or unknown request is a no-op.
+    #[tracing::instrument(skip_all, fields(request_id = %self.request_id))]
+    pub async fn run(&self, store: &Store) -> Result<(), StoreError> {
+        let requests = store.deletion_requests();
+        let Some(request) = requests.find(&self.request_id).await? else {
+            tracing::warn!("deletion request not found");
+            return Ok(());
+        };
+        let Some(user_id) = request
+            .subject_id
+            .filter(|_| request.status == DeletionStatus::Pending)
+        else {
+            return Ok(());
+        };
+        let id = &self.request_id;
+        requests
+            .add_count(id, "sessions", store.sessions().delete_all(&user_id).await?)
+            .await?;
+        requests
+            .add_count(id, "users", store.users().delete(&user_id).await?)
+            .await?;
+        requests.complete(id).await?;
+        metrics::counter!("aistudio_account_deletions_total").increment(1);
+        tracing::info!("account deleted");
+        Ok(())
+    }
+}
