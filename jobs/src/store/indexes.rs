@@ -8,8 +8,10 @@ use mongodb::{Database, IndexModel};
 
 use super::StoreError;
 use super::canary_runs::COLLECTION as CANARY_RUNS;
+use super::connections::COLLECTION as CONNECTIONS;
 use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
+use super::oauth_states::COLLECTION as OAUTH_STATES;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
 
@@ -60,6 +62,17 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                 named(doc! { "user_id": 1 }, "user_id"),
                 ttl("expires_at", "expires_at_ttl", Duration::ZERO),
             ],
+        ),
+        (
+            CONNECTIONS,
+            vec![
+                unique(doc! { "ig_user_id": 1 }, "ig_user_id_unique", false),
+                named(doc! { "user_id": 1, "created_at": 1 }, "user_created"),
+            ],
+        ),
+        (
+            OAUTH_STATES,
+            vec![ttl("expires_at", "expires_at_ttl", Duration::ZERO)],
         ),
         (
             DELETION_REQUESTS,

@@ -4,9 +4,11 @@
 //! (`store.maintenance_runs()`, ...), so handlers and jobs never build queries themselves.
 
 mod canary_runs;
+mod connections;
 mod deletion_requests;
 mod indexes;
 mod maintenance_runs;
+mod oauth_states;
 mod sessions;
 mod users;
 
@@ -18,8 +20,10 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 
 pub use canary_runs::{CanaryRun, CanaryRuns};
+pub use connections::{Connection, ConnectionStatus, Connections, SealedToken};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
+pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
 
@@ -98,6 +102,16 @@ impl Store {
     /// Sessions.
     pub fn sessions(&self) -> Sessions {
         Sessions::new(&self.db)
+    }
+
+    /// Instagram connections.
+    pub fn connections(&self) -> Connections {
+        Connections::new(&self.db)
+    }
+
+    /// Pending OAuth authorizations.
+    pub fn oauth_states(&self) -> OAuthStates {
+        OAuthStates::new(&self.db)
     }
 
     /// Deletion requests and receipts.

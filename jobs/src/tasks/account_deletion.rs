@@ -60,6 +60,20 @@ impl DeleteAccount {
             .add_count(id, "sessions", store.sessions().delete_all(&user_id).await?)
             .await?;
         requests
+            .add_count(
+                id,
+                "connections",
+                store.connections().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "oauth_states",
+                store.oauth_states().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
             .add_count(id, "users", store.users().delete(&user_id).await?)
             .await?;
         requests.complete(id).await?;
