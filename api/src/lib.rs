@@ -43,6 +43,9 @@ pub enum RunError {
     /// Redis could not be set up.
     #[error(transparent)]
     Queue(#[from] aistudio_jobs::queue::QueueError),
+    /// A client could not be built from the settings.
+    #[error("setup failed: {0}")]
+    Setup(String),
     /// A listener failed.
     #[error("listener error: {0}")]
     Io(#[from] std::io::Error),
@@ -103,7 +106,15 @@ pub async fn run(
         "api listening"
     );
     aistudio_jobs::crypto::password::warm_up();
+    let google_redirect = format!(
+        "{}/api/v1/auth/google/callback",
+        settings.server.public_base_url.trim_end_matches('/')
+    );
+    let google =
+        aistudio_jobs::clients::google::GoogleClient::new(&settings.google, &google_redirect)
+            .map_err(|e| RunError::Setup(e.to_string()))?;
     let state = AppState {
+        google,
         limiter: LoginLimiter::new(queue.clone(), &settings.security),
         settings: Arc::new(settings),
         store,

@@ -19,6 +19,8 @@ use crate::state::AppState;
         routes::auth::create_session,
         routes::auth::create_token,
         routes::auth::delete_session,
+        routes::google::start_google_sign_in,
+        routes::google::finish_google_sign_in,
         routes::me::get_me,
         routes::me::update_me,
         routes::me::change_password,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use aistudio_config::Settings;
+use aistudio_jobs::clients::google::GoogleClient;
 use aistudio_jobs::login_limiter::LoginLimiter;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
@@ -18,4 +19,6 @@ pub struct AppState {
     pub queue: Queue,
     /// Log-in brute-force limits.
     pub limiter: LoginLimiter,
+    /// Google sign-in.
+    pub google: GoogleClient,
 }

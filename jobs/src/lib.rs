@@ -1,6 +1,7 @@
 //! The core shared by the api and the workers.
 //!
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
+//! - [`clients`]: the outside services (Google sign-in, ...), base URLs from configuration.
 //! - [`crypto`]: password hashing, session tokens.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
@@ -9,13 +10,16 @@
 //! - [`tasks`]: job payloads (ids only, never secrets) and the logic that runs them.
 //! - [`telemetry`]: structured logs and the Prometheus recorder both processes install.
 //! - [`login_limiter`]: brute-force protection for log-ins.
+//! - [`operator`]: operator commands (roles, key rotation), run by `aistudio-ctl`.
 //! - [`readiness`]: the dependency checks behind `/readyz`.
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
+pub mod clients;
 pub mod crypto;
 pub mod domain;
 pub mod login_limiter;
+pub mod operator;
 pub mod queue;
 pub mod readiness;
 pub mod shutdown;

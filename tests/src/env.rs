@@ -49,6 +49,46 @@ impl TestEnv {
         self
     }
 
+    /// Points every provider (Instagram, Graph API, ImgBB, Google) at a running simulator, with
+    /// the simulator's credentials.
+    pub fn use_sim(&mut self, sim: &aistudio_sim::SimHandle) -> &mut Self {
+        let urls = sim.urls().clone();
+        let config = sim.config().clone();
+        let google = &urls.google;
+        self.set("AISTUDIO__INSTAGRAM__OAUTH_BASE_URL", &urls.instagram)
+            .set("AISTUDIO__INSTAGRAM__API_BASE_URL", &urls.instagram_api)
+            .set("AISTUDIO__INSTAGRAM__GRAPH_BASE_URL", &urls.graph)
+            .set(
+                "AISTUDIO__INSTAGRAM__CLIENT_ID",
+                &config.instagram.client_id,
+            )
+            .set(
+                "AISTUDIO__INSTAGRAM__CLIENT_SECRET",
+                &config.instagram.client_secret,
+            )
+            .set("AISTUDIO__IMGBB__BASE_URL", &urls.imgbb)
+            .set("AISTUDIO__IMGBB__API_KEY", &config.imgbb.api_key)
+            .set(
+                "AISTUDIO__GOOGLE__AUTH_URL",
+                format!("{google}/o/oauth2/v2/auth"),
+            )
+            .set("AISTUDIO__GOOGLE__TOKEN_URL", format!("{google}/token"))
+            .set(
+                "AISTUDIO__GOOGLE__USERINFO_URL",
+                format!("{google}/v1/userinfo"),
+            )
+            .set(
+                "AISTUDIO__GOOGLE__JWKS_URL",
+                format!("{google}/oauth2/v3/certs"),
+            )
+            .set("AISTUDIO__GOOGLE__ISSUER", &urls.google_issuer)
+            .set("AISTUDIO__GOOGLE__CLIENT_ID", &config.google.client_id)
+            .set(
+                "AISTUDIO__GOOGLE__CLIENT_SECRET",
+                &config.google.client_secret,
+            )
+    }
+
     /// The complete environment a spawned process gets.
     pub fn process_env(&self) -> BTreeMap<String, String> {
         let mut env = BTreeMap::from([

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod deletions;
+pub mod google;
 pub mod health;
 pub mod me;
 pub mod users_out;
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(google::router())
         .merge(me::router())
         .merge(deletions::router())
 }

@@ -77,7 +77,7 @@ impl OAuthStates {
         }
     }
 
-    /// Stores a new state valid for `ttl`; returns the state value to send to the provider.
+    /// Stores a new random state valid for `ttl`; returns the value to send to the provider.
     pub async fn create(
         &self,
         purpose: OAuthPurpose,
@@ -85,9 +85,21 @@ impl OAuthStates {
         ttl: Duration,
     ) -> Result<String, StoreError> {
         let state = random_value();
+        self.create_with_value(purpose, &state, new, ttl).await?;
+        Ok(state)
+    }
+
+    /// Stores `state` (a value from [`random_value`]) valid for `ttl`.
+    pub async fn create_with_value(
+        &self,
+        purpose: OAuthPurpose,
+        state: &str,
+        new: NewOAuthState,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
         self.collection
             .insert_one(OAuthState {
-                state_hash: session_token::digest(&state),
+                state_hash: session_token::digest(state),
                 purpose,
                 user_id: new.user_id,
                 nonce: new.nonce,
@@ -95,7 +107,7 @@ impl OAuthStates {
                 expires_at: Utc::now() + ttl,
             })
             .await?;
-        Ok(state)
+        Ok(())
     }
 
     /// Consumes a state: returns it once if it exists, belongs to `purpose` and has not

@@ -35,6 +35,9 @@ pub enum MaintenanceError {
     /// MongoDB failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Re-driving stalled deletions failed.
+    #[error(transparent)]
+    Sweep(#[from] crate::tasks::deletion_sweep::SweepError),
 }
 
 impl QueueMaintenance {
@@ -51,7 +54,7 @@ impl QueueMaintenance {
             .await
     }
 
-    /// Vacuums every queue and records the run.
+    /// Vacuums every queue, re-drives stalled deletions, and records the run.
     #[tracing::instrument(skip(queue, store), fields(tick = self.tick))]
     pub async fn run(
         &self,
@@ -65,6 +68,7 @@ impl QueueMaintenance {
         for name in crate::tasks::QUEUES {
             vacuumed += vacuum_finished(queue, name, older_than).await?;
         }
+        crate::tasks::deletion_sweep::redrive_stalled_deletions(store, queue, self.tick).await?;
         let run = MaintenanceRun {
             tick: self.tick,
             worker: worker.to_string(),

@@ -2,6 +2,7 @@
 
 pub mod account_deletion;
 pub mod canary;
+pub mod deletion_sweep;
 pub mod maintenance;
 
 pub use account_deletion::DeleteAccount;

@@ -3,6 +3,8 @@
 mod accounts;
 mod api_basics;
 mod deployment;
+mod google_sign_in;
 mod maintenance;
+mod operator;
 mod readiness;
 mod shutdown;

@@ -1,0 +1,111 @@
+//! Operator tooling: roles are granted by `aistudio-ctl`, never by the API; stalled deletions
+//! are re-driven by maintenance.
+
+use std::time::Duration;
+
+use aistudio_tests::{Api, ApiClient, TestEnv, Worker, binary, eventually};
+use mongodb::bson::{DateTime, doc};
+use serde_json::json;
+
+fn ctl(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(binary("aistudio-ctl"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.process_env())
+        .args(args)
+        .output()
+        .expect("aistudio-ctl runs")
+}
+
+#[tokio::test]
+async fn roles_are_granted_by_the_operator_command_only() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Olive", "olive@example.com", "a long enough password")
+        .await;
+    assert_eq!(user.get("/api/v1/me").await.body["role"], "user");
+
+    let out = ctl(&env, &["grant-role", "Olive@Example.com", "operator"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "olive@example.com is now operator"
+    );
+    assert_eq!(user.get("/api/v1/me").await.body["role"], "operator");
+
+    let bad = ctl(&env, &["grant-role", "olive@example.com", "superuser"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+    let missing = ctl(&env, &["grant-role", "nobody@example.com", "admin"]);
+    assert!(!missing.status.success());
+    assert_eq!(
+        user.get("/api/v1/me").await.body["role"],
+        "operator",
+        "unchanged"
+    );
+
+    let refused = user
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            Some(json!({ "name": "Olive", "role": "admin" })),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["field"].as_str()),
+        (422, Some("role"))
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_deletion_is_re_driven_by_maintenance() {
+    let mut env = TestEnv::new();
+    env.set("AISTUDIO__WORKER__MAINTENANCE_CRON", "* * * * * *");
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Stalled", "stalled@example.com", "a long enough password")
+        .await;
+    let user_id = user.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store = env.store().await;
+    assert!(store.users().mark_deleting(&user_id).await.unwrap());
+    // A request recorded ten minutes ago whose job never reached the queue.
+    let db = mongodb::Client::with_uri_str(&env.mongo_url)
+        .await
+        .unwrap()
+        .database(&env.database);
+    db.collection::<mongodb::bson::Document>("deletion_requests")
+        .insert_one(doc! {
+            "_id": "0123456789abcdef0123456789abcdef",
+            "kind": "account",
+            "subject_id": &user_id,
+            "status": "pending",
+            "requested_at": DateTime::from_millis(DateTime::now().timestamp_millis() - 600_000),
+            "deleted": {},
+        })
+        .await
+        .unwrap();
+
+    let _worker = Worker::start(&env).await;
+    eventually(
+        Duration::from_secs(30),
+        "the stalled deletion to complete",
+        || async {
+            let r = store
+                .deletion_requests()
+                .find("0123456789abcdef0123456789abcdef")
+                .await
+                .ok()??;
+            (r.status == aistudio_jobs::store::DeletionStatus::Completed).then_some(())
+        },
+    )
+    .await;
+    assert!(store.users().by_id(&user_id).await.unwrap().is_none());
+}
