@@ -2,6 +2,8 @@
 //!
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
 //! - [`crypto`]: password hashing, session tokens.
+//! - [`clients`]: HTTP clients for Instagram Login, the Graph API (publishing) and ImgBB, with
+//!   the classification of their errors that the publishing workflow acts on.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
@@ -13,6 +15,7 @@
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
+pub mod clients;
 pub mod crypto;
 pub mod domain;
 pub mod login_limiter;
