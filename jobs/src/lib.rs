@@ -1,8 +1,10 @@
 //! The core shared by the api and the workers.
 //!
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
-//! - [`clients`]: the outside services (Google sign-in, ...), base URLs from configuration.
 //! - [`crypto`]: password hashing, session tokens.
+//! - [`clients`]: HTTP clients for Instagram Login, the Graph API (publishing), ImgBB and Google
+//!   sign-in, with
+//!   the classification of their errors that the publishing workflow acts on.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
