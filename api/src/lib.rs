@@ -110,8 +110,10 @@ pub async fn run(
         "{}/api/v1/auth/google/callback",
         settings.server.public_base_url.trim_end_matches('/')
     );
+    let http = aistudio_jobs::clients::build_client(&Default::default())
+        .map_err(|e| RunError::Setup(e.to_string()))?;
     let google =
-        aistudio_jobs::clients::google::GoogleClient::new(&settings.google, &google_redirect)
+        aistudio_jobs::clients::google::GoogleClient::new(http, &settings.google, &google_redirect)
             .map_err(|e| RunError::Setup(e.to_string()))?;
     let state = AppState {
         google,

@@ -144,8 +144,13 @@ impl std::fmt::Debug for GoogleClient {
 }
 
 impl GoogleClient {
-    /// A client for `settings`, redirecting back to `redirect_uri`.
-    pub fn new(settings: &GoogleSettings, redirect_uri: &str) -> Result<Self, GoogleError> {
+    /// A client for `settings` over `http` (see [`super::build_client`]: no redirects, timeouts),
+    /// redirecting back to `redirect_uri`.
+    pub fn new(
+        http: reqwest::Client,
+        settings: &GoogleSettings,
+        redirect_uri: &str,
+    ) -> Result<Self, GoogleError> {
         let bad = |e: url::ParseError| GoogleError::Config(e.to_string());
         let oauth = Client::new(ClientId::new(settings.client_id.clone()))
             .set_client_secret(ClientSecret::new(
@@ -155,12 +160,6 @@ impl GoogleClient {
             .set_token_uri(TokenUrl::new(settings.token_url.clone()).map_err(bad)?)
             .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(bad)?)
             .set_auth_type(AuthType::RequestBody);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| GoogleError::Config(e.to_string()))?;
         Ok(Self {
             oauth,
             http,
