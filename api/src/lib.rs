@@ -112,11 +112,17 @@ pub async fn run(
     );
     let http = aistudio_jobs::clients::build_client(&Default::default())
         .map_err(|e| RunError::Setup(e.to_string()))?;
+    let instagram = aistudio_jobs::clients::InstagramOAuth::new(http.clone(), &settings)
+        .map_err(|e| RunError::Setup(e.to_string()))?;
+    let vault = aistudio_jobs::crypto::vault::Vault::new(&settings.security)
+        .map_err(|e| RunError::Setup(e.to_string()))?;
     let google =
         aistudio_jobs::clients::google::GoogleClient::new(http, &settings.google, &google_redirect)
             .map_err(|e| RunError::Setup(e.to_string()))?;
     let state = AppState {
         google,
+        instagram,
+        vault,
         limiter: LoginLimiter::new(queue.clone(), &settings.security),
         settings: Arc::new(settings),
         store,

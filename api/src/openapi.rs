@@ -26,12 +26,21 @@ use crate::state::AppState;
         routes::me::change_password,
         routes::me::delete_me,
         routes::deletions::get_deletion,
+        routes::instagram::start_instagram_connection,
+        routes::instagram::finish_instagram_connection,
+        routes::instagram::list_connections,
+        routes::instagram::delete_connection,
+        routes::meta::create_deauthorization,
+        routes::meta::create_data_deletion,
+        routes::deletion_status::get_deletion_status,
     ),
     components(schemas(ErrorOut)),
     modifiers(&SessionAuth),
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
+        (name = "instagram", description = "Connecting Instagram professional accounts"),
+        (name = "meta", description = "Meta's deauthorize and data-deletion callbacks, and the public deletion status page"),
     )
 )]
 pub struct ApiDoc;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use aistudio_config::Settings;
+use aistudio_jobs::clients::InstagramOAuth;
 use aistudio_jobs::clients::google::GoogleClient;
+use aistudio_jobs::crypto::vault::Vault;
 use aistudio_jobs::login_limiter::LoginLimiter;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
@@ -21,4 +23,8 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// Google sign-in.
     pub google: GoogleClient,
+    /// Instagram Login.
+    pub instagram: InstagramOAuth,
+    /// The token vault.
+    pub vault: Vault,
 }

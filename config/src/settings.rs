@@ -178,6 +178,10 @@ pub struct InstagramSettings {
     pub graph_base_url: String,
     /// Graph API version path segment, e.g. `v25.0`.
     pub graph_version: String,
+    /// Cron expression (with seconds) of the token-refresh sweep.
+    pub refresh_cron: String,
+    /// Tokens expiring within this many days (and at least 24 h old) are refreshed.
+    pub refresh_window_days: u64,
 }
 
 /// ImgBB.

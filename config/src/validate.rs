@@ -169,6 +169,17 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
             format!("is not a valid cron expression with seconds ({e})"),
         );
     }
+    if let Err(e) = cron::Schedule::try_from(s.instagram.refresh_cron.as_str()) {
+        c.fail(
+            "instagram.refresh_cron",
+            format!("is not a valid cron expression with seconds ({e})"),
+        );
+    }
+    c.require(
+        "instagram.refresh_window_days",
+        (1..=59).contains(&s.instagram.refresh_window_days),
+        "must be between 1 and 59 (tokens live 60 days)",
+    );
     c.require(
         "server.body_limit_bytes",
         s.server.body_limit_bytes >= 1024,

@@ -11,19 +11,23 @@
 //!   namespace, with the timing and deduplication settings the product depends on.
 //! - [`tasks`]: job payloads (ids only, never secrets) and the logic that runs them.
 //! - [`telemetry`]: structured logs and the Prometheus recorder both processes install.
+//! - [`instagram_connect`]: completing "Connect Instagram" (exchange, seal, store).
 //! - [`login_limiter`]: brute-force protection for log-ins.
 //! - [`operator`]: operator commands (roles, key rotation), run by `aistudio-ctl`.
 //! - [`readiness`]: the dependency checks behind `/readyz`.
+//! - [`replay_guard`]: refuses replayed one-time values (Meta callbacks).
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
 pub mod clients;
 pub mod crypto;
 pub mod domain;
+pub mod instagram_connect;
 pub mod login_limiter;
 pub mod operator;
 pub mod queue;
 pub mod readiness;
+pub mod replay_guard;
 pub mod shutdown;
 pub mod store;
 pub mod tasks;

@@ -28,3 +28,46 @@ pub async fn grant_role(store: &Store, email: &str, role: &str) -> Result<String
     tracing::info!(user_id = %user.id, role = role.as_str(), "role granted by operator");
     Ok(format!("{} is now {}", email.as_str(), role.as_str()))
 }
+
+/// Re-seals every stored token sealed with an older key with the current key (after a new key
+/// was added and made current); returns a line with the counts. Safe to run repeatedly and
+/// while the system runs: each row is replaced only if its ciphertext did not change meanwhile.
+pub async fn rotate_token_keys(
+    store: &Store,
+    vault: &crate::crypto::vault::Vault,
+) -> Result<String, CommandError> {
+    let current = vault
+        .current_key_id()
+        .ok_or_else(|| CommandError::Usage("security.current_token_key is not set".into()))?
+        .to_string();
+    let connections = store.connections();
+    let (mut resealed, mut failed) = (0u64, 0u64);
+    loop {
+        let batch = connections.sealed_with_other_keys(&current, 200).await?;
+        let mut progressed = false;
+        for connection in batch {
+            let Some(sealed) = connection.token.as_ref() else {
+                continue;
+            };
+            match vault.reseal(sealed, &connection.id) {
+                Ok(fresh) => {
+                    if connections.reseal(&connection.id, sealed, &fresh).await? {
+                        resealed += 1;
+                        progressed = true;
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(connection_id = %connection.id, error = %e, "token could not be re-sealed");
+                }
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    tracing::info!(resealed, failed, key = %current, "token keys rotated");
+    Ok(format!(
+        "{resealed} tokens re-sealed with key {current}; {failed} could not be opened"
+    ))
+}

@@ -20,6 +20,14 @@ pub struct TestEnv {
     pub redis_url: String,
     /// Extra `AISTUDIO__` variables for every process of this test.
     pub vars: BTreeMap<String, String>,
+    /// The token key (`t1`), base64 of 32 bytes.
+    pub token_key: String,
+}
+
+/// Base64 of the 32 ASCII bytes of a 32-character hex string.
+fn base64_32(hex32: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(hex32.as_bytes())
 }
 
 impl Default for TestEnv {
@@ -32,7 +40,10 @@ impl TestEnv {
     /// A new environment with unique names.
     pub fn new() -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        // A random token key per test, as production would have its own.
+        let key: String = uuid::Uuid::new_v4().simple().to_string();
         Self {
+            token_key: base64_32(&key),
             database: format!("t_{id}"),
             namespace: format!("t{id}"),
             mongo_url: std::env::var("AISTUDIO_TEST_MONGO_URL")
@@ -102,6 +113,11 @@ impl TestEnv {
             (
                 "AISTUDIO_CONFIG_DIR".into(),
                 config_dir().display().to_string(),
+            ),
+            ("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY".into(), "t1".into()),
+            (
+                "AISTUDIO__SECURITY__TOKEN_KEYS__T1".into(),
+                self.token_key.clone(),
             ),
         ]);
         env.extend(self.vars.clone());

@@ -18,15 +18,7 @@ pub fn binary(name: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = std::process::Command::new(cargo)
             .current_dir(repo_root())
-            .args(["build", "--quiet", "--bins"])
-            .args([
-                "-p",
-                "aistudio-api",
-                "-p",
-                "aistudio-worker",
-                "-p",
-                "aistudio-sim",
-            ])
+            .args(["build", "--quiet", "--workspace", "--bins"])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the binaries failed");

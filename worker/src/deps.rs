@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use aistudio_config::Settings;
+use aistudio_jobs::clients::InstagramOAuth;
+use aistudio_jobs::crypto::vault::Vault;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 
@@ -17,4 +19,8 @@ pub struct Deps {
     pub queue: Queue,
     /// This process's unique worker name.
     pub worker: Arc<str>,
+    /// The token vault.
+    pub vault: Vault,
+    /// Instagram Login (token refresh).
+    pub instagram: InstagramOAuth,
 }

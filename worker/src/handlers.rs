@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
-use aistudio_jobs::tasks::{Canary, DeleteAccount, QueueMaintenance};
-use apalis::prelude::{BoxDynError, Data};
+use aistudio_jobs::tasks::token_refresh::RefreshError;
+use aistudio_jobs::tasks::{
+    Canary, DeleteAccount, DeleteInstagramData, QueueMaintenance, RefreshSweep, RefreshToken,
+};
+use apalis::prelude::{AbortError, BoxDynError, Data};
 
 use crate::deps::Deps;
 
@@ -25,4 +28,31 @@ pub async fn run_canary(job: Canary, deps: Data<Deps>) -> Result<(), BoxDynError
 pub async fn run_account_deletion(job: DeleteAccount, deps: Data<Deps>) -> Result<(), BoxDynError> {
     job.run(&deps.store).await?;
     Ok(())
+}
+
+/// Deletes what is tied to an Instagram user (Meta's data-deletion callback).
+pub async fn run_instagram_data_deletion(
+    job: DeleteInstagramData,
+    deps: Data<Deps>,
+) -> Result<(), BoxDynError> {
+    job.run(&deps.store).await?;
+    Ok(())
+}
+
+/// Pushes the refreshes that are due.
+pub async fn run_refresh_sweep(job: RefreshSweep, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    let window = chrono::Duration::days(deps.settings.instagram.refresh_window_days as i64);
+    job.run(&deps.store, &deps.queue, window).await?;
+    Ok(())
+}
+
+/// Refreshes one token; permanent failures are not retried.
+pub async fn run_token_refresh(job: RefreshToken, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    match job.run(&deps.store, &deps.vault, &deps.instagram).await {
+        Ok(_) => Ok(()),
+        Err(RefreshError::Permanent(reason)) => {
+            Err(AbortError::new(RefreshError::Permanent(reason)).into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -9,6 +9,7 @@
 pub mod deps;
 pub mod handlers;
 pub mod ops;
+mod queue_worker;
 pub mod schedules;
 
 use std::future::Future;
@@ -19,12 +20,15 @@ use std::time::Duration;
 use aistudio_config::Settings;
 use aistudio_jobs::queue::{Queue, release_worker, worker_name};
 use aistudio_jobs::store::Store;
-use aistudio_jobs::tasks::{self, Canary, DeleteAccount, QueueMaintenance};
+use aistudio_jobs::tasks::{
+    self, Canary, DeleteAccount, DeleteInstagramData, QueueMaintenance, RefreshSweep, RefreshToken,
+};
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, Monitor, ParallelizeExt, WorkerBuilder};
 use apalis_cron::CronScheduler;
 
 use deps::Deps;
+use queue_worker::queue_worker;
 
 /// Why the worker could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,9 @@ pub enum RunError {
     /// The cron expression is invalid.
     #[error("worker.maintenance_cron: {0}")]
     Cron(String),
+    /// A client or the vault could not be built from the settings.
+    #[error("setup failed: {0}")]
+    Setup(String),
     /// The monitor failed.
     #[error("worker monitor failed: {0}")]
     Monitor(String),
@@ -59,7 +66,15 @@ pub async fn run(
     let queue = Queue::connect(&settings.redis)?;
     let schedule = cron::Schedule::from_str(&settings.worker.maintenance_cron)
         .map_err(|e| RunError::Cron(e.to_string()))?;
+    let refresh_schedule = cron::Schedule::from_str(&settings.instagram.refresh_cron)
+        .map_err(|e| RunError::Cron(e.to_string()))?;
+    let http = aistudio_jobs::clients::build_client(&Default::default())
+        .map_err(|e| RunError::Setup(e.to_string()))?;
     let deps = Deps {
+        instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings)
+            .map_err(|e| RunError::Setup(e.to_string()))?,
+        vault: aistudio_jobs::crypto::vault::Vault::new(&settings.security)
+            .map_err(|e| RunError::Setup(e.to_string()))?,
         worker: worker_name("worker").into(),
         settings: Arc::new(settings),
         store,
@@ -77,52 +92,37 @@ pub async fn run(
 
     let concurrency = deps.settings.worker.concurrency;
     let grace = Duration::from_secs(deps.settings.worker.shutdown_grace_secs);
-    let poll = queue.poll_interval();
-    let name = |queue_name: &str| format!("{}:{queue_name}", deps.worker);
 
-    let maintenance = {
-        let (deps, name) = (deps.clone(), name(tasks::maintenance::QUEUE));
+    let maintenance = queue_worker!(deps, QueueMaintenance, handlers::run_maintenance, 1);
+    let canary = queue_worker!(deps, Canary, handlers::run_canary, concurrency);
+    let account_deletion = queue_worker!(
+        deps,
+        DeleteAccount,
+        handlers::run_account_deletion,
+        concurrency
+    );
+    let instagram_data_deletion = queue_worker!(
+        deps,
+        DeleteInstagramData,
+        handlers::run_instagram_data_deletion,
+        concurrency
+    );
+    let refresh_sweep = queue_worker!(deps, RefreshSweep, handlers::run_refresh_sweep, 1);
+    let token_refresh = queue_worker!(deps, RefreshToken, handlers::run_token_refresh, concurrency);
+    let refresh_schedule = {
+        let (deps, name) = (deps.clone(), format!("{}:refresh-schedule", deps.worker));
         move |_restarts: usize| {
             WorkerBuilder::new(name.clone())
-                .backend(
-                    deps.queue
-                        .storage::<QueueMaintenance>()
-                        .poll_with_interval(poll),
-                )
+                .backend(CronScheduler::new(refresh_schedule.clone()))
                 .data(deps.clone())
-                .parallelize(tokio::spawn)
-                .concurrency(1)
-                .build(handlers::run_maintenance)
-        }
-    };
-    let canary = {
-        let (deps, name) = (deps.clone(), name(tasks::canary::QUEUE));
-        move |_restarts: usize| {
-            WorkerBuilder::new(name.clone())
-                .backend(deps.queue.storage::<Canary>().poll_with_interval(poll))
-                .data(deps.clone())
-                .parallelize(tokio::spawn)
-                .concurrency(concurrency)
-                .build(handlers::run_canary)
-        }
-    };
-    let account_deletion = {
-        let (deps, name) = (deps.clone(), name(tasks::account_deletion::QUEUE));
-        move |_restarts: usize| {
-            WorkerBuilder::new(name.clone())
-                .backend(
-                    deps.queue
-                        .storage::<DeleteAccount>()
-                        .poll_with_interval(poll),
-                )
-                .data(deps.clone())
-                .parallelize(tokio::spawn)
-                .concurrency(concurrency)
-                .build(handlers::run_account_deletion)
+                .build(schedules::enqueue_refresh_sweep)
         }
     };
     let maintenance_schedule = {
-        let (deps, name) = (deps.clone(), name("maintenance-schedule"));
+        let (deps, name) = (
+            deps.clone(),
+            format!("{}:maintenance-schedule", deps.worker),
+        );
         move |_restarts: usize| {
             WorkerBuilder::new(name.clone())
                 .backend(CronScheduler::new(schedule.clone()))
@@ -135,6 +135,10 @@ pub async fn run(
         .register(maintenance)
         .register(canary)
         .register(account_deletion)
+        .register(instagram_data_deletion)
+        .register(refresh_sweep)
+        .register(token_refresh)
+        .register(refresh_schedule)
         .register(maintenance_schedule)
         .on_event(|ctx, event| tracing::debug!(worker = %ctx.name(), ?event, "worker event"))
         .shutdown_timeout(grace);
@@ -146,7 +150,8 @@ pub async fn run(
         .await;
 
     for queue_name in tasks::QUEUES {
-        match release_worker(&queue, queue_name, &name(queue_name)).await {
+        let name = format!("{}:{queue_name}", deps.worker);
+        match release_worker(&queue, queue_name, &name).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 queue = queue_name,

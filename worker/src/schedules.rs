@@ -1,7 +1,7 @@
 //! Periodic schedules. Every worker process runs each schedule; what a tick does is pushed to
 //! the queue with an idempotency key, so it runs once per tick however many processes there are.
 
-use aistudio_jobs::tasks::QueueMaintenance;
+use aistudio_jobs::tasks::{QueueMaintenance, RefreshSweep};
 use apalis::prelude::{BoxDynError, Data};
 use apalis_cron::Tick;
 
@@ -12,5 +12,12 @@ pub async fn enqueue_maintenance(tick: Tick, deps: Data<Deps>) -> Result<(), Box
     let tick = i64::try_from(tick.get_timestamp())?;
     QueueMaintenance::enqueue(&deps.queue, tick).await?;
     tracing::debug!(tick, "maintenance tick pushed");
+    Ok(())
+}
+
+/// On each token-refresh tick, pushes that tick's sweep (deduplicated across processes).
+pub async fn enqueue_refresh_sweep(tick: Tick, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    let tick = i64::try_from(tick.get_timestamp())?;
+    RefreshSweep::enqueue(&deps.queue, tick).await?;
     Ok(())
 }

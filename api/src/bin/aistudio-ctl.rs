@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! aistudio-ctl grant-role <email> <user|operator|admin>
+//! aistudio-ctl rotate-token-keys
 //! ```
 #![forbid(unsafe_code)]
 
@@ -26,7 +27,13 @@ async fn main() -> anyhow::Result<()> {
         ["grant-role", email, role] => {
             aistudio_jobs::operator::grant_role(&store, email, role).await?
         }
-        _ => bail!("usage: aistudio-ctl grant-role <email> <user|operator|admin>"),
+        ["rotate-token-keys"] => {
+            let vault = aistudio_jobs::crypto::vault::Vault::new(&settings.security)?;
+            aistudio_jobs::operator::rotate_token_keys(&store, &vault).await?
+        }
+        _ => bail!(
+            "usage: aistudio-ctl grant-role <email> <user|operator|admin> | aistudio-ctl rotate-token-keys"
+        ),
     };
     writeln!(std::io::stdout(), "{line}")?;
     Ok(())

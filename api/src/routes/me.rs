@@ -149,7 +149,7 @@ pub async fn delete_me(
         .await?;
     state.store.users().mark_deleting(user_id).await?;
     state.store.sessions().revoke_all(user_id, None).await?;
-    DeleteAccount::enqueue(&state.queue, &request.id)
+    DeleteAccount::enqueue(&state.queue, &request.id, "request")
         .await
         .map_err(ApiError::internal)?;
     tracing::info!(user_id = %user_id, request_id = %request.id, "account deletion requested");

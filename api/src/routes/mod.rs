@@ -1,10 +1,13 @@
 //! One module per resource, each exposing `router()`; merged here.
 
 pub mod auth;
+pub mod deletion_status;
 pub mod deletions;
 pub mod google;
 pub mod health;
+pub mod instagram;
 pub mod me;
+pub mod meta;
 pub mod users_out;
 
 use axum::Router;
@@ -17,6 +20,9 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(google::router())
+        .merge(instagram::router())
         .merge(me::router())
         .merge(deletions::router())
+        .merge(deletion_status::router())
+        .merge(meta::router())
 }

@@ -1,4 +1,6 @@
-//! Secrets handling: password hashing and session tokens (and, later, the token vault).
+//! Secrets handling: password hashing, session tokens, and the token vault.
 
 pub mod password;
 pub mod session_token;
+pub mod signed_request;
+pub mod vault;

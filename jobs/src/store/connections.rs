@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
-use mongodb::bson::doc;
+use mongodb::bson::{Bson, doc};
+use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{StoreError, bson_now};
 
 pub(super) const COLLECTION: &str = "connections";
 
@@ -19,6 +20,28 @@ pub enum ConnectionStatus {
     Active,
     /// The token was refused (expired, revoked): the user must reconnect; posts are parked.
     NeedsReconnect,
+    /// The user disconnected it (or Meta deauthorized the app): the token is deleted.
+    Disconnected,
+}
+
+impl ConnectionStatus {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::NeedsReconnect => "needs_reconnect",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// A freshly issued token, sealed for its row, with its lifetime.
+#[derive(Debug, Clone)]
+pub struct TokenUpdate {
+    /// The sealed token.
+    pub token: SealedToken,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A token sealed with AES-256-GCM: never stored in plaintext.
@@ -121,6 +144,143 @@ impl Connections {
             .await?)
     }
 
+    /// Stores a new token on a connection and makes it active; the updated connection.
+    pub async fn store_token(
+        &self,
+        id: &str,
+        username: &str,
+        update: &TokenUpdate,
+    ) -> Result<Option<Connection>, StoreError> {
+        Ok(self
+            .collection
+            .find_one_and_update(
+                doc! { "_id": id },
+                doc! { "$set": {
+                    "token": token_bson(&update.token)?,
+                    "username": username,
+                    "token_expires_at": mongodb::bson::DateTime::from_chrono(update.expires_at),
+                    "token_refreshed_at": bson_now(),
+                    "status": "active",
+                    "updated_at": bson_now(),
+                } },
+            )
+            .return_document(ReturnDocument::After)
+            .await?)
+    }
+
+    /// Replaces the token only if it is still the one that was refreshed (`previous`): a refresh
+    /// that raced a reconnect or a disconnect never overwrites the newer state.
+    pub async fn replace_token(
+        &self,
+        id: &str,
+        previous: &SealedToken,
+        update: &TokenUpdate,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": id, "token.ciphertext": &previous.ciphertext },
+                doc! { "$set": {
+                    "token": token_bson(&update.token)?,
+                    "token_expires_at": mongodb::bson::DateTime::from_chrono(update.expires_at),
+                    "token_refreshed_at": bson_now(),
+                    "updated_at": bson_now(),
+                } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// Re-seals in place (key rotation), only if the ciphertext is still `previous`.
+    pub async fn reseal(
+        &self,
+        id: &str,
+        previous: &SealedToken,
+        resealed: &SealedToken,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": id, "token.ciphertext": &previous.ciphertext },
+                doc! { "$set": { "token": token_bson(resealed)?, "updated_at": bson_now() } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// Marks a connection whose token was refused; true if it was active.
+    pub async fn mark_needs_reconnect(&self, id: &str) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": id, "status": "active" },
+                doc! { "$set": { "status": "needs_reconnect", "updated_at": bson_now() } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// Deletes the token at once and marks the connection disconnected.
+    pub async fn disconnect(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+        Ok(self
+            .collection
+            .find_one_and_update(
+                doc! { "_id": id },
+                doc! {
+                    "$set": { "status": "disconnected", "updated_at": bson_now() },
+                    "$unset": { "token": "", "token_expires_at": "", "token_refreshed_at": "" },
+                },
+            )
+            .return_document(ReturnDocument::After)
+            .await?)
+    }
+
+    /// Deletes one connection document; how many (0 or 1).
+    pub async fn delete(&self, id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .delete_one(doc! { "_id": id })
+            .await?
+            .deleted_count)
+    }
+
+    /// Active connections whose token expires before `expires_before` and was refreshed before
+    /// `refreshed_before` (Instagram refuses to refresh a token younger than 24 hours).
+    pub async fn due_for_refresh(
+        &self,
+        expires_before: DateTime<Utc>,
+        refreshed_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Connection>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "status": "active",
+                "token": { "$exists": true },
+                "token_expires_at": { "$lt": mongodb::bson::DateTime::from_chrono(expires_before) },
+                "token_refreshed_at": { "$lt": mongodb::bson::DateTime::from_chrono(refreshed_before) },
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Connections holding a token sealed with a key other than `current_key_id`.
+    pub async fn sealed_with_other_keys(
+        &self,
+        current_key_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Connection>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "token": { "$exists": true }, "token.key_id": { "$ne": current_key_id } })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// Deletes every connection of a user (account deletion); how many.
     pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, StoreError> {
         Ok(self
@@ -129,4 +289,8 @@ impl Connections {
             .await?
             .deleted_count)
     }
+}
+
+fn token_bson(token: &SealedToken) -> Result<Bson, StoreError> {
+    mongodb::bson::to_bson(token).map_err(|e| StoreError::Encode(e.to_string()))
 }

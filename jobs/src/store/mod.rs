@@ -20,7 +20,7 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 
 pub use canary_runs::{CanaryRun, CanaryRuns};
-pub use connections::{Connection, ConnectionStatus, Connections, SealedToken};
+pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};

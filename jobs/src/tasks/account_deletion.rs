@@ -26,15 +26,19 @@ impl Job for DeleteAccount {
 }
 
 impl DeleteAccount {
-    /// Pushes the job (deduplicated per request).
-    pub async fn enqueue(queue: &Queue, request_id: &str) -> Result<(), QueueError> {
+    /// Pushes the job, deduplicated per request and `attempt_key`.
+    pub async fn enqueue(
+        queue: &Queue,
+        request_id: &str,
+        attempt_key: &str,
+    ) -> Result<(), QueueError> {
         queue
             .push(
                 Self {
                     request_id: request_id.to_string(),
                 },
                 PushOptions {
-                    idempotency_key: Some(format!("account-deletion:{request_id}")),
+                    idempotency_key: Some(format!("account-deletion:{request_id}:{attempt_key}")),
                     run_at: None,
                 },
             )

@@ -4,9 +4,9 @@
 
 use chrono::{Duration, Utc};
 
-use crate::queue::{PushOptions, Queue, QueueError};
+use crate::queue::{Queue, QueueError};
 use crate::store::{DeletionKind, Store, StoreError};
-use crate::tasks::DeleteAccount;
+use crate::tasks::{DeleteAccount, DeleteInstagramData};
 
 /// A pending request older than this is considered stalled.
 pub const STALLED_AFTER: Duration = Duration::minutes(2);
@@ -34,20 +34,14 @@ pub async fn redrive_stalled_deletions(
         .await?;
     let mut pushed = 0;
     for request in stalled {
-        if request.kind != DeletionKind::Account {
-            continue;
+        match request.kind {
+            DeletionKind::Account => {
+                DeleteAccount::enqueue(queue, &request.id, &tick.to_string()).await?
+            }
+            DeletionKind::InstagramData => {
+                DeleteInstagramData::enqueue(queue, &request.id, &tick.to_string()).await?
+            }
         }
-        queue
-            .push(
-                DeleteAccount {
-                    request_id: request.id.clone(),
-                },
-                PushOptions {
-                    idempotency_key: Some(format!("account-deletion:{}:{tick}", request.id)),
-                    run_at: None,
-                },
-            )
-            .await?;
         pushed += 1;
     }
     if pushed > 0 {

@@ -3,11 +3,22 @@
 pub mod account_deletion;
 pub mod canary;
 pub mod deletion_sweep;
+pub mod instagram_data_deletion;
 pub mod maintenance;
+pub mod token_refresh;
 
 pub use account_deletion::DeleteAccount;
 pub use canary::Canary;
+pub use instagram_data_deletion::DeleteInstagramData;
 pub use maintenance::QueueMaintenance;
+pub use token_refresh::{RefreshSweep, RefreshToken};
 
 /// Every queue the workers serve (maintenance vacuums each of them).
-pub const QUEUES: &[&str] = &[maintenance::QUEUE, canary::QUEUE, account_deletion::QUEUE];
+pub const QUEUES: &[&str] = &[
+    maintenance::QUEUE,
+    canary::QUEUE,
+    account_deletion::QUEUE,
+    instagram_data_deletion::QUEUE,
+    token_refresh::QUEUE,
+    token_refresh::SWEEP_QUEUE,
+];

@@ -4,6 +4,5 @@
 mod common;
 mod faults;
 mod imgbb;
-mod logs;
 mod oauth;
 mod publish;

@@ -4,6 +4,7 @@ mod accounts;
 mod api_basics;
 mod deployment;
 mod google_sign_in;
+mod instagram;
 mod maintenance;
 mod operator;
 mod readiness;

@@ -1,5 +1,12 @@
 //! Client calls log their spans (with ids) but never a token, app secret or API key, even at
 //! TRACE level and when they fail.
+//!
+//! A test binary of its own: `tracing` caches per call site whether anyone listens, so a capture
+//! installed on one test thread misses events whose call sites another thread saw first.
+
+#[path = "clients/common.rs"]
+#[allow(dead_code)]
+mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,73 @@
+//! Meta's data-deletion callback: remove everything tied to an Instagram user id (its connection
+//! and token, and what was scheduled through it), in idempotent steps, completing the receipt
+//! whose status page Meta links to.
+
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{Job, PushOptions, Queue, QueueError};
+use crate::store::{DeletionStatus, Store, StoreError};
+
+/// Queue name of Instagram data deletions.
+pub const QUEUE: &str = "instagram-data-deletion";
+
+/// Delete what is tied to the Instagram user of a deletion request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeleteInstagramData {
+    /// The deletion request.
+    pub request_id: String,
+}
+
+impl Job for DeleteInstagramData {
+    const QUEUE: &'static str = QUEUE;
+}
+
+impl DeleteInstagramData {
+    /// Pushes the job, deduplicated per request and `attempt_key`.
+    pub async fn enqueue(
+        queue: &Queue,
+        request_id: &str,
+        attempt_key: &str,
+    ) -> Result<(), QueueError> {
+        queue
+            .push(
+                Self {
+                    request_id: request_id.to_string(),
+                },
+                PushOptions {
+                    idempotency_key: Some(format!(
+                        "instagram-data-deletion:{request_id}:{attempt_key}"
+                    )),
+                    run_at: None,
+                },
+            )
+            .await
+    }
+
+    /// Runs every step; a completed or unknown request is a no-op.
+    #[tracing::instrument(skip_all, fields(request_id = %self.request_id))]
+    pub async fn run(&self, store: &Store) -> Result<(), StoreError> {
+        let requests = store.deletion_requests();
+        let Some(request) = requests.find(&self.request_id).await? else {
+            return Ok(());
+        };
+        let Some(ig_user_id) = request
+            .subject_id
+            .filter(|_| request.status == DeletionStatus::Pending)
+        else {
+            return Ok(());
+        };
+        let id = &self.request_id;
+        if let Some(connection) = store.connections().by_ig_user_id(&ig_user_id).await? {
+            requests
+                .add_count(
+                    id,
+                    "connections",
+                    store.connections().delete(&connection.id).await?,
+                )
+                .await?;
+        }
+        requests.complete(id).await?;
+        tracing::info!("instagram data deleted");
+        Ok(())
+    }
+}
