@@ -1,7 +1,10 @@
 //! The core shared by the api and the workers.
 //!
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
+//! - [`content`]: composing posts, writing them with their media pins, deleting media safely.
 //! - [`crypto`]: password hashing, session tokens.
+//! - [`media`]: uploads recognised by their bytes, spooled, checked, converted to JPEG, and
+//!   the storage trait media bytes live behind.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
@@ -13,9 +16,11 @@
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
+pub mod content;
 pub mod crypto;
 pub mod domain;
 pub mod login_limiter;
+pub mod media;
 pub mod queue;
 pub mod readiness;
 pub mod shutdown;

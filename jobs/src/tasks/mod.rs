@@ -4,7 +4,7 @@ pub mod account_deletion;
 pub mod canary;
 pub mod maintenance;
 
-pub use account_deletion::DeleteAccount;
+pub use account_deletion::{DeleteAccount, DeletionError};
 pub use canary::Canary;
 pub use maintenance::QueueMaintenance;
 
