@@ -24,12 +24,28 @@ use crate::state::AppState;
         routes::me::change_password,
         routes::me::delete_me,
         routes::deletions::get_deletion,
+        routes::media::upload_media,
+        routes::media::list_media,
+        routes::media::get_media,
+        routes::media::download_media,
+        routes::media::delete_media_item,
+        routes::posts::create_post,
+        routes::posts::list_posts,
+        routes::posts::get_post,
+        routes::posts::update_post,
+        routes::posts::reschedule_post,
+        routes::posts::cancel_post,
+        routes::posts::delete_post,
+        routes::post_views::get_summary,
+        routes::post_views::get_calendar,
     ),
     components(schemas(ErrorOut)),
     modifiers(&SessionAuth),
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
+        (name = "media", description = "The media library: upload (images are stored as JPEG), list, download, delete"),
+        (name = "posts", description = "Compose, schedule, edit, reschedule, cancel and delete posts; dashboard summary and calendar. Deleting a post deletes our record only: Instagram's API cannot delete published media."),
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aistudio_config::Settings;
 use aistudio_jobs::login_limiter::LoginLimiter;
+use aistudio_jobs::media::MediaStorage;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 
@@ -18,4 +19,6 @@ pub struct AppState {
     pub queue: Queue,
     /// Log-in brute-force limits.
     pub limiter: LoginLimiter,
+    /// Where media bytes live.
+    pub media_storage: Arc<dyn MediaStorage>,
 }

@@ -8,6 +8,7 @@
 mod apps;
 mod client;
 mod env;
+pub mod fixtures;
 mod process;
 mod redis_server;
 

@@ -4,6 +4,11 @@ pub mod auth;
 pub mod deletions;
 pub mod health;
 pub mod me;
+pub mod media;
+pub mod paging;
+pub mod post_views;
+pub mod posts;
+pub mod posts_io;
 pub mod users_out;
 
 use axum::Router;
@@ -17,4 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(deletions::router())
+        .merge(media::router())
+        .merge(posts::router())
+        .merge(post_views::router())
 }

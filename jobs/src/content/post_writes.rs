@@ -184,7 +184,7 @@ pub async fn reschedule(
     version: i64,
     at: chrono::DateTime<Utc>,
     publish_now: bool,
-    time_zone: &str,
+    time_zone: Option<&str>,
 ) -> Result<Post, WriteError> {
     let posts = store.posts();
     match posts

@@ -284,7 +284,8 @@ impl Posts {
         .await
     }
 
-    /// Moves a scheduled or parked post to another time, if it is still at `version`.
+    /// Moves a scheduled or parked post to another time (and display time zone, when given),
+    /// if it is still at `version`.
     pub async fn reschedule(
         &self,
         id: &str,
@@ -292,18 +293,21 @@ impl Posts {
         version: i64,
         at: DateTime<Utc>,
         publish_now: bool,
-        time_zone: &str,
+        time_zone: Option<&str>,
     ) -> Result<Option<Post>, StoreError> {
+        let mut set = doc! {
+            "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
+            "publish_now": publish_now,
+        };
+        if let Some(time_zone) = time_zone {
+            set.insert("time_zone", time_zone);
+        }
         self.compare_and_set(
             doc! {
                 "_id": id, "user_id": user_id, "version": version,
                 "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
             },
-            doc! {
-                "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
-                "publish_now": publish_now,
-                "time_zone": time_zone,
-            },
+            set,
         )
         .await
     }

@@ -4,5 +4,6 @@ mod accounts;
 mod api_basics;
 mod deployment;
 mod maintenance;
+mod media;
 mod readiness;
 mod shutdown;
