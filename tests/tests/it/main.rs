@@ -5,5 +5,6 @@ mod api_basics;
 mod deployment;
 mod maintenance;
 mod media;
+mod posts;
 mod readiness;
 mod shutdown;
