@@ -9,12 +9,14 @@ mod apps;
 mod client;
 mod env;
 pub mod fixtures;
+mod instagram;
 mod process;
 mod redis_server;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
 pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
+pub use instagram::connect_instagram;
 pub use process::{Process, binary};
 pub use redis_server::RedisServer;
 

@@ -245,22 +245,6 @@ impl MediaLibrary {
         Ok(())
     }
 
-    /// Removes the pins of a post except those of its current version `keep_token` (the
-    /// version before an edit, or a pin left by an interrupted write).
-    pub async fn unpin_other_versions(
-        &self,
-        post_id: &str,
-        keep_token: &str,
-    ) -> Result<(), StoreError> {
-        self.collection
-            .update_many(
-                doc! { "used_by": { "$elemMatch": { "post_id": post_id, "token": { "$ne": keep_token } } } },
-                doc! { "$pull": { "used_by": { "post_id": post_id, "token": { "$ne": keep_token } } } },
-            )
-            .await?;
-        Ok(())
-    }
-
     /// Marks an unpinned ready media file of the user as being deleted; the record as it was,
     /// or `None` if it is pinned, already being deleted, or not the user's.
     pub async fn begin_delete(&self, id: &str, user_id: &str) -> Result<Option<Media>, StoreError> {

@@ -19,7 +19,7 @@ use crate::domain::PostKind;
 pub(super) const COLLECTION: &str = "posts";
 
 /// Where a post is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PostStatus {
     /// Being composed; not scheduled.

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use aistudio_config::{Settings, Sources};
-use aistudio_jobs::store::{Connection, ConnectionStatus, SealedToken, Store};
-use aistudio_tests::ApiClient;
+use aistudio_jobs::store::{ConnectionStatus, Store};
 use aistudio_tests::fixtures::{self, Movie};
+use aistudio_tests::{ApiClient, connect_instagram};
 use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::json;
@@ -47,26 +47,8 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
         .as_str()
         .context("user id")?
         .to_string();
-    let connection_id = uuid::Uuid::new_v4().simple().to_string();
-    let now = Utc::now();
-    store
-        .connections()
-        .insert(&Connection {
-            id: connection_id.clone(),
-            user_id: user_id.clone(),
-            ig_user_id: "17841400000000001".into(),
-            username: "bench.shop".into(),
-            token: Some(SealedToken {
-                key_id: "dev".into(),
-                nonce: "bm9uY2U=".into(),
-                ciphertext: "c2VhbGVk".into(),
-            }),
-            token_expires_at: Some(now + chrono::Duration::days(60)),
-            token_refreshed_at: Some(now),
-            status: ConnectionStatus::Active,
-            created_at: now,
-        })
-        .await?;
+    let connection_id =
+        connect_instagram(store, &user_id, "bench.shop", ConnectionStatus::Active).await;
     let media = client
         .upload("bench.jpg", "image/jpeg", fixtures::jpeg(1080, 1080))
         .await;
@@ -76,7 +58,7 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
         "connection_id": connection_id,
         "caption": "Benchmark post #bench @aistudio",
         "items": [{ "media_id": media_id, "alt_text": "a gradient" }],
-        "scheduled_at": (now + chrono::Duration::days(1)).to_rfc3339(),
+        "scheduled_at": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
         "time_zone": "Europe/Paris",
     });
     let lua = format!(

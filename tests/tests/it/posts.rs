@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use aistudio_jobs::store::{Connection, ConnectionStatus, PostStatus, SealedToken, Store};
+use aistudio_jobs::store::{ConnectionStatus, PostStatus, Store};
 use aistudio_tests::fixtures::{self, Movie};
-use aistudio_tests::{Api, ApiClient, TestEnv, Worker, eventually};
+use aistudio_tests::{Api, ApiClient, TestEnv, Worker, connect_instagram, eventually};
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -23,31 +23,6 @@ struct Author {
     long_video: String,
 }
 
-async fn connect(store: &Store, user_id: &str, username: &str, status: ConnectionStatus) -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let now = Utc::now();
-    store
-        .connections()
-        .insert(&Connection {
-            id: id.clone(),
-            user_id: user_id.to_string(),
-            ig_user_id: format!("1784{}", &uuid::Uuid::new_v4().as_u128().to_string()[..12]),
-            username: username.to_string(),
-            token: Some(SealedToken {
-                key_id: "dev".into(),
-                nonce: "bm9uY2U=".into(),
-                ciphertext: "c2VhbGVk".into(),
-            }),
-            token_expires_at: Some(now + chrono::Duration::days(60)),
-            token_refreshed_at: Some(now),
-            status,
-            created_at: now,
-        })
-        .await
-        .unwrap();
-    id
-}
-
 async fn upload(client: &ApiClient, name: &str, content_type: &str, bytes: Vec<u8>) -> String {
     let reply = client.upload(name, content_type, bytes).await;
     assert_eq!(reply.status, 201, "{name}: {:?}", reply.body);
@@ -62,7 +37,8 @@ async fn author(api: &Api, store: &Store, email: &str) -> Author {
         .as_str()
         .unwrap()
         .to_string();
-    let connection_id = connect(store, &user_id, "ada.shop", ConnectionStatus::Active).await;
+    let connection_id =
+        connect_instagram(store, &user_id, "ada.shop", ConnectionStatus::Active).await;
     let square = upload(
         &client,
         "square.jpg",
@@ -370,7 +346,7 @@ async fn each_kind_is_composed_and_instagram_rules_are_checked_at_scheduling() {
     }
 
     // A connection that needs reconnecting takes drafts, not scheduled posts.
-    let parked = connect(
+    let parked = connect_instagram(
         &store,
         &a.user_id,
         "old.shop",
@@ -845,7 +821,8 @@ async fn listings_filter_and_page_stably_with_summary_and_calendar() {
     let api = Api::start(&env).await;
     let store = env.store().await;
     let a = author(&api, &store, "ada@example.com").await;
-    let second = connect(&store, &a.user_id, "second.shop", ConnectionStatus::Active).await;
+    let second =
+        connect_instagram(&store, &a.user_id, "second.shop", ConnectionStatus::Active).await;
 
     // 9 scheduled posts one hour apart starting in 2 days, on two connections, and 2 drafts.
     let base = Utc::now() + chrono::Duration::days(2);
