@@ -55,6 +55,12 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("the request body is larger than allowed")]
     PayloadTooLarge,
+    /// The body is not of a type this endpoint takes (the message says which it takes).
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// An uploaded file is larger than its limit (the message names the limit).
+    #[error("{0}")]
+    FileTooLarge(String),
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many requests, retry after {0} seconds")]
     TooManyRequests(u64),
@@ -76,7 +82,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            Self::UnsupportedMediaType => {
+            Self::UnsupportedMediaType | Self::UnsupportedMedia(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -84,7 +90,9 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PayloadTooLarge | Self::FileTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

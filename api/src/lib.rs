@@ -54,19 +54,27 @@ pub enum RunError {
 /// The full application router for the given state.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
-    Router::new()
+    let timeout = |secs: u64| {
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(secs))
+    };
+    // Uploads stream large bodies: their own time limit, and their own size checks in place
+    // of the JSON body limit.
+    let uploads = routes::media::upload_router()
+        .layer(DefaultBodyLimit::disable())
+        .layer(timeout(settings.media.upload_timeout_secs));
+    let timed = Router::new()
         .merge(routes::router())
         .merge(openapi::router())
+        .layer(timeout(settings.server.request_timeout_secs));
+    Router::new()
+        .merge(timed)
+        .merge(uploads)
         .with_state(state)
         .layer(axum::middleware::from_fn(
             middleware::json_errors::json_errors,
         ))
         .layer(axum::middleware::from_fn(middleware::metrics::record))
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(settings.server.request_timeout_secs),
-        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -124,6 +132,7 @@ pub async fn run(
         instagram,
         vault,
         limiter: LoginLimiter::new(queue.clone(), &settings.security),
+        media_storage: Arc::new(store.media_files()),
         settings: Arc::new(settings),
         store,
         queue,

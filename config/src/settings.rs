@@ -43,6 +43,8 @@ pub struct Settings {
     pub imgbb: ImgbbSettings,
     /// Google sign-in (OpenID Connect).
     pub google: GoogleSettings,
+    /// The media library: upload limits and where uploads are spooled.
+    pub media: MediaSettings,
 }
 
 /// The HTTP API process.
@@ -214,4 +216,23 @@ pub struct GoogleSettings {
     pub jwks_url: String,
     /// Expected `iss` of id tokens.
     pub issuer: String,
+}
+
+/// The media library.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Largest stored image (always JPEG, after any conversion), in bytes: Instagram's 8 MB.
+    pub max_image_bytes: u64,
+    /// Largest PNG or WebP upload accepted for conversion to JPEG, in bytes.
+    pub max_image_upload_bytes: u64,
+    /// Largest image, in pixels (width x height), decoded for conversion or checks.
+    pub max_image_pixels: u64,
+    /// Largest video upload, in bytes: Instagram's 300 MB for reels.
+    pub max_video_bytes: u64,
+    /// Uploads (which may be large and slow) may take this long; other requests get
+    /// `server.request_timeout_secs`.
+    pub upload_timeout_secs: u64,
+    /// Folder where an upload is spooled while it is checked (empty: the system temp folder).
+    pub spool_dir: String,
 }

@@ -216,6 +216,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         "must look like v25.0",
     );
 
+    check_media(&mut c, s);
     check_token_keys(&mut c, s, production);
 
     if production {
@@ -264,4 +265,33 @@ fn check_token_keys(c: &mut Checker, s: &Settings, production: bool) {
             );
         }
     }
+}
+
+fn check_media(c: &mut Checker, s: &Settings) {
+    let m = &s.media;
+    c.require(
+        "media.max_image_bytes",
+        (1024..=8 * 1024 * 1024).contains(&m.max_image_bytes),
+        "must be between 1024 and 8388608 (Instagram refuses images over 8 MB)",
+    );
+    c.require(
+        "media.max_image_upload_bytes",
+        m.max_image_upload_bytes >= m.max_image_bytes,
+        "must be at least media.max_image_bytes",
+    );
+    c.require(
+        "media.max_image_pixels",
+        (100_000..=200_000_000).contains(&m.max_image_pixels),
+        "must be between 100000 and 200000000",
+    );
+    c.require(
+        "media.max_video_bytes",
+        (1024..=300 * 1024 * 1024).contains(&m.max_video_bytes),
+        "must be between 1024 and 314572800 (Instagram refuses videos over 300 MB)",
+    );
+    c.require(
+        "media.upload_timeout_secs",
+        m.upload_timeout_secs > 0,
+        "must be at least 1",
+    );
 }

@@ -215,3 +215,19 @@ fn secrets_never_appear_in_debug_output() {
     }
     assert!(printed.contains("REDACTED"));
 }
+
+#[test]
+fn media_limits_beyond_instagrams_are_refused() {
+    let err = Settings::load_from(&sources(&[
+        ("AISTUDIO__MEDIA__MAX_IMAGE_BYTES", "9000000"),
+        ("AISTUDIO__MEDIA__MAX_VIDEO_BYTES", "400000000"),
+        ("AISTUDIO__MEDIA__MAX_IMAGE_UPLOAD_BYTES", "1024"),
+    ]))
+    .unwrap_err();
+    assert!(problem_for(&err, "media.max_image_bytes").contains("8 MB"));
+    assert!(problem_for(&err, "media.max_video_bytes").contains("300 MB"));
+    assert!(problem_for(&err, "media.max_image_upload_bytes").contains("at least"));
+    let defaults = Settings::load_from(&sources(&[])).unwrap();
+    assert_eq!(defaults.media.max_image_bytes, 8 * 1024 * 1024);
+    assert_eq!(defaults.media.max_video_bytes, 300 * 1024 * 1024);
+}

@@ -1,10 +1,12 @@
 //! The core shared by the api and the workers.
 //!
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
-//! - [`crypto`]: password hashing, session tokens.
+//! - [`content`]: composing posts, writing them with their media pins, deleting media safely.
+//! - [`crypto`]: password hashing, session tokens, the token vault, Meta's `signed_request`.
 //! - [`clients`]: HTTP clients for Instagram Login, the Graph API (publishing), ImgBB and Google
-//!   sign-in, with
-//!   the classification of their errors that the publishing workflow acts on.
+//!   sign-in, with the classification of their errors that the publishing workflow acts on.
+//! - [`media`]: uploads recognised by their bytes, spooled, checked, converted to JPEG, and
+//!   the storage trait media bytes live behind.
 //! - [`store`]: MongoDB, the system of record, behind repositories (callers never touch a
 //!   `Collection`), with idempotent index creation at start-up.
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
@@ -20,10 +22,12 @@
 #![forbid(unsafe_code)]
 
 pub mod clients;
+pub mod content;
 pub mod crypto;
 pub mod domain;
 pub mod instagram_connect;
 pub mod login_limiter;
+pub mod media;
 pub mod operator;
 pub mod queue;
 pub mod readiness;

@@ -35,6 +35,19 @@ impl Reply {
     }
 }
 
+/// Sends `request` and reads the answer's status, headers and JSON body.
+async fn reply(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request is answered");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
 /// A client bound to one API, optionally with a session token.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
@@ -78,27 +91,25 @@ impl ApiClient {
         }
     }
 
+    /// `request` with the bearer token, when there is one.
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     /// Sends a request with an optional JSON body.
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
+        request = self.authorized(request);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", format!("aistudio_session={cookie}"));
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("request is answered");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.json().await.unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        reply(request).await
     }
 
     /// Sends a raw body with a content type.
@@ -114,18 +125,56 @@ impl ApiClient {
             .request(method, format!("{}{path}", self.base))
             .header("content-type", content_type)
             .body(body.to_string());
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
+        request = self.authorized(request);
+        reply(request).await
+    }
+
+    /// Uploads `bytes` as a multipart form field `field` (the file name and content type are
+    /// what a browser would send; the API must not trust them).
+    pub async fn upload_as(
+        &self,
+        field: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_string())
+            .mime_str(content_type)
+            .expect("valid content type");
+        let form = reqwest::multipart::Form::new().part(field.to_string(), part);
+        let mut request = self
+            .http
+            .post(format!("{}/api/v1/media", self.base))
+            .multipart(form);
+        request = self.authorized(request);
+        reply(request).await
+    }
+
+    /// Uploads a file to the media library (field `file`).
+    pub async fn upload(&self, file_name: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        self.upload_as("file", file_name, content_type, bytes).await
+    }
+
+    /// GETs raw bytes: status, headers and body.
+    pub async fn get_bytes(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        request = self.authorized(request);
         let response = request.send().await.expect("request is answered");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.json().await.unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body = response.bytes().await.expect("body is read").to_vec();
+        (status, headers, body)
+    }
+
+    /// PUT with JSON.
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
     }
 
     /// GET.

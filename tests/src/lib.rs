@@ -8,6 +8,8 @@
 mod apps;
 mod client;
 mod env;
+pub mod fixtures;
+mod instagram;
 mod instagram_flow;
 mod process;
 mod redis_server;
@@ -15,6 +17,7 @@ mod redis_server;
 pub use apps::{Api, Worker, get_json, wait_for_status};
 pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
+pub use instagram::connect_instagram;
 pub use instagram_flow::{Browser, Hop};
 pub use process::{Process, binary};
 pub use redis_server::RedisServer;

@@ -26,7 +26,7 @@ pub async fn run_canary(job: Canary, deps: Data<Deps>) -> Result<(), BoxDynError
 
 /// Deletes one account (idempotent, resumable).
 pub async fn run_account_deletion(job: DeleteAccount, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    job.run(&deps.store).await?;
+    job.run(&deps.store, &deps.store.media_files()).await?;
     Ok(())
 }
 

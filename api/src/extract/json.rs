@@ -58,11 +58,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .next()
             .unwrap_or(&message)
             .to_string();
-        let field = unknown_field(&message)
-            .map(|name| join(&path, name))
-            .unwrap_or_else(|| missing_field(&message).map_or(path.clone(), |m| join(&path, m)));
-        ApiError::Validation { field, message }
+        field_error(&path, message)
     })
+}
+
+/// A 422 for a deserialisation `message` at `path`, naming the unknown or missing field
+/// when the message is about one.
+pub fn field_error(path: &str, message: String) -> ApiError {
+    let field = unknown_field(&message)
+        .map(|name| join(path, name))
+        .unwrap_or_else(|| missing_field(&message).map_or(path.to_string(), |m| join(path, m)));
+    ApiError::Validation { field, message }
 }
 
 fn join(path: &str, name: &str) -> String {

@@ -7,7 +7,12 @@ pub mod google;
 pub mod health;
 pub mod instagram;
 pub mod me;
+pub mod media;
 pub mod meta;
+pub mod paging;
+pub mod post_views;
+pub mod posts;
+pub mod posts_io;
 pub mod users_out;
 
 use axum::Router;
@@ -25,4 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(deletions::router())
         .merge(deletion_status::router())
         .merge(meta::router())
+        .merge(media::router())
+        .merge(posts::router())
+        .merge(post_views::router())
 }

@@ -11,7 +11,9 @@ use super::canary_runs::COLLECTION as CANARY_RUNS;
 use super::connections::COLLECTION as CONNECTIONS;
 use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
+use super::media::COLLECTION as MEDIA;
 use super::oauth_states::COLLECTION as OAUTH_STATES;
+use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
 
@@ -83,6 +85,31 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                 ),
                 // Only pending requests hold a subject id: one pending request per subject.
                 unique(doc! { "subject_id": 1 }, "pending_subject_unique", true),
+            ],
+        ),
+        (
+            MEDIA,
+            vec![
+                named(
+                    doc! { "user_id": 1, "created_at": -1, "_id": -1 },
+                    "user_newest",
+                ),
+                named(doc! { "used_by.post_id": 1 }, "used_by_post"),
+            ],
+        ),
+        (
+            POSTS,
+            vec![
+                named(
+                    doc! { "user_id": 1, "created_at": -1, "_id": -1 },
+                    "user_newest",
+                ),
+                named(
+                    doc! { "user_id": 1, "scheduled_at": 1, "_id": 1 },
+                    "user_schedule",
+                ),
+                named(doc! { "user_id": 1, "status": 1 }, "user_status"),
+                named(doc! { "status": 1, "scheduled_at": 1 }, "status_due"),
             ],
         ),
         (

@@ -8,7 +8,10 @@ mod connections;
 mod deletion_requests;
 mod indexes;
 mod maintenance_runs;
+mod media;
+mod media_files;
 mod oauth_states;
+mod posts;
 mod sessions;
 mod users;
 
@@ -23,7 +26,12 @@ pub use canary_runs::{CanaryRun, CanaryRuns};
 pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
+pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
+pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
+pub use posts::{
+    Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostStatus, Posts,
+};
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
 
@@ -117,6 +125,21 @@ impl Store {
     /// Deletion requests and receipts.
     pub fn deletion_requests(&self) -> DeletionRequests {
         DeletionRequests::new(&self.db)
+    }
+
+    /// Media library records.
+    pub fn media(&self) -> MediaLibrary {
+        MediaLibrary::new(&self.db)
+    }
+
+    /// Media bytes, in GridFS.
+    pub fn media_files(&self) -> GridFsMediaStorage {
+        GridFsMediaStorage::new(&self.db)
+    }
+
+    /// Posts.
+    pub fn posts(&self) -> Posts {
+        Posts::new(&self.db)
     }
 
     /// Records of canary jobs (end-to-end probes of the worker pool).

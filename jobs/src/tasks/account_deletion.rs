@@ -8,8 +8,20 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::{MediaStorage, StorageError};
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{DeletionStatus, Store, StoreError};
+
+/// Why a deletion step failed (the job is retried and resumes where it stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum DeletionError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Media storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
 
 /// Queue name of account deletions.
 pub const QUEUE: &str = "account-deletion";
@@ -47,7 +59,11 @@ impl DeleteAccount {
 
     /// Runs every step; a completed or unknown request is a no-op.
     #[tracing::instrument(skip_all, fields(request_id = %self.request_id))]
-    pub async fn run(&self, store: &Store) -> Result<(), StoreError> {
+    pub async fn run(
+        &self,
+        store: &Store,
+        storage: &dyn MediaStorage,
+    ) -> Result<(), DeletionError> {
         let requests = store.deletion_requests();
         let Some(request) = requests.find(&self.request_id).await? else {
             tracing::warn!("deletion request not found");
@@ -63,6 +79,15 @@ impl DeleteAccount {
         requests
             .add_count(id, "sessions", store.sessions().delete_all(&user_id).await?)
             .await?;
+        requests
+            .add_count(id, "posts", store.posts().delete_for_user(&user_id).await?)
+            .await?;
+        let mut media = 0;
+        for media_id in store.media().ids_for_user(&user_id).await? {
+            storage.delete(&media_id).await?;
+            media += store.media().delete_record(&media_id).await?;
+        }
+        requests.add_count(id, "media", media).await?;
         requests
             .add_count(
                 id,

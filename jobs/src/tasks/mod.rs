@@ -7,7 +7,7 @@ pub mod instagram_data_deletion;
 pub mod maintenance;
 pub mod token_refresh;
 
-pub use account_deletion::DeleteAccount;
+pub use account_deletion::{DeleteAccount, DeletionError};
 pub use canary::Canary;
 pub use instagram_data_deletion::DeleteInstagramData;
 pub use maintenance::QueueMaintenance;

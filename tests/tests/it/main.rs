@@ -6,6 +6,8 @@ mod deployment;
 mod google_sign_in;
 mod instagram;
 mod maintenance;
+mod media;
 mod operator;
+mod posts;
 mod readiness;
 mod shutdown;

@@ -1,0 +1,332 @@
+//! Posts: compose, schedule, edit, reschedule, cancel, list and delete.
+//!
+//! Edits, reschedules and cancels name the `version` they start from and are compare-and-set
+//! operations: of concurrent changes to one version exactly one lands, the others get 409, and
+//! none lands once publishing has started.
+
+use aistudio_jobs::content::{self, ComposeError, WriteError, compose, post_writes};
+use aistudio_jobs::domain::{ScheduleTime, TimeZoneName};
+use aistudio_jobs::store::{PostCursor, PostFilter, PostOrder, PostStatus};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorOut};
+use crate::extract::{ApiJson, ApiQuery, CurrentUser};
+use crate::routes::paging::{Cursor, page_limit};
+use crate::routes::posts_io::{CancelIn, PostIn, PostOut, PostPageOut, RescheduleIn, when};
+use crate::state::AppState;
+
+/// Routes of this resource.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/posts", post(create_post).get(list_posts))
+        .route(
+            "/api/v1/posts/{id}",
+            get(get_post).put(update_post).delete(delete_post),
+        )
+        .route("/api/v1/posts/{id}/reschedule", post(reschedule_post))
+        .route("/api/v1/posts/{id}/cancel", post(cancel_post))
+}
+
+pub(crate) fn compose_error(e: ComposeError) -> ApiError {
+    match e {
+        ComposeError::Field(e) => e.into(),
+        ComposeError::Store(e) => e.into(),
+    }
+}
+
+pub(crate) fn write_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::NotFound => ApiError::NotFound("post"),
+        WriteError::Conflict(message) => ApiError::Conflict(message),
+        WriteError::Field(e) => e.into(),
+        WriteError::Store(e) => e.into(),
+    }
+}
+
+/// Creates a draft, or a scheduled post when `scheduled_at` or `publish_now` is given.
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = PostIn,
+    responses(
+        (status = 201, description = "Stored", body = PostOut),
+        (status = 422, description = "A rule is broken; `field` names the field or media item, the message the rule", body = ErrorOut),
+    ))]
+pub async fn create_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(input): ApiJson<PostIn>,
+) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+    if input.version.is_some() {
+        return Err(ApiError::Validation {
+            field: "version".into(),
+            message: "is only sent when editing a post".into(),
+        });
+    }
+    let user_id = &current.user.id;
+    let content = compose(&state.store, user_id, input.into_compose()?, Utc::now())
+        .await
+        .map_err(compose_error)?;
+    let post = post_writes::create(&state.store, user_id, content)
+        .await
+        .map_err(write_error)?;
+    tracing::info!(user_id = %user_id, post_id = %post.id, status = post.content.status.as_str(), "post created");
+    Ok((StatusCode::CREATED, Json(PostOut::from(&post))))
+}
+
+/// Replaces a draft, scheduled or parked post (`version` required). Scheduling a draft is an
+/// edit that adds `scheduled_at` or `publish_now`; leaving both out makes the post a draft.
+#[utoipa::path(put, path = "/api/v1/posts/{id}", tag = "posts", request_body = PostIn,
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The new version", body = PostOut),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+        (status = 409, description = "Changed by another request, or no longer editable (publishing, published, failed, canceled)", body = ErrorOut),
+        (status = 422, description = "A rule is broken", body = ErrorOut),
+    ))]
+pub async fn update_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PostIn>,
+) -> Result<Json<PostOut>, ApiError> {
+    let version = input.version.ok_or_else(|| ApiError::Validation {
+        field: "version".into(),
+        message: "is required when editing (the version you loaded)".into(),
+    })?;
+    let user_id = &current.user.id;
+    let content = compose(&state.store, user_id, input.into_compose()?, Utc::now())
+        .await
+        .map_err(compose_error)?;
+    let post = post_writes::edit(&state.store, user_id, &id, version, content)
+        .await
+        .map_err(write_error)?;
+    tracing::info!(user_id = %user_id, post_id = %id, version = post.version, "post edited");
+    Ok(Json(PostOut::from(&post)))
+}
+
+/// Moves a scheduled (or parked) post to another time.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/reschedule", tag = "posts", request_body = RescheduleIn,
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The new version", body = PostOut),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+        (status = 409, description = "Changed by another request, or not scheduled", body = ErrorOut),
+        (status = 422, description = "Time missing, malformed or in the past", body = ErrorOut),
+    ))]
+pub async fn reschedule_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RescheduleIn>,
+) -> Result<Json<PostOut>, ApiError> {
+    let now = Utc::now();
+    let (at, publish_now) = match when(input.scheduled_at, input.publish_now)? {
+        content::When::At(raw) => (ScheduleTime::parse("scheduled_at", &raw, now)?.at(), false),
+        content::When::Now => (now, true),
+        content::When::Draft => {
+            return Err(ApiError::Validation {
+                field: "scheduled_at".into(),
+                message: "is required (or set publish_now)".into(),
+            });
+        }
+    };
+    let time_zone = input
+        .time_zone
+        .as_deref()
+        .map(|tz| TimeZoneName::parse("time_zone", tz))
+        .transpose()?;
+    let post = post_writes::reschedule(
+        &state.store,
+        &current.user.id,
+        &id,
+        input.version,
+        at,
+        publish_now,
+        time_zone.as_ref().map(TimeZoneName::as_str),
+    )
+    .await
+    .map_err(write_error)?;
+    tracing::info!(user_id = %current.user.id, post_id = %id, "post rescheduled");
+    Ok(Json(PostOut::from(&post)))
+}
+
+/// Cancels a scheduled (or parked) post: it will not be published.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/cancel", tag = "posts", request_body = CancelIn,
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "Canceled", body = PostOut),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+        (status = 409, description = "Changed by another request, or not scheduled (a draft, already publishing, published, failed or canceled)", body = ErrorOut),
+    ))]
+pub async fn cancel_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CancelIn>,
+) -> Result<Json<PostOut>, ApiError> {
+    let post = post_writes::cancel(&state.store, &current.user.id, &id, input.version)
+        .await
+        .map_err(write_error)?;
+    tracing::info!(user_id = %current.user.id, post_id = %id, "post canceled");
+    Ok(Json(PostOut::from(&post)))
+}
+
+/// Deletes our record of a post and its media references. A published post stays on
+/// Instagram: Instagram's API cannot delete published media, so remove it in the Instagram app.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts",
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 204, description = "Deleted (a published post stays on Instagram)"),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+        (status = 409, description = "Being published right now", body = ErrorOut),
+    ))]
+pub async fn delete_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    post_writes::delete(&state.store, &current.user.id, &id)
+        .await
+        .map_err(write_error)?;
+    tracing::info!(user_id = %current.user.id, post_id = %id, "post deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One post.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts",
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "The post", body = PostOut),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+    ))]
+pub async fn get_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<PostOut>, ApiError> {
+    let post = state
+        .store
+        .posts()
+        .by_id_for_user(&id, &current.user.id)
+        .await?
+        .ok_or(ApiError::NotFound("post"))?;
+    Ok(Json(PostOut::from(&post)))
+}
+
+/// Filters and paging of the post listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PostListIn {
+    /// Comma-separated statuses, e.g. `scheduled,needs_reconnect` (all when absent).
+    pub status: Option<String>,
+    /// Only posts to this Instagram connection.
+    pub connection_id: Option<String>,
+    /// Only posts scheduled at or after this RFC 3339 time.
+    pub from: Option<String>,
+    /// Only posts scheduled before this RFC 3339 time.
+    pub to: Option<String>,
+    /// `newest` (created, newest first; the default) or `schedule` (soonest first, posts with
+    /// a time only).
+    pub order: Option<String>,
+    /// Items per page, 1-100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page (with the same filters and order).
+    pub cursor: Option<String>,
+}
+
+fn time_param(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    raw.map(|raw| {
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::Validation {
+                field: field.into(),
+                message: "must be an RFC 3339 time with an offset".into(),
+            })
+    })
+    .transpose()
+}
+
+fn statuses(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {
+    raw.map(|raw| {
+        raw.split(',')
+            .map(|s| {
+                PostStatus::parse(s.trim()).ok_or_else(|| ApiError::Validation {
+                    field: "status".into(),
+                    message: format!(
+                        "unknown status `{}`; use draft, scheduled, publishing, published, \
+                         failed, canceled or needs_reconnect",
+                        s.trim()
+                    ),
+                })
+            })
+            .collect()
+    })
+    .unwrap_or(Ok(Vec::new()))
+}
+
+/// The user's posts, filtered by status, connection and schedule time, a page at a time.
+#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(PostListIn),
+    responses(
+        (status = 200, description = "A page of posts", body = PostPageOut),
+        (status = 422, description = "A bad filter, `limit` or `cursor`", body = ErrorOut),
+    ))]
+pub async fn list_posts(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiQuery(query): ApiQuery<PostListIn>,
+) -> Result<Json<PostPageOut>, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let order = match query.order.as_deref() {
+        None | Some("newest") => PostOrder::Newest,
+        Some("schedule") => PostOrder::Schedule,
+        Some(_) => {
+            return Err(ApiError::Validation {
+                field: "order".into(),
+                message: "must be `newest` or `schedule`".into(),
+            });
+        }
+    };
+    let filter = PostFilter {
+        statuses: statuses(query.status.as_deref())?,
+        connection_id: query.connection_id,
+        from: time_param("from", query.from.as_deref())?,
+        to: time_param("to", query.to.as_deref())?,
+    };
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(Cursor::parse)
+        .transpose()?
+        .map(|c| PostCursor { at: c.at, id: c.id });
+    let mut posts = state
+        .store
+        .posts()
+        .page_for_user(
+            &current.user.id,
+            &filter,
+            order,
+            cursor.as_ref(),
+            limit as i64 + 1,
+        )
+        .await?;
+    let next_cursor = (posts.len() > limit).then(|| {
+        posts.truncate(limit);
+        posts
+            .last()
+            .map(|p| {
+                let at = match order {
+                    PostOrder::Newest => p.created_at,
+                    PostOrder::Schedule => p.content.scheduled_at.unwrap_or(p.created_at),
+                };
+                Cursor::new(at, &p.id).encode()
+            })
+            .unwrap_or_default()
+    });
+    Ok(Json(PostPageOut {
+        items: posts.iter().map(PostOut::from).collect(),
+        next_cursor,
+    }))
+}

@@ -1,0 +1,212 @@
+//! Request and response shapes of the posts endpoints.
+
+use aistudio_jobs::content::{ComposeInput, When};
+use aistudio_jobs::domain::PostKind;
+use aistudio_jobs::store::{Post, PostItem, PostStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// One media item of a post.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostItemIn {
+    /// A media id from your library.
+    pub media_id: String,
+    /// Alternative text, images only (at most 1000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
+}
+
+/// A post as composed in the dashboard: create it (`POST /posts`) or replace it
+/// (`PUT /posts/{id}`, with `version`).
+///
+/// Leave out both `scheduled_at` and `publish_now` to keep a draft. Media are checked against
+/// Instagram's rules for the kind of post only when it is scheduled.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostIn {
+    /// `image` (1 image), `carousel` (2-10 images and/or videos), `reel` (1 video, optional
+    /// cover image) or `story` (1 image or video).
+    #[schema(value_type = String, example = "image")]
+    pub kind: PostKind,
+    /// The Instagram connection to publish through (required to schedule).
+    #[serde(default)]
+    pub connection_id: Option<String>,
+    /// At most 2200 characters, 30 hashtags and 20 @mentions.
+    #[serde(default)]
+    pub caption: String,
+    /// The media, in order.
+    #[serde(default)]
+    pub items: Vec<PostItemIn>,
+    /// A reel's cover image (a media id).
+    #[serde(default)]
+    pub cover_media_id: Option<String>,
+    /// When to publish: RFC 3339 with an offset, in the future, e.g.
+    /// `2026-12-01T09:30:00+01:00`.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    /// Publish as soon as possible instead of at `scheduled_at`.
+    #[serde(default)]
+    pub publish_now: bool,
+    /// The IANA time zone the schedule is shown in (default `UTC`), e.g. `Europe/Paris`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Editing only: the version you loaded; a concurrent change makes the edit fail with 409.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// When a draft becomes scheduled: the one of `scheduled_at` and `publish_now` that is set.
+pub fn when(scheduled_at: Option<String>, publish_now: bool) -> Result<When, ApiError> {
+    match (scheduled_at, publish_now) {
+        (Some(_), true) => Err(ApiError::Validation {
+            field: "publish_now".into(),
+            message: "cannot be combined with scheduled_at".into(),
+        }),
+        (Some(at), false) => Ok(When::At(at)),
+        (None, true) => Ok(When::Now),
+        (None, false) => Ok(When::Draft),
+    }
+}
+
+impl PostIn {
+    /// The input to compose a post from.
+    pub fn into_compose(self) -> Result<ComposeInput, ApiError> {
+        Ok(ComposeInput {
+            when: when(self.scheduled_at, self.publish_now)?,
+            kind: self.kind,
+            connection_id: self.connection_id,
+            caption: self.caption,
+            items: self
+                .items
+                .into_iter()
+                .map(|i| PostItem {
+                    media_id: i.media_id,
+                    alt_text: i.alt_text,
+                })
+                .collect(),
+            cover_media_id: self.cover_media_id,
+            time_zone: self.time_zone,
+        })
+    }
+}
+
+/// A new time for a scheduled post: `scheduled_at` or `publish_now`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleIn {
+    /// The version you loaded.
+    pub version: i64,
+    /// The new time: RFC 3339 with an offset, in the future.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    /// Publish as soon as possible instead.
+    #[serde(default)]
+    pub publish_now: bool,
+    /// A new display time zone (kept when absent).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// Cancellation of a scheduled post.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelIn {
+    /// The version you loaded; when given, a concurrent change makes the cancel fail with 409.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// A post as the dashboard shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PostOut {
+    /// Post id.
+    pub id: String,
+    /// `image`, `carousel`, `reel` or `story`.
+    #[schema(value_type = String)]
+    pub kind: PostKind,
+    /// `draft`, `scheduled`, `publishing`, `published`, `failed`, `canceled` or
+    /// `needs_reconnect`.
+    #[schema(value_type = String)]
+    pub status: PostStatus,
+    /// Send it back when editing, rescheduling or canceling.
+    pub version: i64,
+    /// The Instagram connection it publishes through.
+    pub connection_id: Option<String>,
+    /// The caption.
+    pub caption: String,
+    /// The media, in order.
+    pub items: Vec<PostItemIn>,
+    /// A reel's cover image.
+    pub cover_media_id: Option<String>,
+    /// When it publishes (UTC).
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// The same instant in the post's time zone, e.g. `2026-12-01T09:30:00+01:00`.
+    pub scheduled_at_local: Option<String>,
+    /// The post's IANA time zone.
+    pub time_zone: String,
+    /// Whether it was asked to publish as soon as possible.
+    pub publish_now: bool,
+    /// When it went live.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Instagram's media id, once published.
+    pub ig_media_id: Option<String>,
+    /// The post on Instagram, once known.
+    pub permalink: Option<String>,
+    /// Why it failed, and what to do.
+    pub failure_reason: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `at` in the IANA zone `time_zone`, as RFC 3339 with that zone's offset.
+pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz).to_rfc3339()
+}
+
+impl From<&Post> for PostOut {
+    fn from(p: &Post) -> Self {
+        let c = &p.content;
+        Self {
+            id: p.id.clone(),
+            kind: c.kind,
+            status: c.status,
+            version: p.version,
+            connection_id: c.connection_id.clone(),
+            caption: c.caption.clone(),
+            items: c
+                .items
+                .iter()
+                .map(|i| PostItemIn {
+                    media_id: i.media_id.clone(),
+                    alt_text: i.alt_text.clone(),
+                })
+                .collect(),
+            cover_media_id: c.cover_media_id.clone(),
+            scheduled_at: c.scheduled_at,
+            scheduled_at_local: c.scheduled_at.map(|at| local_time(at, &c.time_zone)),
+            time_zone: c.time_zone.clone(),
+            publish_now: c.publish_now,
+            published_at: p.published_at,
+            ig_media_id: p.ig_media_id.clone(),
+            permalink: p.permalink.clone(),
+            failure_reason: p.failure_reason.clone(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A page of posts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PostPageOut {
+    /// The posts, in the requested order.
+    pub items: Vec<PostOut>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,25 @@
+//! Content operations shared by the api and the jobs: composing a post from user input
+//! ([`compose`]), writing posts together with their media pins ([`post_writes`]), and deleting
+//! media only when no post can still need it ([`media_delete`]).
+
+pub mod compose;
+pub mod media_delete;
+pub mod post_writes;
+
+pub use compose::{ComposeInput, When, compose};
+pub use media_delete::{MediaDeleteError, delete_media};
+pub use post_writes::WriteError;
+
+use crate::domain::FieldError;
+use crate::store::StoreError;
+
+/// Why composing a post failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// The input breaks a rule; the field and the rule are named.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,465 @@
+//! Posts: what to publish, where, when, and how far it got.
+//!
+//! Every change is a compare-and-set on the post's `version` (and on its status), and every
+//! change increments the version: two concurrent edits of version 7 cannot both win, an edit
+//! cannot land once publishing has started, and the publisher claims a post at one exact
+//! version, so a post edited or canceled a moment before its time publishes either the old
+//! version or nothing, never a mix.
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database};
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, bson_now};
+use crate::domain::PostKind;
+
+pub(super) const COLLECTION: &str = "posts";
+
+/// Where a post is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Being composed; not scheduled.
+    Draft,
+    /// Waiting for its time.
+    Scheduled,
+    /// The publisher has claimed it; it can no longer be edited.
+    Publishing,
+    /// Live on Instagram.
+    Published,
+    /// Could not be published; `failure_reason` says why.
+    Failed,
+    /// Canceled by the user before publishing started.
+    Canceled,
+    /// Parked until the Instagram account is reconnected.
+    NeedsReconnect,
+}
+
+impl PostStatus {
+    /// Every status, in life order.
+    pub const ALL: [Self; 7] = [
+        Self::Draft,
+        Self::Scheduled,
+        Self::Publishing,
+        Self::Published,
+        Self::Failed,
+        Self::Canceled,
+        Self::NeedsReconnect,
+    ];
+
+    /// States in which the user may still edit, reschedule or cancel.
+    pub const EDITABLE: [Self; 3] = [Self::Draft, Self::Scheduled, Self::NeedsReconnect];
+
+    /// The status's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Publishing => "publishing",
+            Self::Published => "published",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+            Self::NeedsReconnect => "needs_reconnect",
+        }
+    }
+
+    /// Parses a status name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the post's media must stay available (it may still be published).
+    pub fn holds_media(self) -> bool {
+        matches!(
+            self,
+            Self::Draft | Self::Scheduled | Self::Publishing | Self::NeedsReconnect
+        )
+    }
+}
+
+fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
+    statuses.iter().map(|s| s.as_str()).collect()
+}
+
+/// One media item of a post.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PostItem {
+    /// The media file.
+    pub media_id: String,
+    /// Alternative text for an image (at most 1000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
+}
+
+/// What the user composes: everything an edit replaces.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PostContent {
+    /// The Instagram connection to publish through (optional for drafts).
+    pub connection_id: Option<String>,
+    /// Image, carousel, reel or story.
+    pub kind: PostKind,
+    /// The caption.
+    pub caption: String,
+    /// The media, in order.
+    pub items: Vec<PostItem>,
+    /// A reel's cover image.
+    pub cover_media_id: Option<String>,
+    /// `draft` or `scheduled` (or `needs_reconnect` when an edit keeps a parked post parked).
+    pub status: PostStatus,
+    /// When to publish (set for scheduled posts).
+    #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional")]
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// The user asked to publish as soon as possible (`scheduled_at` is the request time).
+    pub publish_now: bool,
+    /// The IANA time zone the user sees the schedule in.
+    pub time_zone: String,
+}
+
+impl PostContent {
+    /// Every media id the post uses (items, then the cover), without repeats.
+    pub fn media_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for id in self
+            .items
+            .iter()
+            .map(|i| &i.media_id)
+            .chain(self.cover_media_id.as_ref())
+        {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        ids
+    }
+}
+
+/// A stored post.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Post {
+    /// Opaque id.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// What the user composed.
+    #[serde(flatten)]
+    pub content: PostContent,
+    /// Incremented by every change; edits must name the version they start from.
+    pub version: i64,
+    /// Random token of this version's media pins.
+    pub pin_token: String,
+    /// Created.
+    #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
+    pub updated_at: DateTime<Utc>,
+    /// When it went live.
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub published_at: Option<DateTime<Utc>>,
+    /// Instagram's media id, once published.
+    #[serde(default)]
+    pub ig_media_id: Option<String>,
+    /// Instagram's permalink, once known.
+    #[serde(default)]
+    pub permalink: Option<String>,
+    /// Why it failed, for the user.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// Filters of a post listing.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    /// Only these statuses (all when empty).
+    pub statuses: Vec<PostStatus>,
+    /// Only posts to this connection.
+    pub connection_id: Option<String>,
+    /// Only posts scheduled at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only posts scheduled before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The order of a post listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PostOrder {
+    /// Most recently created first.
+    #[default]
+    Newest,
+    /// Soonest scheduled first (posts without a time are left out).
+    Schedule,
+}
+
+/// Where a page starts: the sort key and id of the previous page's last post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostCursor {
+    /// `created_at` (newest order) or `scheduled_at` (schedule order).
+    pub at: DateTime<Utc>,
+    /// The post id.
+    pub id: String,
+}
+
+/// Repository of [`Post`]s.
+#[derive(Debug, Clone)]
+pub struct Posts {
+    collection: Collection<Post>,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Bson, StoreError> {
+    mongodb::bson::to_bson(value).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
+impl Posts {
+    pub(super) fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Inserts a new post.
+    pub async fn insert(&self, post: &Post) -> Result<(), StoreError> {
+        self.collection.insert_one(post).await?;
+        Ok(())
+    }
+
+    /// The user's post with this id (another user's id gives `None`).
+    pub async fn by_id_for_user(
+        &self,
+        id: &str,
+        user_id: &str,
+    ) -> Result<Option<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find_one(doc! { "_id": id, "user_id": user_id })
+            .await?)
+    }
+
+    /// The post with this id, whoever owns it (workers).
+    pub async fn by_id(&self, id: &str) -> Result<Option<Post>, StoreError> {
+        Ok(self.collection.find_one(doc! { "_id": id }).await?)
+    }
+
+    async fn compare_and_set(
+        &self,
+        filter: Document,
+        set: Document,
+    ) -> Result<Option<Post>, StoreError> {
+        let mut set = set;
+        set.insert("updated_at", bson_now());
+        Ok(self
+            .collection
+            .find_one_and_update(filter, doc! { "$set": set, "$inc": { "version": 1 } })
+            .return_document(ReturnDocument::After)
+            .await?)
+    }
+
+    /// Replaces what the user composed, if the post is still at `version` and editable; the
+    /// new post, or `None` when the compare-and-set lost (see [`Posts::by_id_for_user`] for why).
+    pub async fn replace_content(
+        &self,
+        id: &str,
+        user_id: &str,
+        version: i64,
+        content: &PostContent,
+        pin_token: &str,
+    ) -> Result<Option<Post>, StoreError> {
+        let Bson::Document(mut set) = encode(content)? else {
+            return Err(StoreError::Encode("post content is not a document".into()));
+        };
+        set.insert("pin_token", pin_token);
+        self.compare_and_set(
+            doc! {
+                "_id": id, "user_id": user_id, "version": version,
+                "status": { "$in": names(&PostStatus::EDITABLE) },
+            },
+            set,
+        )
+        .await
+    }
+
+    /// Moves a scheduled or parked post to another time (and display time zone, when given),
+    /// if it is still at `version`.
+    pub async fn reschedule(
+        &self,
+        id: &str,
+        user_id: &str,
+        version: i64,
+        at: DateTime<Utc>,
+        publish_now: bool,
+        time_zone: Option<&str>,
+    ) -> Result<Option<Post>, StoreError> {
+        let mut set = doc! {
+            "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
+            "publish_now": publish_now,
+        };
+        if let Some(time_zone) = time_zone {
+            set.insert("time_zone", time_zone);
+        }
+        self.compare_and_set(
+            doc! {
+                "_id": id, "user_id": user_id, "version": version,
+                "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
+            },
+            set,
+        )
+        .await
+    }
+
+    /// Cancels a scheduled or parked post (at `version`, when given).
+    pub async fn cancel(
+        &self,
+        id: &str,
+        user_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<Post>, StoreError> {
+        let mut filter = doc! {
+            "_id": id, "user_id": user_id,
+            "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
+        };
+        if let Some(version) = version {
+            filter.insert("version", version);
+        }
+        self.compare_and_set(filter, doc! { "status": PostStatus::Canceled.as_str() })
+            .await
+    }
+
+    /// Claims a scheduled post at exactly `version` for publishing: the publisher's side of
+    /// the compare-and-set. The claimed post (the content that will be published), or `None`
+    /// if it was edited, rescheduled, canceled, deleted or claimed meanwhile.
+    pub async fn claim_for_publishing(
+        &self,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! { "_id": id, "version": version, "status": PostStatus::Scheduled.as_str() },
+            doc! { "status": PostStatus::Publishing.as_str() },
+        )
+        .await
+    }
+
+    /// Deletes the user's post unless the publisher holds it; the deleted post.
+    pub async fn delete(&self, id: &str, user_id: &str) -> Result<Option<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find_one_and_delete(doc! {
+                "_id": id, "user_id": user_id,
+                "status": { "$ne": PostStatus::Publishing.as_str() },
+            })
+            .await?)
+    }
+
+    /// A page of the user's posts matching `filter`, in `order`, after `cursor`.
+    pub async fn page_for_user(
+        &self,
+        user_id: &str,
+        filter: &PostFilter,
+        order: PostOrder,
+        cursor: Option<&PostCursor>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        let mut query = doc! { "user_id": user_id };
+        if !filter.statuses.is_empty() {
+            query.insert("status", doc! { "$in": names(&filter.statuses) });
+        }
+        if let Some(connection) = &filter.connection_id {
+            query.insert("connection_id", connection);
+        }
+        let mut range = Document::new();
+        if let Some(from) = filter.from {
+            range.insert("$gte", mongodb::bson::DateTime::from_chrono(from));
+        }
+        if let Some(to) = filter.to {
+            range.insert("$lt", mongodb::bson::DateTime::from_chrono(to));
+        }
+        if order == PostOrder::Schedule {
+            range.insert("$ne", Bson::Null);
+        }
+        let mut clauses = Vec::new();
+        if !range.is_empty() {
+            clauses.push(doc! { "scheduled_at": range });
+        }
+        let (key, direction, beyond) = match order {
+            PostOrder::Newest => ("created_at", -1, "$lt"),
+            PostOrder::Schedule => ("scheduled_at", 1, "$gt"),
+        };
+        if let Some(cursor) = cursor {
+            let at = mongodb::bson::DateTime::from_chrono(cursor.at);
+            clauses.push(doc! { "$or": [
+                { key: { beyond: at } },
+                { key: at, "_id": { beyond: &cursor.id } },
+            ] });
+        }
+        if !clauses.is_empty() {
+            query.insert("$and", clauses);
+        }
+        Ok(self
+            .collection
+            .find(query)
+            .sort(doc! { key: direction, "_id": direction })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many posts the user has in each status.
+    pub async fn counts_by_status(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(PostStatus, u64)>, StoreError> {
+        let mut cursor = self
+            .collection
+            .aggregate(vec![
+                doc! { "$match": { "user_id": user_id } },
+                doc! { "$group": { "_id": "$status", "count": { "$sum": 1 } } },
+            ])
+            .await?;
+        let mut counts = Vec::new();
+        while let Some(row) = cursor.try_next().await? {
+            let status = row.get_str("_id").ok().and_then(PostStatus::parse);
+            let count = match row.get("count") {
+                Some(Bson::Int32(n)) => *n as u64,
+                Some(Bson::Int64(n)) => *n as u64,
+                Some(Bson::Double(n)) => *n as u64,
+                _ => 0,
+            };
+            if let Some(status) = status {
+                counts.push((status, count));
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The user's first post in `status` by `key` (`scheduled_at` or `published_at`),
+    /// ascending or descending.
+    pub async fn first_by(
+        &self,
+        user_id: &str,
+        status: PostStatus,
+        key: &str,
+        ascending: bool,
+    ) -> Result<Option<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find_one(doc! { "user_id": user_id, "status": status.as_str() })
+            .sort(doc! { key: if ascending { 1 } else { -1 }, "_id": 1 })
+            .await?)
+    }
+
+    /// Deletes every post of a user (account deletion); how many.
+    pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .delete_many(doc! { "user_id": user_id })
+            .await?
+            .deleted_count)
+    }
+}
