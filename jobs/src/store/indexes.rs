@@ -16,6 +16,7 @@ use super::oauth_states::COLLECTION as OAUTH_STATES;
 use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
+use super::workflow_events::COLLECTION as WORKFLOW_EVENTS;
 
 /// How long operational records (maintenance and canary runs) are kept.
 const OPERATIONAL_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -56,6 +57,14 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             vec![
                 unique(doc! { "email": 1 }, "email_unique", false),
                 unique(doc! { "google_sub": 1 }, "google_sub_unique", true),
+            ],
+        ),
+        (
+            WORKFLOW_EVENTS,
+            vec![
+                named(doc! { "post_id": 1, "started_at": 1 }, "post_started"),
+                named(doc! { "user_id": 1 }, "user_id"),
+                named(doc! { "outcome": 1, "started_at": -1 }, "outcome_started"),
             ],
         ),
         (

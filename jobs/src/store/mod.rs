@@ -14,6 +14,7 @@ mod oauth_states;
 mod posts;
 mod sessions;
 mod users;
+mod workflow_events;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub use posts::{
 };
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
+pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +142,11 @@ impl Store {
     /// Posts.
     pub fn posts(&self) -> Posts {
         Posts::new(&self.db)
+    }
+
+    /// The publishing workflow's event log.
+    pub fn workflow_events(&self) -> WorkflowEvents {
+        WorkflowEvents::new(&self.db)
     }
 
     /// Records of canary jobs (end-to-end probes of the worker pool).

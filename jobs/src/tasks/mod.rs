@@ -5,12 +5,14 @@ pub mod canary;
 pub mod deletion_sweep;
 pub mod instagram_data_deletion;
 pub mod maintenance;
+pub mod publish;
 pub mod token_refresh;
 
 pub use account_deletion::{DeleteAccount, DeletionError};
 pub use canary::Canary;
 pub use instagram_data_deletion::DeleteInstagramData;
 pub use maintenance::QueueMaintenance;
+pub use publish::PublishPost;
 pub use token_refresh::{RefreshSweep, RefreshToken};
 
 /// Every queue the workers serve (maintenance vacuums each of them).
