@@ -38,6 +38,7 @@ use crate::state::AppState;
         routes::media::get_media,
         routes::media::download_media,
         routes::media::delete_media_item,
+        routes::public_media::get_public_media,
         routes::posts::create_post,
         routes::posts::list_posts,
         routes::posts::get_post,

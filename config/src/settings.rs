@@ -33,6 +33,8 @@ pub struct Settings {
     pub mongo: MongoSettings,
     /// Redis, the job queue.
     pub redis: RedisSettings,
+    /// The publishing workflow.
+    pub workflow: WorkflowSettings,
     /// Logging.
     pub log: LogSettings,
     /// Keys, password hashing and sessions.
@@ -120,6 +122,38 @@ impl RedisSettings {
     pub fn orphan_after(&self) -> Duration {
         Duration::from_secs(self.heartbeat_secs * self.missed_heartbeats as u64)
     }
+}
+
+/// The publishing workflow: dispatch, retries, polling, leases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSettings {
+    /// Cron expression (with seconds) of the dispatcher.
+    pub dispatch_cron: String,
+    /// Posts due within this many seconds are moved into the queue.
+    pub dispatch_lookahead_secs: u64,
+    /// Most publishing jobs waiting in Redis at once (keeps the due backlog bounded).
+    pub max_queued: u64,
+    /// Cron expression (with seconds) of the reconciler.
+    pub reconcile_cron: String,
+    /// How long a worker's lease on a post lasts without renewal.
+    pub lease_secs: u64,
+    /// Attempts of one step before the post fails (transient errors).
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub retry_base_ms: u64,
+    /// Longest retry delay.
+    pub retry_max_ms: u64,
+    /// First container poll delay; grows to `poll_max_ms`.
+    pub poll_initial_ms: u64,
+    /// Longest container poll delay.
+    pub poll_max_ms: u64,
+    /// Give up on containers still processing after this long.
+    pub poll_timeout_secs: u64,
+    /// A scheduled post this late is reported as late.
+    pub late_after_secs: u64,
+    /// Lifetime of the signed public URLs of videos.
+    pub media_url_ttl_secs: u64,
 }
 
 /// Log output.

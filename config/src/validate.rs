@@ -180,6 +180,42 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         (1..=59).contains(&s.instagram.refresh_window_days),
         "must be between 1 and 59 (tokens live 60 days)",
     );
+    for (key, expression) in [
+        ("workflow.dispatch_cron", &s.workflow.dispatch_cron),
+        ("workflow.reconcile_cron", &s.workflow.reconcile_cron),
+    ] {
+        if let Err(e) = cron::Schedule::try_from(expression.as_str()) {
+            c.fail(
+                key,
+                format!("is not a valid cron expression with seconds ({e})"),
+            );
+        }
+    }
+    c.require(
+        "workflow.max_queued",
+        (1..=5000).contains(&s.workflow.max_queued),
+        "must be between 1 and 5000 (apalis-redis fails with more than about 8000 due jobs)",
+    );
+    c.require(
+        "workflow.lease_secs",
+        s.workflow.lease_secs >= 10,
+        "must be at least 10",
+    );
+    c.require(
+        "workflow.max_attempts",
+        s.workflow.max_attempts >= 1,
+        "must be at least 1",
+    );
+    c.require(
+        "workflow.retry_base_ms",
+        s.workflow.retry_base_ms >= 1,
+        "must be at least 1",
+    );
+    c.require(
+        "workflow.poll_initial_ms",
+        s.workflow.poll_initial_ms >= 1,
+        "must be at least 1",
+    );
     c.require(
         "server.body_limit_bytes",
         s.server.body_limit_bytes >= 1024,

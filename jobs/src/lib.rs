@@ -12,6 +12,7 @@
 //! - [`queue`]: the apalis-redis queue wiring: one storage per job type under a configurable
 //!   namespace, with the timing and deduplication settings the product depends on.
 //! - [`tasks`]: job payloads (ids only, never secrets) and the logic that runs them.
+//! - [`workflow`]: the durable publishing workflow (dispatcher, engine, reconciler).
 //! - [`telemetry`]: structured logs and the Prometheus recorder both processes install.
 //! - [`instagram_connect`]: completing "Connect Instagram" (exchange, seal, store).
 //! - [`login_limiter`]: brute-force protection for log-ins.
@@ -36,5 +37,6 @@ pub mod shutdown;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod workflow;
 
 pub use aistudio_config as config;

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use aistudio_config::Settings;
 use aistudio_jobs::clients::InstagramOAuth;
 use aistudio_jobs::crypto::vault::Vault;
+use aistudio_jobs::media::MediaStorage;
+use aistudio_jobs::workflow::Engine;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 
@@ -23,4 +25,8 @@ pub struct Deps {
     pub vault: Vault,
     /// Instagram Login (token refresh).
     pub instagram: InstagramOAuth,
+    /// The publishing workflow.
+    pub engine: Engine,
+    /// Where media bytes live.
+    pub media: Arc<dyn MediaStorage>,
 }

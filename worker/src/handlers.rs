@@ -8,6 +8,10 @@ use aistudio_jobs::tasks::{
 };
 use apalis::prelude::{AbortError, BoxDynError, Data};
 
+use aistudio_jobs::tasks::PublishPost;
+use aistudio_jobs::workflow::dispatcher::Dispatch;
+use aistudio_jobs::workflow::reconciler::Reconcile;
+
 use crate::deps::Deps;
 
 /// Runs one queue-maintenance tick.
@@ -26,7 +30,7 @@ pub async fn run_canary(job: Canary, deps: Data<Deps>) -> Result<(), BoxDynError
 
 /// Deletes one account (idempotent, resumable).
 pub async fn run_account_deletion(job: DeleteAccount, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    job.run(&deps.store, &deps.store.media_files()).await?;
+    job.run(&deps.store, deps.media.as_ref()).await?;
     Ok(())
 }
 
@@ -55,4 +59,36 @@ pub async fn run_token_refresh(job: RefreshToken, deps: Data<Deps>) -> Result<()
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Drives one post's publishing workflow.
+pub async fn run_publish(job: PublishPost, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    deps.engine.drive(&job.post_id).await?;
+    Ok(())
+}
+
+/// Queues the posts that are due.
+pub async fn run_dispatch(job: Dispatch, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    let w = &deps.settings.workflow;
+    job.run(
+        &deps.store,
+        &deps.queue,
+        Duration::from_secs(w.dispatch_lookahead_secs),
+        w.max_queued,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Resumes stalled workflows and refreshes the late/parked/deferred gauges.
+pub async fn run_reconcile(job: Reconcile, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    let w = &deps.settings.workflow;
+    job.run(
+        &deps.store,
+        &deps.queue,
+        chrono::Duration::seconds(w.lease_secs as i64),
+        chrono::Duration::seconds(w.late_after_secs as i64),
+    )
+    .await?;
+    Ok(())
 }

@@ -21,14 +21,16 @@ use aistudio_config::Settings;
 use aistudio_jobs::queue::{Queue, release_worker, worker_name};
 use aistudio_jobs::store::Store;
 use aistudio_jobs::tasks::{
-    self, Canary, DeleteAccount, DeleteInstagramData, QueueMaintenance, RefreshSweep, RefreshToken,
+    self, Canary, DeleteAccount, DeleteInstagramData, PublishPost, QueueMaintenance, RefreshSweep,
+    RefreshToken,
 };
+use aistudio_jobs::workflow::dispatcher::Dispatch;
+use aistudio_jobs::workflow::reconciler::Reconcile;
 use apalis::layers::WorkerBuilderExt;
-use apalis::prelude::{BackendExt, Monitor, ParallelizeExt, WorkerBuilder};
-use apalis_cron::CronScheduler;
+use apalis::prelude::{BackendExt, Monitor, ParallelizeExt};
 
 use deps::Deps;
-use queue_worker::queue_worker;
+use queue_worker::{cron_worker, queue_worker};
 
 /// Why the worker could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -66,17 +68,41 @@ pub async fn run(
     let queue = Queue::connect(&settings.redis)?;
     let schedule = cron::Schedule::from_str(&settings.worker.maintenance_cron)
         .map_err(|e| RunError::Cron(e.to_string()))?;
-    let refresh_schedule = cron::Schedule::from_str(&settings.instagram.refresh_cron)
-        .map_err(|e| RunError::Cron(e.to_string()))?;
+    let cron = |expression: &str| {
+        cron::Schedule::from_str(expression).map_err(|e| RunError::Cron(e.to_string()))
+    };
+    let refresh_schedule = cron(&settings.instagram.refresh_cron)?;
+    let dispatch_schedule = cron(&settings.workflow.dispatch_cron)?;
+    let reconcile_schedule = cron(&settings.workflow.reconcile_cron)?;
     let http = aistudio_jobs::clients::build_client(&Default::default())
         .map_err(|e| RunError::Setup(e.to_string()))?;
+    let setup = |e: &dyn std::fmt::Display| RunError::Setup(e.to_string());
+    let settings = Arc::new(settings);
+    let vault = aistudio_jobs::crypto::vault::Vault::new(&settings.security).map_err(|e| setup(&e))?;
+    let media: Arc<dyn aistudio_jobs::media::MediaStorage> = Arc::new(store.media_files());
+    let worker: Arc<str> = worker_name("worker").into();
+    let engine = aistudio_jobs::workflow::Engine::new(
+        settings.clone(),
+        store.clone(),
+        queue.clone(),
+        aistudio_jobs::clients::GraphClient::new(http.clone(), &settings.instagram).map_err(|e| setup(&e))?,
+        aistudio_jobs::clients::ImgbbClient::new(
+            http.clone(),
+            &settings.imgbb,
+            &aistudio_jobs::clients::HttpOptions::default(),
+        )
+        .map_err(|e| setup(&e))?,
+        vault.clone(),
+        media.clone(),
+        worker.clone(),
+    );
     let deps = Deps {
-        instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings)
-            .map_err(|e| RunError::Setup(e.to_string()))?,
-        vault: aistudio_jobs::crypto::vault::Vault::new(&settings.security)
-            .map_err(|e| RunError::Setup(e.to_string()))?,
-        worker: worker_name("worker").into(),
-        settings: Arc::new(settings),
+        instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings).map_err(|e| setup(&e))?,
+        vault,
+        engine,
+        media,
+        worker,
+        settings,
         store,
         queue: queue.clone(),
     };
@@ -109,27 +135,33 @@ pub async fn run(
     );
     let refresh_sweep = queue_worker!(deps, RefreshSweep, handlers::run_refresh_sweep, 1);
     let token_refresh = queue_worker!(deps, RefreshToken, handlers::run_token_refresh, concurrency);
-    let refresh_schedule = {
-        let (deps, name) = (deps.clone(), format!("{}:refresh-schedule", deps.worker));
-        move |_restarts: usize| {
-            WorkerBuilder::new(name.clone())
-                .backend(CronScheduler::new(refresh_schedule.clone()))
-                .data(deps.clone())
-                .build(schedules::enqueue_refresh_sweep)
-        }
-    };
-    let maintenance_schedule = {
-        let (deps, name) = (
-            deps.clone(),
-            format!("{}:maintenance-schedule", deps.worker),
-        );
-        move |_restarts: usize| {
-            WorkerBuilder::new(name.clone())
-                .backend(CronScheduler::new(schedule.clone()))
-                .data(deps.clone())
-                .build(schedules::enqueue_maintenance)
-        }
-    };
+    let refresh_schedule = cron_worker!(
+        deps,
+        "refresh-schedule",
+        refresh_schedule,
+        schedules::enqueue_refresh_sweep
+    );
+    let maintenance_schedule = cron_worker!(
+        deps,
+        "maintenance-schedule",
+        schedule,
+        schedules::enqueue_maintenance
+    );
+    let publish = queue_worker!(deps, PublishPost, handlers::run_publish, concurrency);
+    let dispatch = queue_worker!(deps, Dispatch, handlers::run_dispatch, 1);
+    let reconcile = queue_worker!(deps, Reconcile, handlers::run_reconcile, 1);
+    let dispatch_schedule = cron_worker!(
+        deps,
+        "dispatch-schedule",
+        dispatch_schedule,
+        schedules::enqueue_dispatch
+    );
+    let reconcile_schedule = cron_worker!(
+        deps,
+        "reconcile-schedule",
+        reconcile_schedule,
+        schedules::enqueue_reconcile
+    );
 
     let monitor = Monitor::new()
         .register(maintenance)
@@ -139,6 +171,11 @@ pub async fn run(
         .register(refresh_sweep)
         .register(token_refresh)
         .register(refresh_schedule)
+        .register(publish)
+        .register(dispatch)
+        .register(reconcile)
+        .register(dispatch_schedule)
+        .register(reconcile_schedule)
         .register(maintenance_schedule)
         .on_event(|ctx, event| tracing::debug!(worker = %ctx.name(), ?event, "worker event"))
         .shutdown_timeout(grace);

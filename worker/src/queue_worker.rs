@@ -25,4 +25,20 @@ macro_rules! queue_worker {
     }};
 }
 
-pub(crate) use queue_worker;
+/// `cron_worker!(deps, "name", schedule, handler)` builds the factory of a cron schedule's
+/// worker; the handler pushes the tick's job with an idempotency key.
+macro_rules! cron_worker {
+    ($deps:expr, $name:expr, $schedule:expr, $handler:expr) => {{
+        let deps = $deps.clone();
+        let name = format!("{}:{}", deps.worker, $name);
+        let schedule = $schedule;
+        move |_restarts: usize| {
+            apalis::prelude::WorkerBuilder::new(name.clone())
+                .backend(apalis_cron::CronScheduler::new(schedule.clone()))
+                .data(deps.clone())
+                .build($handler)
+        }
+    }};
+}
+
+pub(crate) use {cron_worker, queue_worker};

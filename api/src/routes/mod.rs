@@ -13,6 +13,7 @@ pub mod paging;
 pub mod post_views;
 pub mod posts;
 pub mod posts_io;
+pub mod public_media;
 pub mod users_out;
 
 use axum::Router;
@@ -32,5 +33,6 @@ pub fn router() -> Router<AppState> {
         .merge(meta::router())
         .merge(media::router())
         .merge(posts::router())
+        .merge(public_media::router())
         .merge(post_views::router())
 }

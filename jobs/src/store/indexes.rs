@@ -17,6 +17,7 @@ use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
 use super::workflow_events::COLLECTION as WORKFLOW_EVENTS;
+use super::workflows::COLLECTION as WORKFLOWS;
 
 /// How long operational records (maintenance and canary runs) are kept.
 const OPERATIONAL_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -57,6 +58,14 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             vec![
                 unique(doc! { "email": 1 }, "email_unique", false),
                 unique(doc! { "google_sub": 1 }, "google_sub_unique", true),
+            ],
+        ),
+        (
+            WORKFLOWS,
+            vec![
+                named(doc! { "step": 1, "next_run_at": 1 }, "step_next_run"),
+                named(doc! { "user_id": 1 }, "user_id"),
+                named(doc! { "connection_id": 1 }, "connection_id"),
             ],
         ),
         (

@@ -135,6 +135,11 @@ impl MediaLibrary {
             .await?)
     }
 
+    /// The media file with this id, whoever owns it (serving signed public URLs).
+    pub async fn by_id(&self, id: &str) -> Result<Option<Media>, StoreError> {
+        Ok(self.collection.find_one(doc! { "_id": id }).await?)
+    }
+
     /// The user's media file with this id, whatever its status.
     pub async fn any_by_id_for_user(
         &self,

@@ -15,6 +15,7 @@ mod posts;
 mod sessions;
 mod users;
 mod workflow_events;
+mod workflows;
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub use posts::{
 };
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
+pub use workflows::{Step, WorkItem, Workflow, Workflows};
 pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
 
 /// A store operation failed.
@@ -142,6 +144,11 @@ impl Store {
     /// Posts.
     pub fn posts(&self) -> Posts {
         Posts::new(&self.db)
+    }
+
+    /// Publishing workflow state.
+    pub fn workflows(&self) -> Workflows {
+        Workflows::new(&self.db)
     }
 
     /// The publishing workflow's event log.

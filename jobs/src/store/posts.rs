@@ -454,6 +454,162 @@ impl Posts {
             .await?)
     }
 
+    /// Scheduled posts due at or before `before`, soonest first (the dispatcher's query).
+    pub async fn due(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "status": PostStatus::Scheduled.as_str(),
+                "scheduled_at": { "$lte": mongodb::bson::DateTime::from_chrono(before) },
+            })
+            .sort(doc! { "scheduled_at": 1, "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many scheduled posts are past `before` (late).
+    pub async fn count_late(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .count_documents(doc! {
+                "status": PostStatus::Scheduled.as_str(),
+                "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(before) },
+            })
+            .await?)
+    }
+
+    /// How many posts are in `status` (all users).
+    pub async fn count_in(&self, status: PostStatus) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .count_documents(doc! { "status": status.as_str() })
+            .await?)
+    }
+
+    /// Posts in `publishing` not changed since `before` (claimed, but possibly without a
+    /// workflow: the reconciler checks).
+    pub async fn publishing_since(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "status": PostStatus::Publishing.as_str(),
+                "updated_at": { "$lt": mongodb::bson::DateTime::from_chrono(before) },
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Publishing -> published, recording Instagram's media id (when known) and the time.
+    pub async fn mark_published(
+        &self,
+        id: &str,
+        ig_media_id: Option<&str>,
+    ) -> Result<Option<Post>, StoreError> {
+        let media = ig_media_id.map_or(Bson::Null, |m| Bson::String(m.to_string()));
+        self.compare_and_set(
+            doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
+            doc! {
+                "status": PostStatus::Published.as_str(),
+                "ig_media_id": media,
+                "published_at": bson_now(),
+                "failure_reason": Bson::Null,
+            },
+        )
+        .await
+    }
+
+    /// Records the permalink of a published post.
+    pub async fn set_permalink(&self, id: &str, permalink: &str) -> Result<(), StoreError> {
+        self.collection
+            .update_one(
+                doc! { "_id": id, "status": PostStatus::Published.as_str() },
+                doc! { "$set": { "permalink": permalink, "updated_at": bson_now() } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Publishing -> failed, with a reason the user can act on.
+    pub async fn mark_failed(&self, id: &str, reason: &str) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
+            doc! { "status": PostStatus::Failed.as_str(), "failure_reason": reason },
+        )
+        .await
+    }
+
+    /// Publishing -> needs_reconnect (the token was refused mid-workflow).
+    pub async fn park_publishing(&self, id: &str) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
+            doc! {
+                "status": PostStatus::NeedsReconnect.as_str(),
+                "failure_reason": "Instagram no longer accepts this account's authorization: reconnect Instagram to publish it.",
+            },
+        )
+        .await
+    }
+
+    /// Parks every scheduled post of a connection (`needs_reconnect`); how many.
+    pub async fn park_for_connection(&self, connection_id: &str) -> Result<u64, StoreError> {
+        let result = self
+            .collection
+            .update_many(
+                doc! { "connection_id": connection_id, "status": PostStatus::Scheduled.as_str() },
+                doc! {
+                    "$set": { "status": PostStatus::NeedsReconnect.as_str(), "updated_at": bson_now() },
+                    "$inc": { "version": 1 },
+                },
+            )
+            .await?;
+        Ok(result.modified_count)
+    }
+
+    /// Resumes every parked post of a connection (`scheduled`; those already past their time
+    /// publish at once); how many.
+    pub async fn resume_for_connection(&self, connection_id: &str) -> Result<u64, StoreError> {
+        let result = self
+            .collection
+            .update_many(
+                doc! { "connection_id": connection_id, "status": PostStatus::NeedsReconnect.as_str() },
+                doc! {
+                    "$set": {
+                        "status": PostStatus::Scheduled.as_str(),
+                        "failure_reason": Bson::Null,
+                        "updated_at": bson_now(),
+                    },
+                    "$inc": { "version": 1 },
+                },
+            )
+            .await?;
+        Ok(result.modified_count)
+    }
+
+    /// Deletes every post published through a connection (Instagram data deletion); the ids.
+    pub async fn delete_for_connection(&self, connection_id: &str) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<String> = self
+            .collection
+            .find(doc! { "connection_id": connection_id })
+            .await?
+            .try_collect::<Vec<Post>>()
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        self.collection
+            .delete_many(doc! { "connection_id": connection_id })
+            .await?;
+        Ok(ids)
+    }
+
     /// Deletes every post of a user (account deletion); how many.
     pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, StoreError> {
         Ok(self

@@ -82,6 +82,20 @@ impl DeleteAccount {
         requests
             .add_count(id, "posts", store.posts().delete_for_user(&user_id).await?)
             .await?;
+        requests
+            .add_count(
+                id,
+                "workflows",
+                store.workflows().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "workflow_events",
+                store.workflow_events().delete_for_user(&user_id).await?,
+            )
+            .await?;
         let mut media = 0;
         for media_id in store.media().ids_for_user(&user_id).await? {
             storage.delete(&media_id).await?;

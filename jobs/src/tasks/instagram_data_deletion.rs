@@ -58,6 +58,19 @@ impl DeleteInstagramData {
         };
         let id = &self.request_id;
         if let Some(connection) = store.connections().by_ig_user_id(&ig_user_id).await? {
+            let posts = store.posts().delete_for_connection(&connection.id).await?;
+            for post_id in &posts {
+                store.workflow_events().delete_for_post(post_id).await?;
+                store.media().unpin_post(post_id).await?;
+            }
+            requests.add_count(id, "posts", posts.len() as u64).await?;
+            requests
+                .add_count(
+                    id,
+                    "workflows",
+                    store.workflows().delete_for_connection(&connection.id).await?,
+                )
+                .await?;
             requests
                 .add_count(
                     id,

@@ -23,4 +23,7 @@ pub const QUEUES: &[&str] = &[
     instagram_data_deletion::QUEUE,
     token_refresh::QUEUE,
     token_refresh::SWEEP_QUEUE,
+    publish::QUEUE,
+    crate::workflow::dispatcher::QUEUE,
+    crate::workflow::reconciler::QUEUE,
 ];

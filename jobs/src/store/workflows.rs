@@ -1,0 +1,297 @@
+//! Per-post publishing workflow state: which step it is at, every step's output (public media
+//! URLs, container ids, the media id), and a lease. A worker holds the lease while it works;
+//! every save is conditional on still holding it, so a worker whose lease expired (it stalled,
+//! another took over) can never overwrite newer state.
+
+use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use mongodb::{Collection, Database};
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, bson_now};
+
+pub(super) const COLLECTION: &str = "workflows";
+
+/// Where a workflow is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Upload images to ImgBB, sign video URLs.
+    PrepareMedia,
+    /// Create the containers (children, then the carousel parent).
+    CreateContainers,
+    /// Wait until every container is `FINISHED`.
+    PollContainers,
+    /// `media_publish`.
+    Publish,
+    /// Read the permalink (never fails the post).
+    FetchPermalink,
+    /// Finished: published.
+    Done,
+    /// Finished: the post failed.
+    Failed,
+}
+
+impl Step {
+    /// The step's name (as in events).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PrepareMedia => "prepare_media",
+            Self::CreateContainers => "create_containers",
+            Self::PollContainers => "poll_containers",
+            Self::Publish => "publish",
+            Self::FetchPermalink => "fetch_permalink",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Whether nothing is left to do.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+/// One media item being published.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WorkItem {
+    /// The media.
+    pub media_id: String,
+    /// Video (else image).
+    pub is_video: bool,
+    /// Alt text for an image.
+    #[serde(default)]
+    pub alt_text: Option<String>,
+    /// The public URL Instagram downloads it from.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Its container (a carousel child, or the post's only container).
+    #[serde(default)]
+    pub container_id: Option<String>,
+}
+
+/// A post's workflow.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Workflow {
+    /// The post id.
+    #[serde(rename = "_id")]
+    pub post_id: String,
+    /// The owner.
+    pub user_id: String,
+    /// The connection published through.
+    pub connection_id: String,
+    /// The post version claimed (the content being published).
+    pub post_version: i64,
+    /// The current step.
+    pub step: Step,
+    /// Attempts of the current step so far.
+    pub attempts: u32,
+    /// The items, with each step's output.
+    pub items: Vec<WorkItem>,
+    /// A reel's cover image URL.
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    /// The carousel parent container.
+    #[serde(default)]
+    pub parent_container_id: Option<String>,
+    /// How many times containers were (re)created.
+    pub container_generation: u32,
+    /// When polling started for the current containers.
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub poll_started_at: Option<DateTime<Utc>>,
+    /// Set just before `media_publish` is called: a resume that finds it set must read the
+    /// container before publishing again.
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub publish_attempted_at: Option<DateTime<Utc>>,
+    /// Instagram's media id, stored the moment publish returns it.
+    #[serde(default)]
+    pub ig_media_id: Option<String>,
+    /// Why it waits (throttled, quota), for operators and the dashboard.
+    #[serde(default)]
+    pub waiting_reason: Option<String>,
+    /// When it should run next.
+    #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
+    pub next_run_at: DateTime<Utc>,
+    /// The lease holder.
+    #[serde(default)]
+    pub lease_owner: Option<String>,
+    /// Until when the lease holds.
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    /// Created.
+    #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Repository of [`Workflow`]s.
+#[derive(Debug, Clone)]
+pub struct Workflows {
+    collection: Collection<Workflow>,
+}
+
+fn at(t: DateTime<Utc>) -> mongodb::bson::DateTime {
+    mongodb::bson::DateTime::from_chrono(t)
+}
+
+impl Workflows {
+    pub(super) fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Creates the workflow unless one exists for the post (claims are idempotent).
+    pub async fn create(&self, workflow: &Workflow) -> Result<(), StoreError> {
+        match self.collection.insert_one(workflow).await.map_err(StoreError::from) {
+            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The workflow of a post.
+    pub async fn by_post(&self, post_id: &str) -> Result<Option<Workflow>, StoreError> {
+        Ok(self.collection.find_one(doc! { "_id": post_id }).await?)
+    }
+
+    /// Takes the lease for `owner` if nobody holds it (or it expired); the workflow, or `None`.
+    pub async fn acquire(
+        &self,
+        post_id: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<Workflow>, StoreError> {
+        let now = Utc::now();
+        Ok(self
+            .collection
+            .find_one_and_update(
+                doc! {
+                    "_id": post_id,
+                    "step": { "$nin": ["done", "failed"] },
+                    "$or": [
+                        { "lease_expires_at": Bson::Null },
+                        { "lease_expires_at": { "$lt": at(now) } },
+                        { "lease_owner": owner },
+                    ],
+                },
+                doc! { "$set": { "lease_owner": owner, "lease_expires_at": at(now + lease) } },
+            )
+            .return_document(ReturnDocument::After)
+            .await?)
+    }
+
+    /// Applies `set` (and renews the lease) only while `owner` holds the lease; the updated
+    /// workflow, or `None` when the lease was lost.
+    pub async fn save(
+        &self,
+        post_id: &str,
+        owner: &str,
+        lease: Duration,
+        mut set: Document,
+    ) -> Result<Option<Workflow>, StoreError> {
+        set.insert("lease_expires_at", at(Utc::now() + lease));
+        set.insert("updated_at", bson_now());
+        Ok(self
+            .collection
+            .find_one_and_update(
+                doc! { "_id": post_id, "lease_owner": owner },
+                doc! { "$set": set },
+            )
+            .return_document(ReturnDocument::After)
+            .await?)
+    }
+
+    /// Gives the lease back, to run again at `next_run_at`.
+    pub async fn release(
+        &self,
+        post_id: &str,
+        owner: &str,
+        next_run_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": post_id, "lease_owner": owner },
+                doc! { "$set": {
+                    "lease_owner": Bson::Null,
+                    "lease_expires_at": Bson::Null,
+                    "next_run_at": at(next_run_at),
+                    "updated_at": bson_now(),
+                } },
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    /// Unfinished workflows nobody holds (lease expired or released) that should have run
+    /// before `before`: the reconciler resumes them.
+    pub async fn stalled(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Workflow>, StoreError> {
+        let now = Utc::now();
+        Ok(self
+            .collection
+            .find(doc! {
+                "step": { "$nin": ["done", "failed"] },
+                "next_run_at": { "$lt": at(before) },
+                "$or": [
+                    { "lease_expires_at": Bson::Null },
+                    { "lease_expires_at": { "$lt": at(now) } },
+                ],
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many unfinished workflows wait for a reason (throttled, quota).
+    pub async fn count_waiting(&self, reason_prefix: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .count_documents(doc! {
+                "step": { "$nin": ["done", "failed"] },
+                "waiting_reason": { "$regex": format!("^{reason_prefix}") },
+            })
+            .await?)
+    }
+
+    /// Deletes a post's workflow; how many (0 or 1).
+    pub async fn delete(&self, post_id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .delete_one(doc! { "_id": post_id })
+            .await?
+            .deleted_count)
+    }
+
+    /// Deletes every workflow of a user (account deletion); how many.
+    pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .delete_many(doc! { "user_id": user_id })
+            .await?
+            .deleted_count)
+    }
+
+    /// Deletes every workflow of a connection (Instagram data deletion); how many.
+    pub async fn delete_for_connection(&self, connection_id: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .delete_many(doc! { "connection_id": connection_id })
+            .await?
+            .deleted_count)
+    }
+}

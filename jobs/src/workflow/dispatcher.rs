@@ -1,0 +1,109 @@
+//! The dispatcher: moves posts due within `workflow.dispatch_lookahead_secs` from MongoDB into
+//! the `publish` queue, each to run at its time, one job per post version (the idempotency key
+//! names both), never more than `workflow.max_queued` waiting in Redis: apalis-redis moves every
+//! due job to its active list in one script call and fails above about 8,000, so 10,000 posts
+//! due in the same minute are fed in as the workers drain them. One run per tick across all
+//! worker processes. After Redis loses its data, the next ticks push again what is missing.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{Job, PushOptions, Queue, QueueError};
+use crate::store::{Store, StoreError};
+use crate::tasks::{PublishPost, publish};
+
+/// Queue name of dispatcher runs.
+pub const QUEUE: &str = "publish-dispatch";
+
+/// One dispatcher run, for one cron tick.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Dispatch {
+    /// The cron tick (Unix seconds).
+    pub tick: i64,
+}
+
+impl Job for Dispatch {
+    const QUEUE: &'static str = QUEUE;
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// Redis failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// MongoDB failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Publishing jobs waiting in Redis (scheduled or ready).
+pub async fn backlog(queue: &Queue) -> Result<u64, QueueError> {
+    let config = queue.config_for(publish::QUEUE);
+    let (scheduled, active): (u64, u64) = redis::pipe()
+        .zcard(config.scheduled_jobs_set())
+        .llen(config.active_jobs_list())
+        .query_async(&mut queue.connection())
+        .await?;
+    Ok(scheduled + active)
+}
+
+impl Dispatch {
+    /// Pushes the run of one tick; any number of processes may call this for the same tick.
+    pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
+        queue
+            .push(
+                Self { tick },
+                PushOptions {
+                    idempotency_key: Some(format!("dispatch:{tick}")),
+                    run_at: None,
+                },
+            )
+            .await
+    }
+
+    /// Queues what is due (up to the backlog bound); how many were pushed.
+    #[tracing::instrument(skip_all, fields(tick = self.tick))]
+    pub async fn run(
+        &self,
+        store: &Store,
+        queue: &Queue,
+        lookahead: Duration,
+        max_queued: u64,
+    ) -> Result<u64, DispatchError> {
+        let waiting = backlog(queue).await?;
+        metrics::gauge!("aistudio_publish_queue_depth").set(waiting as f64);
+        let room = max_queued.saturating_sub(waiting);
+        if room == 0 {
+            return Ok(0);
+        }
+        let horizon = Utc::now() + chrono::Duration::from_std(lookahead).unwrap_or_default();
+        let due = store.posts().due(horizon, room as i64).await?;
+        let mut pushed = 0;
+        for post in due {
+            let Some(at) = post.content.scheduled_at else {
+                continue;
+            };
+            let run_at = SystemTime::UNIX_EPOCH
+                + Duration::from_millis(at.timestamp_millis().max(0) as u64);
+            queue
+                .push(
+                    PublishPost {
+                        post_id: post.id.clone(),
+                    },
+                    PushOptions {
+                        idempotency_key: Some(format!("publish:due:{}:{}", post.id, post.version)),
+                        run_at: Some(run_at),
+                    },
+                )
+                .await?;
+            pushed += 1;
+        }
+        if pushed > 0 {
+            tracing::debug!(pushed, "due posts queued");
+        }
+        Ok(pushed)
+    }
+}

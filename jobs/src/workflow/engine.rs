@@ -1,0 +1,456 @@
+//! Driving one post's workflow: claim, lease, run steps, persist, wait or finish.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aistudio_config::{Secret, Settings};
+use chrono::Utc;
+use mongodb::bson::{Bson, doc};
+
+use super::outcome::{StepResult, backoff};
+use super::throttle;
+use crate::clients::{GraphClient, ImgbbClient};
+use crate::crypto::vault::Vault;
+use crate::domain::MediaKind;
+use crate::media::MediaStorage;
+use crate::queue::{Queue, QueueError};
+use crate::store::{
+    Connection, ConnectionStatus, Post, PostStatus, Step, StepError, StepOutcome, Store,
+    StoreError, UserStatus, WorkItem, Workflow, WorkflowEvent,
+};
+use crate::tasks::PublishPost;
+
+/// Why driving a workflow failed (infrastructure only: the job is retried).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// MongoDB failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Redis failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Everything the workflow needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(super) settings: Arc<Settings>,
+    pub(super) store: Store,
+    pub(super) queue: Queue,
+    pub(super) graph: GraphClient,
+    pub(super) imgbb: ImgbbClient,
+    pub(super) vault: Vault,
+    pub(super) media: Arc<dyn MediaStorage>,
+    pub(super) worker: Arc<str>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("worker", &self.worker).finish_non_exhaustive()
+    }
+}
+
+fn next_step(step: Step) -> Step {
+    match step {
+        Step::PrepareMedia => Step::CreateContainers,
+        Step::CreateContainers => Step::PollContainers,
+        Step::PollContainers => Step::Publish,
+        Step::Publish => Step::FetchPermalink,
+        Step::FetchPermalink | Step::Done => Step::Done,
+        Step::Failed => Step::Failed,
+    }
+}
+
+impl Engine {
+    /// An engine for this worker process.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        settings: Arc<Settings>,
+        store: Store,
+        queue: Queue,
+        graph: GraphClient,
+        imgbb: ImgbbClient,
+        vault: Vault,
+        media: Arc<dyn MediaStorage>,
+        worker: Arc<str>,
+    ) -> Self {
+        Self {
+            settings,
+            store,
+            queue,
+            graph,
+            imgbb,
+            vault,
+            media,
+            worker,
+        }
+    }
+
+    pub(super) fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.settings.workflow.lease_secs as i64)
+    }
+
+    /// Moves the post's workflow forward as far as it can go now.
+    #[tracing::instrument(skip(self), fields(user_id, ig_user_id))]
+    pub async fn drive(&self, post_id: &str) -> Result<(), EngineError> {
+        let workflows = self.store.workflows();
+        let existing = workflows.by_post(post_id).await?;
+        let Some(wf) = (match existing {
+            Some(wf) => Some(wf),
+            None => self.claim(post_id).await?,
+        }) else {
+            return Ok(());
+        };
+        if wf.step.is_terminal() {
+            return Ok(());
+        }
+        let owner = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
+        let Some(mut wf) = workflows.acquire(post_id, &owner, self.lease()).await? else {
+            return Ok(());
+        };
+        tracing::Span::current().record("user_id", wf.user_id.as_str());
+        if wf.next_run_at > Utc::now() + chrono::Duration::seconds(1) {
+            // Not yet: make sure a job exists for its time, and let go.
+            let at = wf.next_run_at;
+            workflows.release(post_id, &owner, at).await?;
+            self.schedule(post_id, at).await?;
+            return Ok(());
+        }
+        loop {
+            let Some(post) = self.store.posts().by_id(post_id).await? else {
+                workflows.delete(post_id).await?;
+                return Ok(());
+            };
+            let connection = self.store.connections().by_id(&wf.connection_id).await?;
+            let started = Utc::now();
+            let step = wf.step;
+            let result = self.run(&wf, &post, connection.as_ref(), &owner).await;
+            let Some(next) = self.apply(wf, &post, connection.as_ref(), &owner, step, started, result).await? else {
+                return Ok(());
+            };
+            wf = next;
+            if wf.step.is_terminal() {
+                workflows.release(post_id, &owner, Utc::now()).await?;
+                return Ok(());
+            }
+        }
+    }
+
+    /// Claims a due scheduled post at its current version and creates its workflow.
+    async fn claim(&self, post_id: &str) -> Result<Option<Workflow>, EngineError> {
+        let posts = self.store.posts();
+        let Some(post) = posts.by_id(post_id).await? else {
+            return Ok(None);
+        };
+        let claimed = match post.content.status {
+            // Claimed earlier by a worker that died before creating the workflow.
+            PostStatus::Publishing => post,
+            PostStatus::Scheduled => {
+                let due = post
+                    .content
+                    .scheduled_at
+                    .is_some_and(|at| at <= Utc::now() + chrono::Duration::milliseconds(500));
+                if !due {
+                    return Ok(None);
+                }
+                let user = self.store.users().by_id(&post.user_id).await?;
+                if user.is_none_or(|u| u.status != UserStatus::Active) {
+                    return Ok(None);
+                }
+                let Some(connection_id) = post.content.connection_id.as_deref() else {
+                    return Ok(None);
+                };
+                let connection = self.store.connections().by_id(connection_id).await?;
+                if connection
+                    .as_ref()
+                    .is_none_or(|c| c.status != ConnectionStatus::Active || c.token.is_none())
+                {
+                    posts.park_for_connection(connection_id).await?;
+                    return Ok(None);
+                }
+                match posts.claim_for_publishing(&post.id, post.version).await? {
+                    Some(claimed) => claimed,
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let mut items = Vec::new();
+        for item in &claimed.content.items {
+            let media = self
+                .store
+                .media()
+                .any_by_id_for_user(&item.media_id, &claimed.user_id)
+                .await?;
+            items.push(WorkItem {
+                media_id: item.media_id.clone(),
+                is_video: media.is_some_and(|m| m.kind == MediaKind::Video),
+                alt_text: item.alt_text.clone(),
+                public_url: None,
+                container_id: None,
+            });
+        }
+        let now = Utc::now();
+        let wf = Workflow {
+            post_id: claimed.id.clone(),
+            user_id: claimed.user_id.clone(),
+            connection_id: claimed.content.connection_id.clone().unwrap_or_default(),
+            post_version: claimed.version,
+            step: Step::PrepareMedia,
+            attempts: 0,
+            items,
+            // A cover is uploaded during media preparation; until then it holds the media id.
+            cover_url: claimed.content.cover_media_id.clone(),
+            parent_container_id: None,
+            container_generation: 0,
+            poll_started_at: None,
+            publish_attempted_at: None,
+            ig_media_id: None,
+            waiting_reason: None,
+            next_run_at: now,
+            lease_owner: None,
+            lease_expires_at: None,
+            created_at: now,
+        };
+        self.store.workflows().create(&wf).await?;
+        self.record(&wf, "claim", 1, now, StepOutcome::Succeeded, None, None, Some(format!("version {}", claimed.version)))
+            .await?;
+        Ok(self.store.workflows().by_post(post_id).await?)
+    }
+
+    async fn run(
+        &self,
+        wf: &Workflow,
+        post: &Post,
+        connection: Option<&Connection>,
+        owner: &str,
+    ) -> StepResult {
+        if post.content.status != PostStatus::Publishing {
+            return StepResult::Abandon(format!("post is {}", post.content.status.as_str()));
+        }
+        if wf.step == Step::PrepareMedia {
+            return self.prepare_media(wf).await;
+        }
+        let Some(connection) = connection.filter(|c| c.status == ConnectionStatus::Active) else {
+            return StepResult::Park(StepError {
+                class: "disconnected".into(),
+                code: None,
+                subcode: None,
+                message: "the Instagram connection is not active".into(),
+            });
+        };
+        let token: Secret = match connection
+            .token
+            .as_ref()
+            .map(|sealed| self.vault.open(sealed, &connection.id))
+        {
+            Some(Ok(token)) => token,
+            _ => {
+                return StepResult::Park(StepError {
+                    class: "token_unavailable".into(),
+                    code: None,
+                    subcode: None,
+                    message: "the stored token cannot be used".into(),
+                });
+            }
+        };
+        match throttle::closed_for(&self.queue, &connection.ig_user_id).await {
+            Ok(Some(wait)) => {
+                return StepResult::Wait {
+                    delay: wait,
+                    reason: "throttled by Instagram".into(),
+                };
+            }
+            Ok(None) => {}
+            Err(e) => return StepResult::Retry(StepError { class: "internal".into(), code: None, subcode: None, message: e.to_string() }),
+        }
+        match wf.step {
+            Step::CreateContainers => self.create_containers(wf, post, &connection.ig_user_id, &token).await,
+            Step::PollContainers => self.poll_containers(wf, &token).await,
+            Step::Publish => self.publish(wf, owner, &connection.ig_user_id, &token).await,
+            Step::FetchPermalink => self.fetch_permalink(wf, &token).await,
+            Step::PrepareMedia | Step::Done | Step::Failed => StepResult::Advance(doc! {}),
+        }
+    }
+
+    /// Persists a step's result; the workflow to continue with, or `None` to stop here.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply(
+        &self,
+        wf: Workflow,
+        post: &Post,
+        connection: Option<&Connection>,
+        owner: &str,
+        step: Step,
+        started: chrono::DateTime<Utc>,
+        result: StepResult,
+    ) -> Result<Option<Workflow>, EngineError> {
+        let workflows = self.store.workflows();
+        let lease = self.lease();
+        let attempt = wf.attempts + 1;
+        let w = &self.settings.workflow;
+        let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::histogram!("aistudio_workflow_step_seconds", "step" => step.as_str()).record(elapsed);
+        match result {
+            StepResult::Advance(mut set) => {
+                let next = next_step(step);
+                set.insert("step", mongodb::bson::to_bson(&next).unwrap_or(Bson::Null));
+                set.insert("attempts", 0);
+                set.insert("waiting_reason", Bson::Null);
+                let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Succeeded, None, None, None).await?;
+                Ok(saved)
+            }
+            StepResult::Progress(set) => Ok(workflows.save(&wf.post_id, owner, lease, set).await?),
+            StepResult::Wait { delay, reason } => {
+                if reason.starts_with("throttled")
+                    && let Some(c) = connection
+                {
+                    throttle::close(&self.queue, &c.ig_user_id, delay).await?;
+                }
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                workflows.save(&wf.post_id, owner, lease, doc! { "waiting_reason": &reason }).await?;
+                self.wait_until(&wf, owner, at).await?;
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Waiting, None, Some(at), Some(reason)).await?;
+                Ok(None)
+            }
+            StepResult::Retry(error) if attempt >= w.max_attempts => {
+                let message = format!(
+                    "Instagram kept failing while publishing ({}); try again later.",
+                    error.message
+                );
+                self.fail(&wf, owner, step, attempt, started, error, &message).await?;
+                Ok(None)
+            }
+            StepResult::Retry(error) => {
+                let delay = backoff(attempt, Duration::from_millis(w.retry_base_ms), Duration::from_millis(w.retry_max_ms));
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                workflows.save(&wf.post_id, owner, lease, doc! { "attempts": attempt as i64 }).await?;
+                self.wait_until(&wf, owner, at).await?;
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Retrying, Some(error), Some(at), None).await?;
+                metrics::counter!("aistudio_workflow_retries_total", "step" => step.as_str()).increment(1);
+                Ok(None)
+            }
+            StepResult::NewContainers(error) if wf.container_generation >= 2 => {
+                let message = "Instagram could not process this post's media; upload it again or try another file.";
+                self.fail(&wf, owner, step, attempt, started, error, message).await?;
+                Ok(None)
+            }
+            StepResult::NewContainers(error) => {
+                let mut items = wf.items.clone();
+                for item in &mut items {
+                    item.container_id = None;
+                }
+                let set = doc! {
+                    "step": "create_containers",
+                    "attempts": 0,
+                    "items": mongodb::bson::to_bson(&items).unwrap_or(Bson::Null),
+                    "parent_container_id": Bson::Null,
+                    "poll_started_at": Bson::Null,
+                    "publish_attempted_at": Bson::Null,
+                    "container_generation": (wf.container_generation + 1) as i64,
+                };
+                let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Retrying, Some(error), None, Some("new containers".into())).await?;
+                Ok(saved)
+            }
+            StepResult::Fail(error, message) => {
+                self.fail(&wf, owner, step, attempt, started, error, &message).await?;
+                Ok(None)
+            }
+            StepResult::Park(error) => {
+                if error.class == "token_invalid" {
+                    self.store.connections().mark_needs_reconnect(&wf.connection_id).await?;
+                }
+                self.store.posts().park_for_connection(&wf.connection_id).await?;
+                self.store.posts().park_publishing(&post.id).await?;
+                let _ = crate::workflow::quota::release(&self.queue, connection.map_or("", |c| c.ig_user_id.as_str()), &wf.post_id).await;
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Parked, Some(error), None, None).await?;
+                workflows.delete(&wf.post_id).await?;
+                metrics::counter!("aistudio_posts_parked_total").increment(1);
+                Ok(None)
+            }
+            StepResult::Abandon(note) => {
+                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Skipped, None, None, Some(note)).await?;
+                workflows.release(&wf.post_id, owner, Utc::now()).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn fail(
+        &self,
+        wf: &Workflow,
+        owner: &str,
+        step: Step,
+        attempt: u32,
+        started: chrono::DateTime<Utc>,
+        error: StepError,
+        message: &str,
+    ) -> Result<(), EngineError> {
+        self.store.posts().mark_failed(&wf.post_id, message).await?;
+        self.store.media().unpin_post(&wf.post_id).await?;
+        self.store
+            .workflows()
+            .save(&wf.post_id, owner, self.lease(), doc! { "step": "failed" })
+            .await?;
+        self.store.workflows().release(&wf.post_id, owner, Utc::now()).await?;
+        self.record(wf, step.as_str(), attempt, started, StepOutcome::Failed, Some(error), None, Some(message.to_string()))
+            .await?;
+        metrics::counter!("aistudio_posts_failed_total").increment(1);
+        tracing::warn!(post_id = %wf.post_id, reason = message, "post failed");
+        Ok(())
+    }
+
+    async fn wait_until(
+        &self,
+        wf: &Workflow,
+        owner: &str,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        self.store.workflows().release(&wf.post_id, owner, at).await?;
+        self.schedule(&wf.post_id, at).await
+    }
+
+    async fn schedule(&self, post_id: &str, at: chrono::DateTime<Utc>) -> Result<(), EngineError> {
+        let when = SystemTime::UNIX_EPOCH
+            + Duration::from_millis(at.timestamp_millis().max(0) as u64);
+        PublishPost::enqueue(&self.queue, post_id, &format!("wait:{post_id}:{}", at.timestamp_millis()), Some(when))
+            .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
+        &self,
+        wf: &Workflow,
+        step: &str,
+        attempt: u32,
+        started: chrono::DateTime<Utc>,
+        outcome: StepOutcome,
+        error: Option<StepError>,
+        next_retry_at: Option<chrono::DateTime<Utc>>,
+        note: Option<String>,
+    ) -> Result<(), EngineError> {
+        let outcome_name = format!("{outcome:?}").to_lowercase();
+        metrics::counter!("aistudio_workflow_steps_total", "step" => step.to_string(), "outcome" => outcome_name).increment(1);
+        self.store
+            .workflow_events()
+            .record(&WorkflowEvent {
+                post_id: wf.post_id.clone(),
+                user_id: wf.user_id.clone(),
+                step: step.to_string(),
+                attempt,
+                worker: self.worker.to_string(),
+                started_at: started,
+                ended_at: Utc::now(),
+                outcome,
+                error,
+                next_retry_at,
+                note,
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The reconciler: resumes workflows whose worker died (lease expired, nothing scheduled them
+//! again) and posts claimed by a worker that died before creating the workflow; counts late,
+//! parked and deferred posts for metrics and the admin console. One run per tick across all
+//! worker processes.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::queue::{Job, PushOptions, Queue, QueueError};
+use crate::store::{PostStatus, Store, StoreError};
+use crate::tasks::PublishPost;
+
+/// Queue name of reconciler runs.
+pub const QUEUE: &str = "publish-reconcile";
+
+/// One reconciler run, for one cron tick.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Reconcile {
+    /// The cron tick (Unix seconds).
+    pub tick: i64,
+}
+
+impl Job for Reconcile {
+    const QUEUE: &'static str = QUEUE;
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// Redis failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// MongoDB failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a run found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Workflows pushed again.
+    pub resumed: u64,
+    /// Scheduled posts later than `workflow.late_after_secs`.
+    pub late: u64,
+}
+
+impl Reconcile {
+    /// Pushes the run of one tick; any number of processes may call this for the same tick.
+    pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
+        queue
+            .push(
+                Self { tick },
+                PushOptions {
+                    idempotency_key: Some(format!("reconcile:{tick}")),
+                    run_at: None,
+                },
+            )
+            .await
+    }
+
+    /// Resumes what stalled and refreshes the gauges.
+    #[tracing::instrument(skip_all, fields(tick = self.tick))]
+    pub async fn run(
+        &self,
+        store: &Store,
+        queue: &Queue,
+        lease: chrono::Duration,
+        late_after: chrono::Duration,
+    ) -> Result<Reconciled, ReconcileError> {
+        let now = Utc::now();
+        let mut resumed = 0;
+        let resume = |post_id: String| async move {
+            queue
+                .push(
+                    PublishPost { post_id: post_id.clone() },
+                    PushOptions {
+                        idempotency_key: Some(format!("publish:resume:{post_id}:{}", self.tick)),
+                        run_at: None,
+                    },
+                )
+                .await
+        };
+        for wf in store
+            .workflows()
+            .stalled(now - chrono::Duration::seconds(5), 500)
+            .await?
+        {
+            resume(wf.post_id).await?;
+            resumed += 1;
+        }
+        for post in store.posts().publishing_since(now - lease, 200).await? {
+            if store.workflows().by_post(&post.id).await?.is_none() {
+                resume(post.id).await?;
+                resumed += 1;
+            }
+        }
+        let late = store.posts().count_late(now - late_after).await?;
+        metrics::gauge!("aistudio_posts_late").set(late as f64);
+        metrics::gauge!("aistudio_posts_parked")
+            .set(store.posts().count_in(PostStatus::NeedsReconnect).await? as f64);
+        metrics::gauge!("aistudio_posts_deferred_for_quota")
+            .set(store.workflows().count_waiting("quota").await? as f64);
+        if late > 0 {
+            tracing::warn!(late, "scheduled posts are late");
+        }
+        if resumed > 0 {
+            tracing::info!(resumed, "stalled workflows resumed");
+        }
+        Ok(Reconciled { resumed, late })
+    }
+}

@@ -1,0 +1,379 @@
+//! The workflow's steps. Each is one function of the current state returning a
+//! [`StepResult`]; the engine persists what it returns.
+
+use std::time::Duration;
+
+use aistudio_config::Secret;
+use futures::TryStreamExt;
+use mongodb::bson::{Bson, doc};
+
+use super::engine::Engine;
+use super::outcome::{StepResult, react, step_error};
+use super::{quota, sign_media_url};
+use crate::clients::{
+    CallKind, ClientError, ContainerId, ContainerSpec, ErrorClass, MediaId, MediaUrl, StatusCode,
+};
+use crate::domain::PostKind;
+use crate::store::{Post, StepError, WorkItem, Workflow};
+
+fn items_bson(items: &[WorkItem]) -> Bson {
+    mongodb::bson::to_bson(items).unwrap_or(Bson::Array(Vec::new()))
+}
+
+fn media_url(item: &WorkItem) -> Option<MediaUrl> {
+    let url = item.public_url.clone()?;
+    Some(if item.is_video {
+        MediaUrl::Video(url)
+    } else {
+        MediaUrl::Image(url)
+    })
+}
+
+/// The container that gets published: the carousel parent, or the only container.
+pub fn publish_container(wf: &Workflow) -> Option<ContainerId> {
+    wf.parent_container_id
+        .clone()
+        .or_else(|| wf.items.first().and_then(|i| i.container_id.clone()))
+        .map(ContainerId)
+}
+
+fn internal(message: String) -> StepError {
+    StepError {
+        class: "internal".into(),
+        code: None,
+        subcode: None,
+        message,
+    }
+}
+
+impl Engine {
+    /// Uploads each image to ImgBB (with an expiration) and signs each video's public URL,
+    /// one item per attempt so progress survives a crash.
+    pub(super) async fn prepare_media(&self, wf: &Workflow) -> StepResult {
+        let settings = &self.settings;
+        let mut items = wf.items.clone();
+        let expires = chrono::Utc::now().timestamp() + settings.workflow.media_url_ttl_secs as i64;
+        let pending = items.iter().position(|i| i.public_url.is_none());
+        if let Some(index) = pending {
+            let item = &mut items[index];
+            if item.is_video {
+                match sign_media_url(
+                    &settings.security,
+                    &settings.server.public_base_url,
+                    &item.media_id,
+                    expires,
+                ) {
+                    Some(url) => item.public_url = Some(url),
+                    None => return StepResult::Retry(internal("no token key to sign media URLs".into())),
+                }
+            } else {
+                match self.upload_image(&item.media_id).await {
+                    Ok(url) => item.public_url = Some(url),
+                    Err(result) => return result,
+                }
+            }
+            return StepResult::Progress(doc! { "items": items_bson(&items) });
+        }
+        let mut set = doc! {};
+        if let Some(cover) = &wf.cover_url
+            && !cover.starts_with("http")
+        {
+            match self.upload_image(cover).await {
+                Ok(url) => {
+                    set.insert("cover_url", url);
+                }
+                Err(result) => return result,
+            }
+        }
+        StepResult::Advance(set)
+    }
+
+    async fn upload_image(&self, media_id: &str) -> Result<String, StepResult> {
+        let stream = self
+            .media
+            .open(media_id)
+            .await
+            .map_err(|e| StepResult::Fail(internal(e.to_string()), "A media file of this post is missing; edit the post and choose it again.".into()))?;
+        let chunks: Vec<Vec<u8>> = stream
+            .try_collect()
+            .await
+            .map_err(|e| StepResult::Retry(internal(e.to_string())))?;
+        let bytes = chunks.concat();
+        let expiration = Duration::from_secs(self.settings.imgbb.expiration_secs);
+        match self
+            .imgbb
+            .upload(bytes, &format!("{media_id}.jpg"), Some(expiration))
+            .await
+        {
+            Ok(uploaded) => Ok(uploaded.url),
+            Err(e) => Err(match e.classify(CallKind::Write) {
+                ErrorClass::Transient | ErrorClass::OutcomeUnknown | ErrorClass::Throttled { .. } => {
+                    StepResult::Retry(step_error(&ErrorClass::Transient, &e))
+                }
+                class => {
+                    let error = step_error(&class, &e);
+                    StepResult::Retry(error)
+                }
+            }),
+        }
+    }
+
+    /// Creates the containers: one per item for carousels (then the parent), else one.
+    pub(super) async fn create_containers(
+        &self,
+        wf: &Workflow,
+        post: &Post,
+        ig_user_id: &str,
+        token: &Secret,
+    ) -> StepResult {
+        let caption = Some(post.content.caption.clone()).filter(|c| !c.is_empty());
+        let mut items = wf.items.clone();
+        let spec = match post.content.kind {
+            PostKind::Carousel => {
+                if let Some(index) = items.iter().position(|i| i.container_id.is_none()) {
+                    let Some(url) = media_url(&items[index]) else {
+                        return StepResult::Retry(internal("media not prepared".into()));
+                    };
+                    match self.graph.create_container(ig_user_id, token, &ContainerSpec::CarouselItem(url)).await {
+                        Ok(answer) => {
+                            items[index].container_id = Some(answer.value.0);
+                            return StepResult::Progress(doc! { "items": items_bson(&items) });
+                        }
+                        Err(e) => return self.on_client_error(e, CallKind::Write),
+                    }
+                }
+                ContainerSpec::Carousel {
+                    children: items
+                        .iter()
+                        .filter_map(|i| i.container_id.clone().map(ContainerId))
+                        .collect(),
+                    caption,
+                }
+            }
+            PostKind::Image => {
+                let (Some(item), true) = (items.first(), items.len() == 1) else {
+                    return StepResult::Fail(internal("image post without exactly one item".into()), "This post has no image.".into());
+                };
+                ContainerSpec::Image {
+                    image_url: item.public_url.clone().unwrap_or_default(),
+                    caption,
+                    alt_text: item.alt_text.clone(),
+                }
+            }
+            PostKind::Reel => ContainerSpec::Reel {
+                video_url: items.first().and_then(|i| i.public_url.clone()).unwrap_or_default(),
+                caption,
+                cover_url: wf.cover_url.clone(),
+                share_to_feed: Some(true),
+                thumb_offset_ms: None,
+            },
+            PostKind::Story => match items.first().and_then(media_url) {
+                Some(url) => ContainerSpec::Story(url),
+                None => return StepResult::Retry(internal("media not prepared".into())),
+            },
+        };
+        match self.graph.create_container(ig_user_id, token, &spec).await {
+            Ok(answer) => {
+                let id = answer.value.0;
+                if post.content.kind == PostKind::Carousel {
+                    StepResult::Advance(doc! { "parent_container_id": id, "poll_started_at": mongodb::bson::DateTime::now() })
+                } else {
+                    if let Some(first) = items.first_mut() {
+                        first.container_id = Some(id);
+                    }
+                    StepResult::Advance(doc! { "items": items_bson(&items), "poll_started_at": mongodb::bson::DateTime::now() })
+                }
+            }
+            Err(e) => self.on_client_error(e, CallKind::Write),
+        }
+    }
+
+    /// Waits until every container is `FINISHED`.
+    pub(super) async fn poll_containers(&self, wf: &Workflow, token: &Secret) -> StepResult {
+        let mut ids: Vec<ContainerId> = wf
+            .items
+            .iter()
+            .filter_map(|i| i.container_id.clone().map(ContainerId))
+            .collect();
+        if let Some(parent) = &wf.parent_container_id {
+            ids.push(ContainerId(parent.clone()));
+        }
+        for id in &ids {
+            match self.graph.container_status(id, token).await {
+                Ok(answer) => match answer.value.status_code {
+                    StatusCode::Finished | StatusCode::Published => {}
+                    StatusCode::InProgress | StatusCode::Unknown(_) => {
+                        return self.poll_wait(wf);
+                    }
+                    StatusCode::Error | StatusCode::Expired => {
+                        return StepResult::NewContainers(StepError {
+                            class: "container_unusable".into(),
+                            code: None,
+                            subcode: answer.value.error_subcode(),
+                            message: answer.value.status.unwrap_or_else(|| "container error".into()),
+                        });
+                    }
+                },
+                Err(e) => return self.on_client_error(e, CallKind::Read),
+            }
+        }
+        StepResult::Advance(doc! {})
+    }
+
+    fn poll_wait(&self, wf: &Workflow) -> StepResult {
+        let w = &self.settings.workflow;
+        let started = wf.poll_started_at.unwrap_or_else(chrono::Utc::now);
+        let elapsed = (chrono::Utc::now() - started).to_std().unwrap_or_default();
+        if elapsed > Duration::from_secs(w.poll_timeout_secs) {
+            return StepResult::Fail(
+                internal("container processing timed out".into()),
+                "Instagram did not finish processing the media in time; try a smaller file.".into(),
+            );
+        }
+        let delay = Duration::from_millis(w.poll_initial_ms)
+            .saturating_mul(1 + elapsed.as_secs() as u32 / 10)
+            .min(Duration::from_millis(w.poll_max_ms));
+        StepResult::Wait {
+            delay,
+            reason: "Instagram is processing the media".into(),
+        }
+    }
+
+    /// Publishes the container, exactly once: an earlier attempt whose outcome is unknown is
+    /// resolved by reading the container first; the media id is stored as soon as it returns.
+    pub(super) async fn publish(
+        &self,
+        wf: &Workflow,
+        owner: &str,
+        ig_user_id: &str,
+        token: &Secret,
+    ) -> StepResult {
+        let Some(container) = publish_container(wf) else {
+            return StepResult::NewContainers(internal("no container to publish".into()));
+        };
+        if wf.publish_attempted_at.is_some() {
+            match self.graph.container_status(&container, token).await {
+                Ok(answer) => match answer.value.status_code {
+                    StatusCode::Published => return self.published(wf, None).await,
+                    StatusCode::Finished => {}
+                    StatusCode::InProgress | StatusCode::Unknown(_) => return self.poll_wait(wf),
+                    StatusCode::Error | StatusCode::Expired => {
+                        return StepResult::NewContainers(internal("container unusable before publish".into()));
+                    }
+                },
+                Err(e) => return self.on_client_error(e, CallKind::Read),
+            }
+        }
+        match self.graph.publishing_limit(ig_user_id, token).await {
+            Ok(answer) if answer.value.usage >= answer.value.total => {
+                return StepResult::Wait {
+                    delay: Duration::from_secs(1800),
+                    reason: format!("quota: {} of {} posts published in the last 24 hours", answer.value.usage, answer.value.total),
+                };
+            }
+            Ok(answer) => match quota::reserve(&self.queue, ig_user_id, &wf.post_id, answer.value.total).await {
+                Ok(Some(wait)) => {
+                    return StepResult::Wait {
+                        delay: wait,
+                        reason: "quota: the account's 24-hour publishing limit is reached".into(),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => return StepResult::Retry(internal(e.to_string())),
+            },
+            Err(e) => return self.on_client_error(e, CallKind::Read),
+        }
+        let marked = self
+            .store
+            .workflows()
+            .save(
+                &wf.post_id,
+                owner,
+                self.lease(),
+                doc! { "publish_attempted_at": mongodb::bson::DateTime::now() },
+            )
+            .await;
+        match marked {
+            Ok(Some(_)) => {}
+            Ok(None) => return StepResult::Abandon("lease lost before publishing".into()),
+            Err(e) => return StepResult::Retry(internal(e.to_string())),
+        }
+        match self.graph.publish(ig_user_id, token, &container).await {
+            Ok(answer) => self.published(wf, Some(answer.value)).await,
+            Err(e) => {
+                let class = e.classify(CallKind::Publish);
+                match class {
+                    ErrorClass::OutcomeUnknown | ErrorClass::SpamFlagged | ErrorClass::Transient | ErrorClass::Unknown => {
+                        // Was it published anyway? Read before anything else.
+                        match self.graph.container_status(&container, token).await {
+                            Ok(read) if read.value.status_code == StatusCode::Published => {
+                                self.published(wf, None).await
+                            }
+                            Ok(_) => {
+                                let _ = quota::release(&self.queue, ig_user_id, &wf.post_id).await;
+                                react(class, &e)
+                            }
+                            // Unknown either way: retry; the next attempt reads the container first.
+                            Err(_) => StepResult::Retry(step_error(&ErrorClass::OutcomeUnknown, &e)),
+                        }
+                    }
+                    ErrorClass::QuotaExhausted => {
+                        let _ = quota::release(&self.queue, ig_user_id, &wf.post_id).await;
+                        react(class, &e)
+                    }
+                    _ => {
+                        let _ = quota::release(&self.queue, ig_user_id, &wf.post_id).await;
+                        self.on_client_error(e, CallKind::Publish)
+                    }
+                }
+            }
+        }
+    }
+
+    async fn published(&self, wf: &Workflow, media: Option<MediaId>) -> StepResult {
+        let media_id = media.map(|m| m.0);
+        match self.store.posts().mark_published(&wf.post_id, media_id.as_deref()).await {
+            Ok(Some(post)) => {
+                if let (Some(published), Some(scheduled)) = (post.published_at, post.content.scheduled_at) {
+                    let lateness = (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
+                    metrics::histogram!("aistudio_publish_lateness_seconds").record(lateness);
+                }
+                metrics::counter!("aistudio_posts_published_total").increment(1);
+            }
+            Ok(None) => {}
+            Err(e) => return StepResult::Retry(internal(e.to_string())),
+        }
+        // Published media may be deleted from the library now.
+        if let Err(e) = self.store.media().unpin_post(&wf.post_id).await {
+            tracing::warn!(error = %e, "could not unpin the media of a published post");
+        }
+        let media = media_id.map_or(Bson::Null, Bson::String);
+        StepResult::Advance(doc! { "ig_media_id": media })
+    }
+
+    /// Reads the permalink (three tries at most; never fails the post).
+    pub(super) async fn fetch_permalink(&self, wf: &Workflow, token: &Secret) -> StepResult {
+        let Some(media) = wf.ig_media_id.clone() else {
+            return StepResult::Advance(doc! {});
+        };
+        match self.graph.permalink(&MediaId(media), token).await {
+            Ok(answer) => {
+                if let Some(link) = answer.value
+                    && let Err(e) = self.store.posts().set_permalink(&wf.post_id, &link).await
+                {
+                    return StepResult::Retry(internal(e.to_string()));
+                }
+                StepResult::Advance(doc! {})
+            }
+            Err(_) if wf.attempts >= 2 => StepResult::Advance(doc! {}),
+            Err(e) => {
+                let class = e.classify(CallKind::Read);
+                StepResult::Retry(step_error(&class, &e))
+            }
+        }
+    }
+
+    fn on_client_error(&self, e: ClientError, call: CallKind) -> StepResult {
+        react(e.classify(call), &e)
+    }
+}
