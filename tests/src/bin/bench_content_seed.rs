@@ -57,7 +57,11 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
     let mut media_ids = Vec::new();
     for i in 0..MEDIA {
         let reply = client
-            .upload(&format!("bench{i}.jpg"), "image/jpeg", fixtures::jpeg(1080, 1080))
+            .upload(
+                &format!("bench{i}.jpg"),
+                "image/jpeg",
+                fixtures::jpeg(1080, 1080),
+            )
             .await;
         media_ids.push(reply.body["id"].as_str().context("media id")?.to_string());
     }
