@@ -15,6 +15,9 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::json;
 
+/// Images in the benchmark account's library.
+const MEDIA: usize = 50;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -49,21 +52,36 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
         .to_string();
     let connection_id =
         connect_instagram(store, &user_id, "bench.shop", ConnectionStatus::Active).await;
-    let media = client
-        .upload("bench.jpg", "image/jpeg", fixtures::jpeg(1080, 1080))
-        .await;
-    let media_id = media.body["id"].as_str().context("media id")?;
-    let body = json!({
+    // Posts rotate over a library of images, as a real account's posts do: every scheduled
+    // post pins its media, and one image pinned by every post would be one hot document.
+    let mut media_ids = Vec::new();
+    for i in 0..MEDIA {
+        let reply = client
+            .upload(
+                &format!("bench{i}.jpg"),
+                "image/jpeg",
+                fixtures::jpeg(1080, 1080),
+            )
+            .await;
+        media_ids.push(reply.body["id"].as_str().context("media id")?.to_string());
+    }
+    let template = json!({
         "kind": "image",
         "connection_id": connection_id,
         "caption": "Benchmark post #bench @aistudio",
-        "items": [{ "media_id": media_id, "alt_text": "a gradient" }],
+        "items": [{ "media_id": "MEDIA_ID", "alt_text": "a gradient" }],
         "scheduled_at": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
         "time_zone": "Europe/Paris",
     });
+    let ids: Vec<String> = media_ids.iter().map(|id| format!("\"{id}\"")).collect();
     let lua = format!(
-        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
-         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\nwrk.body = [[{body}]]\n"
+        "local media = {{{}}}\nlocal n = 0\nwrk.method = \"POST\"\n\
+         wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
+         local template = [[{template}]]\n\
+         request = function()\n  n = n + 1\n  local body = template:gsub(\"MEDIA_ID\", media[n % #media + 1])\n  \
+         return wrk.format(nil, nil, nil, body)\nend\n",
+        ids.join(", ")
     );
     std::fs::write(folder.join("post.lua"), lua)?;
     std::fs::write(folder.join("token"), &token)?;
