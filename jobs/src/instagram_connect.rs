@@ -96,7 +96,11 @@ pub async fn complete(
             .store_token(&id, &profile.username, &update)
             .await?
         {
-            tracing::info!("instagram account reconnected");
+            let resumed = store.posts().resume_for_connection(&id).await?;
+            tracing::info!(
+                resumed,
+                "instagram account reconnected; parked posts resumed"
+            );
             return Ok(Connected {
                 connection,
                 reconnected: true,

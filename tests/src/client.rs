@@ -93,9 +93,10 @@ impl ApiClient {
 
     /// `request` with the bearer token, when there is one.
     fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
+        match (&self.token, &self.cookie) {
+            (Some(token), _) => request.bearer_auth(token),
+            (None, Some(cookie)) => request.header("cookie", format!("aistudio_session={cookie}")),
+            (None, None) => request,
         }
     }
 
@@ -103,9 +104,6 @@ impl ApiClient {
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         request = self.authorized(request);
-        if let Some(cookie) = &self.cookie {
-            request = request.header("cookie", format!("aistudio_session={cookie}"));
-        }
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -12,6 +12,7 @@ pub mod fixtures;
 mod instagram;
 mod instagram_flow;
 mod process;
+mod publishing;
 mod redis_server;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
@@ -20,6 +21,7 @@ pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;
 pub use instagram_flow::{Browser, Hop};
 pub use process::{Process, binary};
+pub use publishing::{Studio, fast_workflow};
 pub use redis_server::RedisServer;
 
 use std::time::Duration;

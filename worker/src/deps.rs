@@ -6,9 +6,9 @@ use aistudio_config::Settings;
 use aistudio_jobs::clients::InstagramOAuth;
 use aistudio_jobs::crypto::vault::Vault;
 use aistudio_jobs::media::MediaStorage;
-use aistudio_jobs::workflow::Engine;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
+use aistudio_jobs::workflow::Engine;
 
 /// Shared by every handler of this process. Cheap to clone.
 #[derive(Clone, Debug)]

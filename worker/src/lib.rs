@@ -78,14 +78,16 @@ pub async fn run(
         .map_err(|e| RunError::Setup(e.to_string()))?;
     let setup = |e: &dyn std::fmt::Display| RunError::Setup(e.to_string());
     let settings = Arc::new(settings);
-    let vault = aistudio_jobs::crypto::vault::Vault::new(&settings.security).map_err(|e| setup(&e))?;
+    let vault =
+        aistudio_jobs::crypto::vault::Vault::new(&settings.security).map_err(|e| setup(&e))?;
     let media: Arc<dyn aistudio_jobs::media::MediaStorage> = Arc::new(store.media_files());
     let worker: Arc<str> = worker_name("worker").into();
     let engine = aistudio_jobs::workflow::Engine::new(
         settings.clone(),
         store.clone(),
         queue.clone(),
-        aistudio_jobs::clients::GraphClient::new(http.clone(), &settings.instagram).map_err(|e| setup(&e))?,
+        aistudio_jobs::clients::GraphClient::new(http.clone(), &settings.instagram)
+            .map_err(|e| setup(&e))?,
         aistudio_jobs::clients::ImgbbClient::new(
             http.clone(),
             &settings.imgbb,
@@ -97,7 +99,8 @@ pub async fn run(
         worker.clone(),
     );
     let deps = Deps {
-        instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings).map_err(|e| setup(&e))?,
+        instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings)
+            .map_err(|e| setup(&e))?,
         vault,
         engine,
         media,

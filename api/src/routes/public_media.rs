@@ -2,12 +2,12 @@
 //! (images go through ImgBB). No session: the signature is the authorization.
 
 use aistudio_jobs::workflow::verify_media_url;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use futures::StreamExt;
 use serde::Deserialize;
 
@@ -41,7 +41,13 @@ pub async fn get_public_media(
     Query(input): Query<PublicMediaIn>,
 ) -> Result<Response, ApiError> {
     let now = chrono::Utc::now().timestamp();
-    if !verify_media_url(&state.settings.security, &id, input.expires, &input.sig, now) {
+    if !verify_media_url(
+        &state.settings.security,
+        &id,
+        input.expires,
+        &input.sig,
+        now,
+    ) {
         return Err(ApiError::NotFound("media"));
     }
     let media = state

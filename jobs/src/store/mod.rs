@@ -36,8 +36,8 @@ pub use posts::{
 };
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
-pub use workflows::{Step, WorkItem, Workflow, Workflows};
 pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
+pub use workflows::{Step, WorkItem, Workflow, Workflows};
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]

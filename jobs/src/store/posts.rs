@@ -594,7 +594,10 @@ impl Posts {
     }
 
     /// Deletes every post published through a connection (Instagram data deletion); the ids.
-    pub async fn delete_for_connection(&self, connection_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn delete_for_connection(
+        &self,
+        connection_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
         let ids: Vec<String> = self
             .collection
             .find(doc! { "connection_id": connection_id })

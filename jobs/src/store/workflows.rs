@@ -153,7 +153,12 @@ impl Workflows {
 
     /// Creates the workflow unless one exists for the post (claims are idempotent).
     pub async fn create(&self, workflow: &Workflow) -> Result<(), StoreError> {
-        match self.collection.insert_one(workflow).await.map_err(StoreError::from) {
+        match self
+            .collection
+            .insert_one(workflow)
+            .await
+            .map_err(StoreError::from)
+        {
             Ok(_) | Err(StoreError::Duplicate) => Ok(()),
             Err(e) => Err(e),
         }

@@ -68,7 +68,10 @@ impl DeleteInstagramData {
                 .add_count(
                     id,
                     "workflows",
-                    store.workflows().delete_for_connection(&connection.id).await?,
+                    store
+                        .workflows()
+                        .delete_for_connection(&connection.id)
+                        .await?,
                 )
                 .await?;
             requests

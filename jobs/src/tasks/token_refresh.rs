@@ -172,6 +172,7 @@ impl RefreshToken {
             Err(e) => match e.classify(CallKind::Read) {
                 ErrorClass::TokenInvalid => {
                     connections.mark_needs_reconnect(&connection.id).await?;
+                    store.posts().park_for_connection(&connection.id).await?;
                     metrics::counter!("aistudio_token_refreshes_total", "outcome" => "needs_reconnect").increment(1);
                     tracing::warn!(error = %e, "token refused; the connection needs reconnecting");
                     Ok(RefreshOutcome::NeedsReconnect)

@@ -86,8 +86,8 @@ impl Dispatch {
             let Some(at) = post.content.scheduled_at else {
                 continue;
             };
-            let run_at = SystemTime::UNIX_EPOCH
-                + Duration::from_millis(at.timestamp_millis().max(0) as u64);
+            let run_at =
+                SystemTime::UNIX_EPOCH + Duration::from_millis(at.timestamp_millis().max(0) as u64);
             queue
                 .push(
                     PublishPost {

@@ -46,7 +46,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("worker", &self.worker).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
     }
 }
 
@@ -125,7 +127,18 @@ impl Engine {
             let started = Utc::now();
             let step = wf.step;
             let result = self.run(&wf, &post, connection.as_ref(), &owner).await;
-            let Some(next) = self.apply(wf, &post, connection.as_ref(), &owner, step, started, result).await? else {
+            let Some(next) = self
+                .apply(
+                    wf,
+                    &post,
+                    connection.as_ref(),
+                    &owner,
+                    step,
+                    started,
+                    result,
+                )
+                .await?
+            else {
                 return Ok(());
             };
             wf = next;
@@ -213,8 +226,17 @@ impl Engine {
             created_at: now,
         };
         self.store.workflows().create(&wf).await?;
-        self.record(&wf, "claim", 1, now, StepOutcome::Succeeded, None, None, Some(format!("version {}", claimed.version)))
-            .await?;
+        self.record(
+            &wf,
+            "claim",
+            1,
+            now,
+            StepOutcome::Succeeded,
+            None,
+            None,
+            Some(format!("version {}", claimed.version)),
+        )
+        .await?;
         Ok(self.store.workflows().by_post(post_id).await?)
     }
 
@@ -225,7 +247,12 @@ impl Engine {
         connection: Option<&Connection>,
         owner: &str,
     ) -> StepResult {
-        if post.content.status != PostStatus::Publishing {
+        let expected = if wf.step == Step::FetchPermalink {
+            PostStatus::Published
+        } else {
+            PostStatus::Publishing
+        };
+        if post.content.status != expected {
             return StepResult::Abandon(format!("post is {}", post.content.status.as_str()));
         }
         if wf.step == Step::PrepareMedia {
@@ -262,12 +289,25 @@ impl Engine {
                 };
             }
             Ok(None) => {}
-            Err(e) => return StepResult::Retry(StepError { class: "internal".into(), code: None, subcode: None, message: e.to_string() }),
+            Err(e) => {
+                return StepResult::Retry(StepError {
+                    class: "internal".into(),
+                    code: None,
+                    subcode: None,
+                    message: e.to_string(),
+                });
+            }
         }
         match wf.step {
-            Step::CreateContainers => self.create_containers(wf, post, &connection.ig_user_id, &token).await,
+            Step::CreateContainers => {
+                self.create_containers(wf, post, &connection.ig_user_id, &token)
+                    .await
+            }
             Step::PollContainers => self.poll_containers(wf, &token).await,
-            Step::Publish => self.publish(wf, owner, &connection.ig_user_id, &token).await,
+            Step::Publish => {
+                self.publish(wf, owner, &connection.ig_user_id, &token)
+                    .await
+            }
             Step::FetchPermalink => self.fetch_permalink(wf, &token).await,
             Step::PrepareMedia | Step::Done | Step::Failed => StepResult::Advance(doc! {}),
         }
@@ -290,7 +330,8 @@ impl Engine {
         let attempt = wf.attempts + 1;
         let w = &self.settings.workflow;
         let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
-        metrics::histogram!("aistudio_workflow_step_seconds", "step" => step.as_str()).record(elapsed);
+        metrics::histogram!("aistudio_workflow_step_seconds", "step" => step.as_str())
+            .record(elapsed);
         match result {
             StepResult::Advance(mut set) => {
                 let next = next_step(step);
@@ -298,7 +339,17 @@ impl Engine {
                 set.insert("attempts", 0);
                 set.insert("waiting_reason", Bson::Null);
                 let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Succeeded, None, None, None).await?;
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Succeeded,
+                    None,
+                    None,
+                    None,
+                )
+                .await?;
                 Ok(saved)
             }
             StepResult::Progress(set) => Ok(workflows.save(&wf.post_id, owner, lease, set).await?),
@@ -309,9 +360,26 @@ impl Engine {
                     throttle::close(&self.queue, &c.ig_user_id, delay).await?;
                 }
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                workflows.save(&wf.post_id, owner, lease, doc! { "waiting_reason": &reason }).await?;
+                workflows
+                    .save(
+                        &wf.post_id,
+                        owner,
+                        lease,
+                        doc! { "waiting_reason": &reason },
+                    )
+                    .await?;
                 self.wait_until(&wf, owner, at).await?;
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Waiting, None, Some(at), Some(reason)).await?;
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Waiting,
+                    None,
+                    Some(at),
+                    Some(reason),
+                )
+                .await?;
                 Ok(None)
             }
             StepResult::Retry(error) if attempt >= w.max_attempts => {
@@ -319,21 +387,45 @@ impl Engine {
                     "Instagram kept failing while publishing ({}); try again later.",
                     error.message
                 );
-                self.fail(&wf, owner, step, attempt, started, error, &message).await?;
+                self.fail(&wf, owner, step, attempt, started, error, &message)
+                    .await?;
                 Ok(None)
             }
             StepResult::Retry(error) => {
-                let delay = backoff(attempt, Duration::from_millis(w.retry_base_ms), Duration::from_millis(w.retry_max_ms));
+                let delay = backoff(
+                    attempt,
+                    Duration::from_millis(w.retry_base_ms),
+                    Duration::from_millis(w.retry_max_ms),
+                );
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                workflows.save(&wf.post_id, owner, lease, doc! { "attempts": attempt as i64 }).await?;
+                workflows
+                    .save(
+                        &wf.post_id,
+                        owner,
+                        lease,
+                        doc! { "attempts": attempt as i64 },
+                    )
+                    .await?;
                 self.wait_until(&wf, owner, at).await?;
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Retrying, Some(error), Some(at), None).await?;
-                metrics::counter!("aistudio_workflow_retries_total", "step" => step.as_str()).increment(1);
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Retrying,
+                    Some(error),
+                    Some(at),
+                    None,
+                )
+                .await?;
+                metrics::counter!("aistudio_workflow_retries_total", "step" => step.as_str())
+                    .increment(1);
                 Ok(None)
             }
             StepResult::NewContainers(error) if wf.container_generation >= 2 => {
                 let message = "Instagram could not process this post's media; upload it again or try another file.";
-                self.fail(&wf, owner, step, attempt, started, error, message).await?;
+                self.fail(&wf, owner, step, attempt, started, error, message)
+                    .await?;
                 Ok(None)
             }
             StepResult::NewContainers(error) => {
@@ -351,27 +443,69 @@ impl Engine {
                     "container_generation": (wf.container_generation + 1) as i64,
                 };
                 let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Retrying, Some(error), None, Some("new containers".into())).await?;
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Retrying,
+                    Some(error),
+                    None,
+                    Some("new containers".into()),
+                )
+                .await?;
                 Ok(saved)
             }
             StepResult::Fail(error, message) => {
-                self.fail(&wf, owner, step, attempt, started, error, &message).await?;
+                self.fail(&wf, owner, step, attempt, started, error, &message)
+                    .await?;
                 Ok(None)
             }
             StepResult::Park(error) => {
                 if error.class == "token_invalid" {
-                    self.store.connections().mark_needs_reconnect(&wf.connection_id).await?;
+                    self.store
+                        .connections()
+                        .mark_needs_reconnect(&wf.connection_id)
+                        .await?;
                 }
-                self.store.posts().park_for_connection(&wf.connection_id).await?;
+                self.store
+                    .posts()
+                    .park_for_connection(&wf.connection_id)
+                    .await?;
                 self.store.posts().park_publishing(&post.id).await?;
-                let _ = crate::workflow::quota::release(&self.queue, connection.map_or("", |c| c.ig_user_id.as_str()), &wf.post_id).await;
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Parked, Some(error), None, None).await?;
+                let _ = crate::workflow::quota::release(
+                    &self.queue,
+                    connection.map_or("", |c| c.ig_user_id.as_str()),
+                    &wf.post_id,
+                )
+                .await;
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Parked,
+                    Some(error),
+                    None,
+                    None,
+                )
+                .await?;
                 workflows.delete(&wf.post_id).await?;
                 metrics::counter!("aistudio_posts_parked_total").increment(1);
                 Ok(None)
             }
             StepResult::Abandon(note) => {
-                self.record(&wf, step.as_str(), attempt, started, StepOutcome::Skipped, None, None, Some(note)).await?;
+                self.record(
+                    &wf,
+                    step.as_str(),
+                    attempt,
+                    started,
+                    StepOutcome::Skipped,
+                    None,
+                    None,
+                    Some(note),
+                )
+                .await?;
                 workflows.release(&wf.post_id, owner, Utc::now()).await?;
                 Ok(None)
             }
@@ -395,9 +529,21 @@ impl Engine {
             .workflows()
             .save(&wf.post_id, owner, self.lease(), doc! { "step": "failed" })
             .await?;
-        self.store.workflows().release(&wf.post_id, owner, Utc::now()).await?;
-        self.record(wf, step.as_str(), attempt, started, StepOutcome::Failed, Some(error), None, Some(message.to_string()))
+        self.store
+            .workflows()
+            .release(&wf.post_id, owner, Utc::now())
             .await?;
+        self.record(
+            wf,
+            step.as_str(),
+            attempt,
+            started,
+            StepOutcome::Failed,
+            Some(error),
+            None,
+            Some(message.to_string()),
+        )
+        .await?;
         metrics::counter!("aistudio_posts_failed_total").increment(1);
         tracing::warn!(post_id = %wf.post_id, reason = message, "post failed");
         Ok(())
@@ -409,15 +555,23 @@ impl Engine {
         owner: &str,
         at: chrono::DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        self.store.workflows().release(&wf.post_id, owner, at).await?;
+        self.store
+            .workflows()
+            .release(&wf.post_id, owner, at)
+            .await?;
         self.schedule(&wf.post_id, at).await
     }
 
     async fn schedule(&self, post_id: &str, at: chrono::DateTime<Utc>) -> Result<(), EngineError> {
-        let when = SystemTime::UNIX_EPOCH
-            + Duration::from_millis(at.timestamp_millis().max(0) as u64);
-        PublishPost::enqueue(&self.queue, post_id, &format!("wait:{post_id}:{}", at.timestamp_millis()), Some(when))
-            .await?;
+        let when =
+            SystemTime::UNIX_EPOCH + Duration::from_millis(at.timestamp_millis().max(0) as u64);
+        PublishPost::enqueue(
+            &self.queue,
+            post_id,
+            &format!("wait:{post_id}:{}", at.timestamp_millis()),
+            Some(when),
+        )
+        .await?;
         Ok(())
     }
 

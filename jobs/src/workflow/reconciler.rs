@@ -72,7 +72,9 @@ impl Reconcile {
         let resume = |post_id: String| async move {
             queue
                 .push(
-                    PublishPost { post_id: post_id.clone() },
+                    PublishPost {
+                        post_id: post_id.clone(),
+                    },
                     PushOptions {
                         idempotency_key: Some(format!("publish:resume:{post_id}:{}", self.tick)),
                         run_at: None,

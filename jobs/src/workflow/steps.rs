@@ -64,7 +64,11 @@ impl Engine {
                     expires,
                 ) {
                     Some(url) => item.public_url = Some(url),
-                    None => return StepResult::Retry(internal("no token key to sign media URLs".into())),
+                    None => {
+                        return StepResult::Retry(internal(
+                            "no token key to sign media URLs".into(),
+                        ));
+                    }
                 }
             } else {
                 match self.upload_image(&item.media_id).await {
@@ -89,11 +93,12 @@ impl Engine {
     }
 
     async fn upload_image(&self, media_id: &str) -> Result<String, StepResult> {
-        let stream = self
-            .media
-            .open(media_id)
-            .await
-            .map_err(|e| StepResult::Fail(internal(e.to_string()), "A media file of this post is missing; edit the post and choose it again.".into()))?;
+        let stream = self.media.open(media_id).await.map_err(|e| {
+            StepResult::Fail(
+                internal(e.to_string()),
+                "A media file of this post is missing; edit the post and choose it again.".into(),
+            )
+        })?;
         let chunks: Vec<Vec<u8>> = stream
             .try_collect()
             .await
@@ -107,7 +112,9 @@ impl Engine {
         {
             Ok(uploaded) => Ok(uploaded.url),
             Err(e) => Err(match e.classify(CallKind::Write) {
-                ErrorClass::Transient | ErrorClass::OutcomeUnknown | ErrorClass::Throttled { .. } => {
+                ErrorClass::Transient
+                | ErrorClass::OutcomeUnknown
+                | ErrorClass::Throttled { .. } => {
                     StepResult::Retry(step_error(&ErrorClass::Transient, &e))
                 }
                 class => {
@@ -134,7 +141,11 @@ impl Engine {
                     let Some(url) = media_url(&items[index]) else {
                         return StepResult::Retry(internal("media not prepared".into()));
                     };
-                    match self.graph.create_container(ig_user_id, token, &ContainerSpec::CarouselItem(url)).await {
+                    match self
+                        .graph
+                        .create_container(ig_user_id, token, &ContainerSpec::CarouselItem(url))
+                        .await
+                    {
                         Ok(answer) => {
                             items[index].container_id = Some(answer.value.0);
                             return StepResult::Progress(doc! { "items": items_bson(&items) });
@@ -152,7 +163,10 @@ impl Engine {
             }
             PostKind::Image => {
                 let (Some(item), true) = (items.first(), items.len() == 1) else {
-                    return StepResult::Fail(internal("image post without exactly one item".into()), "This post has no image.".into());
+                    return StepResult::Fail(
+                        internal("image post without exactly one item".into()),
+                        "This post has no image.".into(),
+                    );
                 };
                 ContainerSpec::Image {
                     image_url: item.public_url.clone().unwrap_or_default(),
@@ -161,7 +175,10 @@ impl Engine {
                 }
             }
             PostKind::Reel => ContainerSpec::Reel {
-                video_url: items.first().and_then(|i| i.public_url.clone()).unwrap_or_default(),
+                video_url: items
+                    .first()
+                    .and_then(|i| i.public_url.clone())
+                    .unwrap_or_default(),
                 caption,
                 cover_url: wf.cover_url.clone(),
                 share_to_feed: Some(true),
@@ -176,12 +193,16 @@ impl Engine {
             Ok(answer) => {
                 let id = answer.value.0;
                 if post.content.kind == PostKind::Carousel {
-                    StepResult::Advance(doc! { "parent_container_id": id, "poll_started_at": mongodb::bson::DateTime::now() })
+                    StepResult::Advance(
+                        doc! { "parent_container_id": id, "poll_started_at": mongodb::bson::DateTime::now() },
+                    )
                 } else {
                     if let Some(first) = items.first_mut() {
                         first.container_id = Some(id);
                     }
-                    StepResult::Advance(doc! { "items": items_bson(&items), "poll_started_at": mongodb::bson::DateTime::now() })
+                    StepResult::Advance(
+                        doc! { "items": items_bson(&items), "poll_started_at": mongodb::bson::DateTime::now() },
+                    )
                 }
             }
             Err(e) => self.on_client_error(e, CallKind::Write),
@@ -210,7 +231,10 @@ impl Engine {
                             class: "container_unusable".into(),
                             code: None,
                             subcode: answer.value.error_subcode(),
-                            message: answer.value.status.unwrap_or_else(|| "container error".into()),
+                            message: answer
+                                .value
+                                .status
+                                .unwrap_or_else(|| "container error".into()),
                         });
                     }
                 },
@@ -258,7 +282,9 @@ impl Engine {
                     StatusCode::Finished => {}
                     StatusCode::InProgress | StatusCode::Unknown(_) => return self.poll_wait(wf),
                     StatusCode::Error | StatusCode::Expired => {
-                        return StepResult::NewContainers(internal("container unusable before publish".into()));
+                        return StepResult::NewContainers(internal(
+                            "container unusable before publish".into(),
+                        ));
                     }
                 },
                 Err(e) => return self.on_client_error(e, CallKind::Read),
@@ -268,19 +294,26 @@ impl Engine {
             Ok(answer) if answer.value.usage >= answer.value.total => {
                 return StepResult::Wait {
                     delay: Duration::from_secs(1800),
-                    reason: format!("quota: {} of {} posts published in the last 24 hours", answer.value.usage, answer.value.total),
+                    reason: format!(
+                        "quota: {} of {} posts published in the last 24 hours",
+                        answer.value.usage, answer.value.total
+                    ),
                 };
             }
-            Ok(answer) => match quota::reserve(&self.queue, ig_user_id, &wf.post_id, answer.value.total).await {
-                Ok(Some(wait)) => {
-                    return StepResult::Wait {
-                        delay: wait,
-                        reason: "quota: the account's 24-hour publishing limit is reached".into(),
-                    };
+            Ok(answer) => {
+                match quota::reserve(&self.queue, ig_user_id, &wf.post_id, answer.value.total).await
+                {
+                    Ok(Some(wait)) => {
+                        return StepResult::Wait {
+                            delay: wait,
+                            reason: "quota: the account's 24-hour publishing limit is reached"
+                                .into(),
+                        };
+                    }
+                    Ok(None) => {}
+                    Err(e) => return StepResult::Retry(internal(e.to_string())),
                 }
-                Ok(None) => {}
-                Err(e) => return StepResult::Retry(internal(e.to_string())),
-            },
+            }
             Err(e) => return self.on_client_error(e, CallKind::Read),
         }
         let marked = self
@@ -303,7 +336,10 @@ impl Engine {
             Err(e) => {
                 let class = e.classify(CallKind::Publish);
                 match class {
-                    ErrorClass::OutcomeUnknown | ErrorClass::SpamFlagged | ErrorClass::Transient | ErrorClass::Unknown => {
+                    ErrorClass::OutcomeUnknown
+                    | ErrorClass::SpamFlagged
+                    | ErrorClass::Transient
+                    | ErrorClass::Unknown => {
                         // Was it published anyway? Read before anything else.
                         match self.graph.container_status(&container, token).await {
                             Ok(read) if read.value.status_code == StatusCode::Published => {
@@ -314,7 +350,9 @@ impl Engine {
                                 react(class, &e)
                             }
                             // Unknown either way: retry; the next attempt reads the container first.
-                            Err(_) => StepResult::Retry(step_error(&ErrorClass::OutcomeUnknown, &e)),
+                            Err(_) => {
+                                StepResult::Retry(step_error(&ErrorClass::OutcomeUnknown, &e))
+                            }
                         }
                     }
                     ErrorClass::QuotaExhausted => {
@@ -332,10 +370,18 @@ impl Engine {
 
     async fn published(&self, wf: &Workflow, media: Option<MediaId>) -> StepResult {
         let media_id = media.map(|m| m.0);
-        match self.store.posts().mark_published(&wf.post_id, media_id.as_deref()).await {
+        match self
+            .store
+            .posts()
+            .mark_published(&wf.post_id, media_id.as_deref())
+            .await
+        {
             Ok(Some(post)) => {
-                if let (Some(published), Some(scheduled)) = (post.published_at, post.content.scheduled_at) {
-                    let lateness = (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
+                if let (Some(published), Some(scheduled)) =
+                    (post.published_at, post.content.scheduled_at)
+                {
+                    let lateness =
+                        (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
                     metrics::histogram!("aistudio_publish_lateness_seconds").record(lateness);
                 }
                 metrics::counter!("aistudio_posts_published_total").increment(1);

@@ -9,5 +9,6 @@ mod maintenance;
 mod media;
 mod operator;
 mod posts;
+mod publishing;
 mod readiness;
 mod shutdown;

@@ -1,0 +1,164 @@
+//! A publishing world for tests: simulator, api, workers with fast workflow timings, a user
+//! with a real Instagram connection (through the consent screen) and a media library.
+
+use std::time::Duration;
+
+use aistudio_sim::{SimConfig, SimHandle, Simulator};
+use serde_json::{Value, json};
+
+use crate::fixtures::{self, Movie};
+use crate::{Api, ApiClient, Browser, TestEnv, Worker, eventually};
+
+/// Everything a publishing test needs.
+#[derive(Debug)]
+pub struct Studio {
+    /// The simulator.
+    pub sim: SimHandle,
+    /// The environment (database, namespace, settings).
+    pub env: TestEnv,
+    /// The api.
+    pub api: Api,
+    /// The signed-in user.
+    pub user: ApiClient,
+    /// The user's connection id.
+    pub connection_id: String,
+    /// Media ids: a square image, a second image, a video.
+    pub image: String,
+    /// A second image.
+    pub image2: String,
+    /// A video.
+    pub video: String,
+}
+
+/// Fast workflow timings for tests.
+pub fn fast_workflow(env: &mut TestEnv) {
+    env.set("AISTUDIO__WORKFLOW__DISPATCH_CRON", "* * * * * *")
+        .set("AISTUDIO__WORKFLOW__RECONCILE_CRON", "*/2 * * * * *")
+        .set("AISTUDIO__WORKFLOW__LEASE_SECS", "10")
+        .set("AISTUDIO__WORKFLOW__RETRY_BASE_MS", "300")
+        .set("AISTUDIO__WORKFLOW__RETRY_MAX_MS", "2000")
+        .set("AISTUDIO__WORKFLOW__POLL_INITIAL_MS", "300")
+        .set("AISTUDIO__WORKFLOW__POLL_MAX_MS", "1000")
+        .set("AISTUDIO__WORKFLOW__LATE_AFTER_SECS", "30");
+}
+
+impl Studio {
+    /// Starts the simulator and api with `configure` applied, signs a user up, connects
+    /// Instagram account `acme` and uploads the media. Workers are started by the caller.
+    pub async fn start(configure: impl FnOnce(&mut TestEnv)) -> Self {
+        let mut config = SimConfig::default();
+        config.instagram.image_processing_ms = 300;
+        config.instagram.video_processing_ms = 600;
+        let sim = Simulator::start(config).await.expect("simulator");
+        let mut env = TestEnv::new();
+        env.use_sim(&sim);
+        fast_workflow(&mut env);
+        configure(&mut env);
+        let api = Api::start(&env).await;
+        // Workers sign video URLs with the api's public address.
+        env.set("AISTUDIO__SERVER__PUBLIC_BASE_URL", &api.url);
+        let anon = ApiClient::new(&api.url);
+        let reply = anon
+            .post(
+                "/api/v1/auth/signup",
+                json!({ "name": "Studio", "email": "studio@example.com", "password": "a long enough password" }),
+            )
+            .await;
+        let cookie = reply.session_cookie().expect("signed up");
+        let outcome = Browser::new(Some(&cookie))
+            .connect_instagram(&api.url, "acme")
+            .await;
+        assert_eq!(outcome, "instagram=connected");
+        let user = anon.with_cookie(&cookie);
+        let connection_id = user.get("/api/v1/instagram/connections").await.body[0]["id"]
+            .as_str()
+            .expect("connection")
+            .to_string();
+        let upload = |name: &'static str, kind: &'static str, bytes: Vec<u8>| {
+            let user = user.clone();
+            async move {
+                let reply = user.upload(name, kind, bytes).await;
+                assert_eq!(reply.status, 201, "{:?}", reply.body);
+                reply.body["id"].as_str().unwrap().to_string()
+            }
+        };
+        let image = upload("a.jpg", "image/jpeg", fixtures::jpeg(600, 600)).await;
+        let image2 = upload("b.jpg", "image/jpeg", fixtures::jpeg(640, 640)).await;
+        let video = upload("v.mp4", "video/mp4", fixtures::movie(&Movie::default())).await;
+        Self {
+            sim,
+            env,
+            api,
+            user,
+            connection_id,
+            image,
+            image2,
+            video,
+        }
+    }
+
+    /// Starts a worker.
+    pub async fn worker(&self) -> Worker {
+        Worker::start(&self.env).await
+    }
+
+    /// Creates a post; its id.
+    pub async fn post(&self, body: Value) -> String {
+        let mut body = body;
+        body["connection_id"] = json!(self.connection_id);
+        if body.get("scheduled_at").is_none() {
+            body["publish_now"] = json!(true);
+        }
+        let reply = self.user.post("/api/v1/posts", body).await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// An image post for now.
+    pub async fn image_post(&self, caption: &str) -> String {
+        self.post(
+            json!({ "kind": "image", "caption": caption, "items": [{ "media_id": self.image }] }),
+        )
+        .await
+    }
+
+    /// The post as the API shows it.
+    pub async fn get(&self, id: &str) -> Value {
+        self.user.get(&format!("/api/v1/posts/{id}")).await.body
+    }
+
+    /// Waits until the post reaches `status`.
+    pub async fn wait_for(&self, id: &str, status: &str, timeout: Duration) -> Value {
+        eventually(timeout, &format!("post {id} to be {status}"), || async {
+            let post = self.get(id).await;
+            (post["status"] == status).then_some(post)
+        })
+        .await
+    }
+
+    /// The containers the simulator holds for account `acme`.
+    pub fn containers(&self) -> Vec<Value> {
+        let report = serde_json::to_value(self.sim.inspect()).expect("report serialises");
+        report["accounts"]
+            .as_array()
+            .and_then(|accounts| accounts.iter().find(|a| a["username"] == "acme"))
+            .and_then(|a| a["containers"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Asserts the simulator saw no duplicate and no stray publish; the number of publishes.
+    pub fn assert_exactly_once(&self) -> usize {
+        let report = self.sim.inspect();
+        let value = serde_json::to_value(&report).expect("report serialises");
+        assert!(report.exactly_once, "duplicates or orphans: {value}");
+        value["accounts"]
+            .as_array()
+            .map(|accounts| {
+                accounts
+                    .iter()
+                    .map(|a| a["publishes"].as_array().map_or(0, Vec::len))
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,227 @@
+//! The publishing workflow end to end: real api and worker processes, the simulator as
+//! Instagram and ImgBB, every post kind, and the error classes.
+
+use std::time::Duration;
+
+use aistudio_sim::{Effect, Endpoint, FaultRule, TokenTarget};
+use aistudio_tests::Studio;
+use serde_json::json;
+
+const PUBLISHED: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
+    let s = Studio::start(|_| {}).await;
+    let _worker = s.worker().await;
+    let image = s.image_post("An image #launch").await;
+    let carousel = s
+        .post(
+            json!({ "kind": "carousel", "caption": "A carousel", "items": [
+            { "media_id": s.image }, { "media_id": s.video }, { "media_id": s.image2 } ] }),
+        )
+        .await;
+    let reel = s
+        .post(
+            json!({ "kind": "reel", "caption": "A reel", "items": [{ "media_id": s.video }],
+            "cover_media_id": s.image }),
+        )
+        .await;
+    let story = s
+        .post(json!({ "kind": "story", "items": [{ "media_id": s.image2 }] }))
+        .await;
+    for id in [&image, &carousel, &reel, &story] {
+        let post = s.wait_for(id, "published", PUBLISHED).await;
+        assert!(post["ig_media_id"].is_string(), "{post}");
+        let permalink =
+            aistudio_tests::eventually(Duration::from_secs(15), "the permalink", || async {
+                let post = s.get(id).await;
+                post["permalink"].as_str().map(str::to_string)
+            })
+            .await;
+        assert!(permalink.starts_with("http"), "{permalink}");
+    }
+    assert_eq!(s.assert_exactly_once(), 4);
+    let containers = s.containers().len();
+    assert_eq!(
+        containers,
+        1 + 4 + 1 + 1,
+        "one container per item and per post"
+    );
+
+    // Every step left an event.
+    let store = s.env.store().await;
+    let events = store
+        .workflow_events()
+        .for_post(&carousel, 100)
+        .await
+        .unwrap();
+    let steps: Vec<&str> = events.iter().map(|e| e.step.as_str()).collect();
+    for step in [
+        "claim",
+        "prepare_media",
+        "create_containers",
+        "poll_containers",
+        "publish",
+        "fetch_permalink",
+    ] {
+        assert!(steps.contains(&step), "{step} missing from {steps:?}");
+    }
+}
+
+#[tokio::test]
+async fn transient_errors_and_an_ambiguous_publish_still_publish_once() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::next(
+        Endpoint::MediaCreate,
+        2,
+        Effect::Http {
+            status: 500,
+            body: None,
+            content_type: None,
+            retry_after: None,
+        },
+    ));
+    s.sim
+        .add_fault(FaultRule::next(Endpoint::MediaPublish, 1, Effect::Drop).after_success());
+    let _worker = s.worker().await;
+    let id = s.image_post("Through the storm").await;
+    let post = s.wait_for(&id, "published", PUBLISHED).await;
+    assert_eq!(post["status"], "published");
+    assert_eq!(s.assert_exactly_once(), 1);
+    let store = s.env.store().await;
+    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.step == "create_containers" && e.error.is_some()),
+        "the transient errors were recorded"
+    );
+}
+
+#[tokio::test]
+async fn bad_content_fails_with_a_message_the_user_can_act_on() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::always(
+        Endpoint::MediaCreate,
+        Effect::GraphError {
+            code: 36003,
+            subcode: Some(2207009),
+            http_status: Some(400),
+            is_transient: false,
+            message: Some("The aspect ratio is not supported.".into()),
+        },
+    ));
+    let _worker = s.worker().await;
+    let id = s.image_post("Wrong shape").await;
+    let post = s.wait_for(&id, "failed", PUBLISHED).await;
+    let reason = post["failure_reason"].as_str().unwrap();
+    assert!(reason.starts_with("Instagram refused the post"), "{reason}");
+    assert_eq!(s.assert_exactly_once(), 0);
+}
+
+#[tokio::test]
+async fn a_refused_token_parks_posts_and_reconnecting_resumes_them() {
+    let s = Studio::start(|_| {}).await;
+    s.sim
+        .revoke_tokens(&TokenTarget::Account("acme".into()), None);
+    let later = s
+        .post(
+            json!({ "kind": "image", "caption": "Later", "items": [{ "media_id": s.image2 }],
+            "scheduled_at": (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339() }),
+        )
+        .await;
+    let _worker = s.worker().await;
+    let now = s.image_post("Now").await;
+    s.wait_for(&now, "needs_reconnect", PUBLISHED).await;
+    assert_eq!(
+        s.get(&later).await["status"],
+        "needs_reconnect",
+        "the account's posts are parked"
+    );
+    let connections = s.user.get("/api/v1/instagram/connections").await.body;
+    assert_eq!(connections[0]["status"], "needs_reconnect");
+    assert_eq!(s.assert_exactly_once(), 0);
+
+    // Reconnect: the parked posts resume; the due one publishes, the later one waits.
+    let cookie = s.user.cookie.clone().unwrap();
+    let outcome = aistudio_tests::Browser::new(Some(&cookie))
+        .connect_instagram(&s.api.url, "acme")
+        .await;
+    assert_eq!(outcome, "instagram=reconnected");
+    s.wait_for(&now, "published", PUBLISHED).await;
+    assert_eq!(s.get(&later).await["status"], "scheduled");
+    assert_eq!(s.assert_exactly_once(), 1);
+}
+
+#[tokio::test]
+async fn throttling_waits_for_that_account_and_then_publishes() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::next(
+        Endpoint::MediaCreate,
+        1,
+        Effect::Http {
+            status: 429,
+            body: None,
+            content_type: None,
+            retry_after: Some(2),
+        },
+    ));
+    let _worker = s.worker().await;
+    let id = s.image_post("Patience").await;
+    let post = s.wait_for(&id, "published", PUBLISHED).await;
+    assert_eq!(post["status"], "published");
+    let store = s.env.store().await;
+    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.note.as_deref() == Some("throttled by Instagram")),
+        "{events:?}"
+    );
+    assert_eq!(s.assert_exactly_once(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_container_is_replaced_by_a_new_one() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::next(
+        Endpoint::MediaPublish,
+        1,
+        Effect::GraphError {
+            code: -2,
+            subcode: Some(2207020),
+            http_status: Some(400),
+            is_transient: false,
+            message: Some("The media you are trying to publish has expired.".into()),
+        },
+    ));
+    let _worker = s.worker().await;
+    let id = s.image_post("Second container").await;
+    s.wait_for(&id, "published", PUBLISHED).await;
+    assert_eq!(s.containers().len(), 2, "a second container was created");
+    assert_eq!(s.assert_exactly_once(), 1);
+}
+
+#[tokio::test]
+async fn an_exhausted_quota_defers_the_post_instead_of_failing_it() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.set_quota_total("acme", Some(1)).unwrap();
+    let _worker = s.worker().await;
+    let first = s.image_post("First").await;
+    s.wait_for(&first, "published", PUBLISHED).await;
+    let second = s.image_post("Second").await;
+    let store = s.env.store().await;
+    let waiting =
+        aistudio_tests::eventually(PUBLISHED, "the second post to be deferred", || async {
+            let wf = store.workflows().by_post(&second).await.ok()??;
+            wf.waiting_reason.filter(|r| r.starts_with("quota"))
+        })
+        .await;
+    assert!(waiting.contains("quota"), "{waiting}");
+    assert_eq!(
+        s.get(&second).await["status"],
+        "publishing",
+        "deferred, not failed"
+    );
+    assert_eq!(s.assert_exactly_once(), 1);
+}
