@@ -181,6 +181,10 @@ pub async fn run(
         .register(reconcile_schedule)
         .register(maintenance_schedule)
         .on_event(|ctx, event| tracing::debug!(worker = %ctx.name(), ?event, "worker event"))
+        .should_restart(|ctx, error| {
+            tracing::error!(worker = %ctx.name(), %error, "worker failed; restarting it");
+            true
+        })
         .shutdown_timeout(grace);
     let result = monitor
         .run_with_signal(async move {

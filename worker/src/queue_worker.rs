@@ -1,6 +1,11 @@
 //! The factory of one queue's apalis worker, the same for every job type: the queue's storage
 //! polled at `redis.poll_interval_ms`, the process's dependencies, jobs run on spawned tasks,
 //! at most `concurrency` at once.
+//!
+//! Workers are restarted when they fail (Redis restarted or flushed, a lost connection): a
+//! restarted worker takes a new name (`...:r<n>`, since apalis-redis refuses a name seen
+//! recently) and first waits a moment that grows with the restarts (at most 10 s), so a Redis
+//! outage is retried calmly instead of in a tight loop.
 
 /// `queue_worker!(deps, JobType, handler, concurrency)` builds the factory closure the monitor
 /// registers (called again with the restart count if the worker restarts).
@@ -14,9 +19,14 @@ macro_rules! queue_worker {
         );
         let poll = deps.queue.poll_interval();
         let concurrency: usize = $concurrency;
-        move |_restarts: usize| {
-            apalis::prelude::WorkerBuilder::new(name.clone())
-                .backend(deps.queue.storage::<$job>().poll_with_interval(poll))
+        move |restarts: usize| {
+            apalis::prelude::WorkerBuilder::new($crate::queue_worker::run_name(&name, restarts))
+                .backend(
+                    deps.queue
+                        .storage::<$job>()
+                        .before_start(move |_| $crate::queue_worker::restart_pause(restarts))
+                        .poll_with_interval(poll),
+                )
                 .data(deps.clone())
                 .parallelize(tokio::spawn)
                 .concurrency(concurrency)
@@ -42,3 +52,21 @@ macro_rules! cron_worker {
 }
 
 pub(crate) use {cron_worker, queue_worker};
+
+/// The worker name of the `restarts`-th run.
+pub(crate) fn run_name(name: &str, restarts: usize) -> String {
+    if restarts == 0 {
+        name.to_string()
+    } else {
+        format!("{name}:r{restarts}")
+    }
+}
+
+/// Waits before a restarted worker starts: 1 s per restart so far, at most 10 s.
+pub(crate) async fn restart_pause(restarts: usize) -> Result<(), apalis_redis::Error> {
+    if restarts > 0 {
+        tracing::warn!(restarts, "restarting a failed worker");
+        tokio::time::sleep(std::time::Duration::from_secs(restarts.min(10) as u64)).await;
+    }
+    Ok(())
+}

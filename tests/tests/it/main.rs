@@ -10,5 +10,6 @@ mod media;
 mod operator;
 mod posts;
 mod publishing;
+mod publishing_faults;
 mod readiness;
 mod shutdown;

@@ -1,0 +1,176 @@
+//! Faults: workers killed mid-workflow, Redis flushed, Instagram failing at random, a cancel
+//! racing the due time. The assertion is always the same: every post ends where it should and
+//! the simulator saw exactly one publish per published post.
+
+use std::time::Duration;
+
+use aistudio_sim::{Effect, Endpoint, FaultRule};
+use aistudio_tests::{RedisServer, Studio, Worker, eventually};
+use serde_json::json;
+
+async fn statuses(s: &Studio, ids: &[String]) -> Vec<String> {
+    let store = s.env.store().await;
+    let mut out = Vec::new();
+    for id in ids {
+        let post = store.posts().by_id(id).await.unwrap().unwrap();
+        out.push(post.content.status.as_str().to_string());
+    }
+    out
+}
+
+#[tokio::test]
+async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_twice() {
+    let s = Studio::start(|env| {
+        env.set("AISTUDIO__WORKFLOW__LEASE_SECS", "10")
+            .set("AISTUDIO__WORKFLOW__MAX_ATTEMPTS", "30")
+            .set("AISTUDIO__REDIS__HEARTBEAT_SECS", "2");
+    })
+    .await;
+    for endpoint in [
+        Endpoint::MediaCreate,
+        Endpoint::ContainerStatus,
+        Endpoint::MediaPublish,
+        Endpoint::ImgbbUpload,
+    ] {
+        s.sim.add_fault(
+            FaultRule::always(
+                endpoint,
+                Effect::Http {
+                    status: 503,
+                    body: None,
+                    content_type: None,
+                    retry_after: None,
+                },
+            )
+            .with_rate(0.10),
+        );
+    }
+    s.sim.add_fault(
+        FaultRule::always(Endpoint::MediaPublish, Effect::Drop)
+            .with_rate(0.05)
+            .after_success(),
+    );
+
+    let due = (chrono::Utc::now() + chrono::Duration::seconds(8)).to_rfc3339();
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        ids.push(
+            s.post(json!({ "kind": "image", "caption": format!("post {n}"),
+                "items": [{ "media_id": if n % 2 == 0 { &s.image } else { &s.image2 } }],
+                "scheduled_at": due }))
+                .await,
+        );
+    }
+    let mut workers = vec![s.worker().await, s.worker().await, s.worker().await];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(420);
+    let mut round = 0;
+    loop {
+        let done = statuses(&s, &ids)
+            .await
+            .iter()
+            .filter(|st| *st == "published")
+            .count();
+        if done == ids.len() || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Kill one worker mid-flight and start a replacement.
+        let victim = round % workers.len();
+        workers[victim].process.signal("KILL");
+        let _ = workers[victim]
+            .process
+            .wait_exit(Duration::from_secs(10))
+            .await;
+        workers[victim] = Worker::start(&s.env).await;
+        round += 1;
+    }
+    let final_statuses = statuses(&s, &ids).await;
+    let unpublished: Vec<_> = final_statuses
+        .iter()
+        .filter(|st| *st != "published")
+        .collect();
+    assert!(
+        unpublished.is_empty(),
+        "{} posts not published: {unpublished:?}",
+        unpublished.len()
+    );
+    assert!(round >= 3, "workers were killed {round} times");
+    assert_eq!(s.assert_exactly_once(), 300, "exactly one publish per post");
+}
+
+#[tokio::test]
+async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
+    let mut redis = RedisServer::start().await;
+    let s = Studio::start(|env| {
+        env.redis_url = redis.url();
+    })
+    .await;
+    let _worker = s.worker().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(6)).to_rfc3339();
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        ids.push(
+            s.post(json!({ "kind": "image", "caption": format!("flush {n}"),
+                "items": [{ "media_id": s.image }], "scheduled_at": soon }))
+                .await,
+        );
+    }
+    // The dispatcher has queued them; Redis loses everything (restart without persistence).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    redis.stop().await;
+    redis.restart().await;
+    eventually(
+        Duration::from_secs(120),
+        "every post to publish after the flush",
+        || async {
+            let st = statuses(&s, &ids).await;
+            st.iter().all(|x| x == "published").then_some(())
+        },
+    )
+    .await;
+    assert_eq!(s.assert_exactly_once(), 20);
+}
+
+#[tokio::test]
+async fn a_cancel_racing_the_due_time_never_publishes_a_canceled_post() {
+    let s = Studio::start(|_| {}).await;
+    let _worker = s.worker().await;
+    let mut outcomes = Vec::new();
+    for n in 0..6 {
+        let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+        let id = s
+            .post(json!({ "kind": "image", "caption": format!("race {n}"),
+                "items": [{ "media_id": s.image }], "scheduled_at": at.to_rfc3339() }))
+            .await;
+        // Cancel right around the due time (a little before, at, and after).
+        let offset = (n as i64 - 2) * 150;
+        let wait = (at - chrono::Utc::now()).num_milliseconds() + offset;
+        tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+        let cancel = s
+            .user
+            .post(&format!("/api/v1/posts/{id}/cancel"), json!({}))
+            .await;
+        outcomes.push((id, cancel.status));
+    }
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let mut published = 0;
+    for (id, status) in &outcomes {
+        let post = s.get(id).await;
+        if *status == 200 {
+            assert_eq!(
+                post["status"], "canceled",
+                "a canceled post stays canceled: {post}"
+            );
+        } else {
+            assert_eq!(*status, 409, "the cancel lost to the publisher");
+            let post = s.wait_for(id, "published", Duration::from_secs(30)).await;
+            assert_eq!(post["status"], "published");
+            published += 1;
+        }
+    }
+    assert_eq!(
+        s.assert_exactly_once(),
+        published,
+        "only the posts the cancel lost to publish"
+    );
+}
