@@ -61,7 +61,7 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
                 .await,
         );
     }
-    let mut workers = vec![s.worker().await, s.worker().await, s.worker().await];
+    let mut workers = [s.worker().await, s.worker().await, s.worker().await];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(420);
     let mut round = 0;
     loop {
