@@ -1,6 +1,8 @@
-//! One module per resource, each exposing `router()`; merged here.
+//! One module per resource, each exposing `router()`; merged here (with the dashboard and the
+//! public pages, which are HTML rather than JSON API).
 
 pub mod auth;
+pub mod dashboard;
 pub mod deletion_status;
 pub mod deletions;
 pub mod google;
@@ -13,6 +15,7 @@ pub mod paging;
 pub mod post_views;
 pub mod posts;
 pub mod posts_io;
+pub mod public_pages;
 pub mod users_out;
 
 use axum::Router;
@@ -33,4 +36,6 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(posts::router())
         .merge(post_views::router())
+        .merge(dashboard::router())
+        .merge(public_pages::router())
 }
