@@ -4,6 +4,7 @@
 //! production runs.
 #![forbid(unsafe_code)]
 
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod middleware;

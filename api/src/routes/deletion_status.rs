@@ -20,9 +20,11 @@ fn page(title: &str, body: &str) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} - AIStudio</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}}\
-         .status{{font-size:1.4rem;font-weight:600}}</style></head>\
-         <body><main><h1>{title}</h1>{body}</main></body></html>"
+         <link rel=\"stylesheet\" href=\"/app/assets/app.css\"></head>\
+         <body><header class=\"top\"><a class=\"brand\" href=\"/app/\">AIStudio</a></header>\
+         <main id=\"main\" class=\"policy\"><h1>{title}</h1>{body}</main>\
+         <footer><a href=\"/privacy\">Privacy policy</a> · <a href=\"/data-deletion\">Data deletion</a></footer>\
+         </body></html>"
     )
 }
 

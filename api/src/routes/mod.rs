@@ -1,6 +1,8 @@
-//! One module per resource, each exposing `router()`; merged here.
+//! One module per resource, each exposing `router()`; merged here (with the dashboard and the
+//! public pages, which are HTML rather than JSON API).
 
 pub mod auth;
+pub mod dashboard;
 pub mod deletion_status;
 pub mod deletions;
 pub mod google;
@@ -14,6 +16,7 @@ pub mod post_views;
 pub mod posts;
 pub mod posts_io;
 pub mod public_media;
+pub mod public_pages;
 pub mod users_out;
 
 use axum::Router;
@@ -35,4 +38,6 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(public_media::router())
         .merge(post_views::router())
+        .merge(dashboard::router())
+        .merge(public_pages::router())
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api_basics;
+mod dashboard;
 mod deployment;
 mod google_sign_in;
 mod instagram;

@@ -1,0 +1,72 @@
+// The calendar: a month or a week of posts, days counted in the user's time zone.
+
+import { get, query } from './api.js';
+import { h, replace } from './dom.js';
+import { KINDS, STATES, today, userZone } from './format.js';
+
+const DAY = 86400000;
+const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
+const parse = (d) => Date.parse(`${d}T00:00:00Z`);
+const mondayOf = (ms) => ms - ((new Date(ms).getUTCDay() + 6) % 7) * DAY;
+
+function range(mode, anchor) {
+  const a = parse(anchor);
+  if (mode === 'week') {
+    const from = mondayOf(a);
+    return { from, to: from + 6 * DAY, month: null };
+  }
+  const d = new Date(a);
+  const first = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const last = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0);
+  return { from: mondayOf(first), to: mondayOf(last) + 6 * DAY, month: d.getUTCMonth() };
+}
+
+function shift(mode, anchor, step) {
+  const d = new Date(parse(anchor));
+  if (mode === 'week') return iso(parse(anchor) + step * 7 * DAY);
+  return iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1));
+}
+
+export async function render(main) {
+  const zone = userZone();
+  const state = { mode: 'month', anchor: today(zone) };
+  const title = h('h2', { id: 'cal-title', 'aria-live': 'polite' });
+  const body = h('div');
+  const draw = async () => {
+    const { from, to, month } = range(state.mode, state.anchor);
+    const cal = await get(`/posts/calendar${query({ from: iso(from), to: iso(to), time_zone: zone })}`);
+    const label = new Intl.DateTimeFormat(undefined, state.mode === 'month'
+      ? { month: 'long', year: 'numeric', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(state.mode === 'month' ? parse(state.anchor) : from));
+    title.textContent = state.mode === 'month' ? label : `Week of ${label}`;
+    const now = today(zone);
+    const weeks = [];
+    for (let i = 0; i < cal.days.length; i += 7) weeks.push(cal.days.slice(i, i + 7));
+    const weekday = (d) => new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' }).format(new Date(parse(d)));
+    replace(body, h('table', { class: 'calendar', 'aria-labelledby': 'cal-title' },
+      h('thead', {}, h('tr', {}, cal.days.slice(0, 7).map((d) => h('th', { scope: 'col' }, weekday(d.date))))),
+      h('tbody', {}, weeks.map((week) => h('tr', {}, week.map((d) => {
+        const other = month !== null && new Date(parse(d.date)).getUTCMonth() !== month;
+        return h('td', { class: [other ? 'other' : '', d.date === now ? 'today' : ''].join(' '), dataset: { date: d.date } },
+          h('span', { class: 'day' }, h('span', { class: 'visually-hidden' }, `${weekday(d.date)} `), String(Number(d.date.slice(8)))),
+          d.posts.length ? h('ul', {}, d.posts.map((p) => h('li', {}, h('a', {
+            href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview,
+          }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}`)))) : null);
+      }))))),
+    cal.truncated ? h('p', { class: 'muted' }, 'Only the first 2000 posts of this range are shown.') : null);
+  };
+  const button = (label, onclick, attrs = {}) => h('button', { type: 'button', class: 'secondary', onclick, ...attrs }, label);
+  const modes = h('div', { class: 'row', role: 'group', 'aria-label': 'View' },
+    ['month', 'week'].map((m) => button(m === 'month' ? 'Month' : 'Week', (e) => {
+      state.mode = m;
+      modes.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b === e.currentTarget)));
+      draw();
+    }, { 'aria-pressed': String(m === state.mode) })));
+  main.append(h('h1', {}, 'Calendar'),
+    h('div', { class: 'row' }, modes,
+      button('← Previous', () => { state.anchor = shift(state.mode, state.anchor, -1); draw(); }),
+      button('Today', () => { state.anchor = today(zone); draw(); }),
+      button('Next →', () => { state.anchor = shift(state.mode, state.anchor, 1); draw(); }),
+      h('span', { class: 'muted' }, `Times in ${zone}`)),
+    h('section', { class: 'card', 'aria-labelledby': 'cal-title' }, title, body));
+  await draw();
+}

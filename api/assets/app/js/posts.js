@@ -1,0 +1,126 @@
+// Posts: a list filtered by state (or one post), each with its state as the workflow advances
+// and the actions its state allows. The list refreshes every few seconds while a post is
+// scheduled or publishing.
+
+import { del, get, post, query } from './api.js';
+import { confirmDialog, h, replace } from './dom.js';
+import { KINDS, STATES, dateTime, localInput, zonedRfc3339 } from './format.js';
+import { library, thumb } from './media.js';
+
+const POLL_MS = 3000;
+const CHANGEABLE = ['draft', 'scheduled', 'needs_reconnect'];
+const LIVE = ['scheduled', 'publishing'];
+
+function stateDetails(p) {
+  switch (p.status) {
+    case 'scheduled':
+      return h('p', {}, p.publish_now ? 'Publishing as soon as possible.' : `Publishes ${dateTime(p.scheduled_at, p.time_zone)} (${p.time_zone}).`);
+    case 'publishing':
+      return h('p', {}, 'Publishing to Instagram now', p.step ? ` (step: ${p.step})` : '', '…');
+    case 'published':
+      return h('p', {}, `Published ${dateTime(p.published_at)}. `,
+        p.permalink ? h('a', { href: p.permalink, rel: 'noopener', class: 'permalink' }, 'View on Instagram') : 'The link will appear shortly.');
+    case 'failed':
+      return h('div', {}, h('p', { class: 'error' }, `Not published: ${p.failure_reason || 'Instagram refused the post.'}`),
+        h('p', {}, 'Fix what the message says, then ', h('a', { href: '/app/compose' }, 'compose it again'), '.'));
+    case 'needs_reconnect':
+      return h('p', {}, 'Waiting: Instagram no longer accepts our access to this account. ',
+        h('a', { href: '/api/v1/instagram/connect' }, 'Reconnect Instagram'), ' and it publishes (right away if its time has passed).');
+    case 'canceled':
+      return h('p', { class: 'muted' }, 'Canceled: it will not be published.');
+    default:
+      return h('p', { class: 'muted' }, 'Draft: not scheduled yet.');
+  }
+}
+
+function rescheduler(p, refresh, error) {
+  const at = h('input', { type: 'datetime-local', value: p.scheduled_at ? localInput(p.scheduled_at, p.time_zone) : '', 'aria-label': `New time (${p.time_zone})` });
+  const form = h('form', { class: 'row' }, at, h('span', { class: 'muted' }, p.time_zone), h('button', { type: 'submit' }, 'Save new time'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await post(`/posts/${p.id}/reschedule`, { version: p.version, scheduled_at: zonedRfc3339(at.value, p.time_zone) || '' });
+      refresh(true);
+    } catch (err) { error.textContent = err.message; }
+  });
+  return h('details', {}, h('summary', {}, 'Reschedule'), form);
+}
+
+function card(p, media, refresh) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const actions = h('div', { class: 'actions' });
+  if (CHANGEABLE.includes(p.status)) actions.append(h('a', { class: 'button secondary', href: `/app/posts/${p.id}/edit` }, 'Edit'));
+  if (p.status === 'scheduled' || p.status === 'needs_reconnect') {
+    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel post');
+    cancel.addEventListener('click', async () => {
+      if (!await confirmDialog({ title: 'Cancel this post?', text: 'It will not be published. You can still delete it afterwards.', confirm: 'Cancel post' })) return;
+      try { await post(`/posts/${p.id}/cancel`, { version: p.version }); refresh(true); } catch (e) { error.textContent = e.message; }
+    });
+    actions.append(cancel);
+  }
+  if (p.status !== 'publishing') {
+    const remove = h('button', { type: 'button', class: 'link' }, 'Delete');
+    remove.addEventListener('click', async () => {
+      const text = p.status === 'published'
+        ? 'This removes it from AIStudio only: Instagram does not let apps delete published posts, so remove it in the Instagram app.'
+        : 'It will not be published and is removed from AIStudio.';
+      if (!await confirmDialog({ title: 'Delete this post?', text, confirm: 'Delete' })) return;
+      try { await del(`/posts/${p.id}`); refresh(true); } catch (e) { error.textContent = e.message; }
+    });
+    actions.append(remove);
+  }
+  const byId = new Map(media.map((m) => [m.id, m]));
+  return h('li', { class: 'post', id: `post-${p.id}`, dataset: { postId: p.id, status: p.status } },
+    h('header', {}, h('strong', {}, h('a', { href: `/app/posts/${p.id}` }, KINDS[p.kind] || p.kind)),
+      h('span', { class: `badge st-${p.status}` }, STATES[p.status] || p.status),
+      p.scheduled_at ? h('span', { class: 'muted' }, dateTime(p.scheduled_at, p.time_zone)) : null),
+    h('div', { class: 'thumbs' }, p.items.map((i) => (byId.has(i.media_id) ? thumb(byId.get(i.media_id)) : h('div', { class: 'thumb' }, 'removed')))),
+    p.caption ? h('p', { class: 'caption' }, p.caption) : null,
+    stateDetails(p),
+    CHANGEABLE.includes(p.status) && p.status !== 'draft' ? rescheduler(p, refresh, error) : null,
+    actions, error);
+}
+
+export async function render(main, { params, opts }) {
+  const single = opts.single ? params[0] : null;
+  const url = new URL(location.href);
+  const filter = h('select', { id: 'status-filter' }, h('option', { value: '' }, 'All states'),
+    Object.entries(STATES).map(([v, label]) => h('option', { value: v, selected: url.searchParams.get('status') === v }, label)));
+  const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Posts' });
+  const media = await library();
+  let signature = '';
+  let timer = null;
+  let stopped = false;
+  let latest = 0;
+  const load = async () => (single
+    ? [await get(`/posts/${single}`)]
+    : (await get(`/posts${query({ status: filter.value, limit: 100 })}`)).items);
+  const refresh = async (force = false) => {
+    clearTimeout(timer);
+    const ticket = ++latest;
+    let posts;
+    try { posts = await load(); } catch (e) {
+      if (ticket !== latest) return;
+      replace(list, h('li', { class: 'error' }, e.status === 404 ? 'This post no longer exists.' : e.message));
+      return;
+    }
+    if (ticket !== latest || stopped) return; // a newer request (filter change) answers instead
+    const busy = list.querySelector('details[open]') || list.contains(document.activeElement);
+    const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}`).join(',');
+    if (force || (next !== signature && !busy)) {
+      signature = next;
+      replace(list, posts.length ? posts.map((p) => card(p, media, refresh)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
+    }
+    if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
+  };
+  filter.addEventListener('change', () => {
+    history.replaceState(null, '', filter.value ? `/app/posts?status=${filter.value}` : '/app/posts');
+    refresh(true);
+  });
+  main.append(h('h1', {}, single ? 'Post' : 'Posts'),
+    single ? h('p', {}, h('a', { href: '/app/posts' }, '← All posts'))
+      : h('div', { class: 'row' }, h('label', { for: 'status-filter' }, 'Show'), filter, h('a', { class: 'button', href: '/app/compose' }, 'Compose')),
+    list);
+  await refresh(true);
+  return () => { stopped = true; clearTimeout(timer); };
+}
