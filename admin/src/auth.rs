@@ -130,10 +130,10 @@ fn requested_path(parts: &Parts) -> String {
         .get::<OriginalUri>()
         .map(|u| {
             u.0.path_and_query()
-                .map_or("/admin/", |p| p.as_str())
+                .map_or("/admin", |p| p.as_str())
                 .to_string()
         })
-        .unwrap_or_else(|| "/admin/".into())
+        .unwrap_or_else(|| "/admin".into())
 }
 
 impl FromRequestParts<AdminState> for Operator {
@@ -237,8 +237,13 @@ impl FromRequest<AdminState> for AdminForm {
 /// Where to go after signing in: only console paths.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => n.into(),
-        _ => "/admin/".into(),
+        Some(n)
+            if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
+                && !n.contains('\\') =>
+        {
+            n.into()
+        }
+        _ => "/admin".into(),
     }
 }
 

@@ -48,7 +48,7 @@ impl IntoResponse for AdminError {
             }
         };
         let body = format!(
-            "<h1>{}</h1><p role=\"alert\">{}</p><p><a href=\"/admin/\">Back to the console</a></p>",
+            "<h1>{}</h1><p role=\"alert\">{}</p><p><a href=\"/admin\">Back to the console</a></p>",
             html::esc(title),
             html::esc(&message)
         );

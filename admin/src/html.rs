@@ -84,7 +84,7 @@ pub fn csrf_field(operator: &Operator) -> String {
 }
 
 const NAV: [(&str, &str); 5] = [
-    ("/admin/", "Overview"),
+    ("/admin", "Overview"),
     ("/admin/posts", "Posts"),
     ("/admin/queues", "Queues"),
     ("/admin/workers", "Workers"),

@@ -78,6 +78,10 @@ pub fn app(state: AppState) -> Router {
         .merge(uploads)
         .with_state(state)
         .nest("/admin", admin)
+        .route(
+            "/admin/",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("/admin") }),
+        )
         .layer(axum::middleware::from_fn(
             middleware::json_errors::json_errors,
         ))

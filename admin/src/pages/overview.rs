@@ -175,7 +175,7 @@ pub async fn show_overview(
             } else {
                 ""
             };
-            format!("<a href=\"/admin/?window={name}\"{current}>{name}</a>")
+            format!("<a href=\"/admin?window={name}\"{current}>{name}</a>")
         })
         .collect();
     let lateness = state.store.posts().publish_times_since(from, 5_000).await?;
@@ -296,5 +296,5 @@ pub async fn show_overview(
          <section id=\"deferred\"><h2>Deferred posts</h2>{deferred_html}</section>",
         at = html::time(snap.at),
     );
-    Ok(html::page(&operator, "/admin/", "Overview", &body))
+    Ok(html::page(&operator, "/admin", "Overview", &body))
 }

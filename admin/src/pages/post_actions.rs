@@ -152,14 +152,14 @@ pub async fn confirm_resume_account(
          scheduled; those whose time has passed are published at once.</p>\
          <form method=\"post\" action=\"/admin/accounts/{idh}/resume\">{csrf}\
          <div class=\"actions\"><button type=\"submit\">Confirm: resume {n} posts</button>\
-         <a class=\"button secondary\" href=\"/admin/#parked\">Back</a></div></form>",
+         <a class=\"button secondary\" href=\"/admin#parked\">Back</a></div></form>",
         user = esc(&connection.username),
         status = badge(connection.status.as_str()),
         n = parked.len(),
         idh = esc(&id),
         csrf = csrf_field(&operator),
     );
-    Ok(html::page(&operator, "/admin/", "Confirm", &body))
+    Ok(html::page(&operator, "/admin", "Confirm", &body))
 }
 
 /// Resumes an account's parked posts.
@@ -181,8 +181,8 @@ pub async fn resume_account(
     .await?;
     Ok(result_page(
         &form.operator,
-        "/admin/",
+        "/admin",
         &outcome,
-        "/admin/#parked",
+        "/admin#parked",
     ))
 }
