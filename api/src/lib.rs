@@ -67,10 +67,22 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::router())
         .merge(openapi::router())
         .layer(timeout(settings.server.request_timeout_secs));
+    // The admin console has its own state and no request time-out (its live counts stream).
+    let admin = aistudio_admin::router(aistudio_admin::AdminState::new(
+        state.settings.clone(),
+        state.store.clone(),
+        state.queue.clone(),
+        state.limiter.clone(),
+    ));
     Router::new()
         .merge(timed)
         .merge(uploads)
         .with_state(state)
+        .nest("/admin", admin)
+        .route(
+            "/admin/",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("/admin") }),
+        )
         .layer(axum::middleware::from_fn(
             middleware::json_errors::json_errors,
         ))

@@ -1,5 +1,7 @@
 //! The core shared by the api and the workers.
 //!
+//! - [`admin_actions`]: what admins do from the console (retry, cancel, reschedule, resume,
+//!   requeue, bulk), each a compare-and-set.
 //! - [`domain`]: values that cannot be invalid (emails, names, passwords, ...).
 //! - [`content`]: composing posts, writing them with their media pins, deleting media safely.
 //! - [`crypto`]: password hashing, session tokens, the token vault, Meta's `signed_request`.
@@ -22,6 +24,7 @@
 //! - [`shutdown`]: the SIGTERM / Ctrl-C signal every process stops on.
 #![forbid(unsafe_code)]
 
+pub mod admin_actions;
 pub mod clients;
 pub mod content;
 pub mod crypto;

@@ -24,11 +24,15 @@ pub fn binary(name: &str) -> PathBuf {
         assert!(status.success(), "building the binaries failed");
     });
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/it-<hash> -> target/<profile>/<name>
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join(name))
-        .expect("binary path")
+    // target/<profile>/deps/it-<hash> (tests) or target/<profile>/<bin> (harness binaries)
+    // -> target/<profile>/<name>
+    let dir = exe.parent().expect("binary path");
+    let profile = if dir.ends_with("deps") {
+        dir.parent().expect("binary path")
+    } else {
+        dir
+    };
+    profile.join(name)
 }
 
 /// A running child process, killed when dropped.

@@ -9,6 +9,7 @@
 pub mod deps;
 pub mod handlers;
 pub mod ops;
+pub mod presence;
 mod queue_worker;
 pub mod schedules;
 
@@ -118,6 +119,7 @@ pub async fn run(
     );
     let ops = axum::serve(ops_listener, ops::router(deps.clone(), metrics));
     let ops_task = tokio::spawn(async move { ops.await });
+    let presence = presence::PresenceTask::start(&deps);
 
     let concurrency = deps.settings.worker.concurrency;
     let grace = Duration::from_secs(deps.settings.worker.shutdown_grace_secs);
@@ -207,6 +209,7 @@ pub async fn run(
             }
         }
     }
+    presence.stop().await;
     ops_task.abort();
     result.map_err(|e| RunError::Monitor(e.to_string()))?;
     tracing::info!("worker stopped");

@@ -6,7 +6,10 @@
 //! default TTL makes idempotency keys expire immediately, which silently disables
 //! deduplication.
 
+pub mod inspect;
+pub mod presence;
 mod release;
+mod requeue;
 mod vacuum;
 mod worker_name;
 
@@ -20,6 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use release::release_worker;
+pub use requeue::{Requeued, requeue_dead};
 pub use vacuum::vacuum_finished;
 pub use worker_name::worker_name;
 

@@ -289,6 +289,29 @@ impl Connections {
             .await?
             .deleted_count)
     }
+
+    /// The connections of an Instagram username (Instagram usernames are lower-case; a leading
+    /// `@` is ignored), whoever owns them (admin console; a username can change hands).
+    pub async fn by_username(&self, username: &str) -> Result<Vec<Connection>, StoreError> {
+        let username = username.trim().trim_start_matches('@').to_lowercase();
+        Ok(self
+            .collection
+            .find(doc! { "username": username })
+            .limit(50)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The connections with these ids (admin console listings).
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<Connection>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
 }
 
 fn token_bson(token: &SealedToken) -> Result<Bson, StoreError> {

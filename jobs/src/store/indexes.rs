@@ -7,6 +7,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
 use super::StoreError;
+use super::audit_log::COLLECTION as AUDIT_LOG;
 use super::canary_runs::COLLECTION as CANARY_RUNS;
 use super::connections::COLLECTION as CONNECTIONS;
 use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
@@ -74,6 +75,8 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                 named(doc! { "post_id": 1, "started_at": 1 }, "post_started"),
                 named(doc! { "user_id": 1 }, "user_id"),
                 named(doc! { "outcome": 1, "started_at": -1 }, "outcome_started"),
+                // Admin console: charts over a time window, error-text search within a range.
+                named(doc! { "started_at": -1 }, "started"),
             ],
         ),
         (
@@ -88,6 +91,7 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             vec![
                 unique(doc! { "ig_user_id": 1 }, "ig_user_id_unique", false),
                 named(doc! { "user_id": 1, "created_at": 1 }, "user_created"),
+                named(doc! { "username": 1 }, "username"),
             ],
         ),
         (
@@ -128,6 +132,24 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                 ),
                 named(doc! { "user_id": 1, "status": 1 }, "user_status"),
                 named(doc! { "status": 1, "scheduled_at": 1 }, "status_due"),
+                // Admin console: search newest first, by status or account; lateness.
+                named(doc! { "created_at": -1, "_id": -1 }, "newest"),
+                named(
+                    doc! { "status": 1, "created_at": -1, "_id": -1 },
+                    "status_newest",
+                ),
+                named(
+                    doc! { "connection_id": 1, "created_at": -1, "_id": -1 },
+                    "connection_newest",
+                ),
+                named(doc! { "status": 1, "published_at": -1 }, "status_published"),
+            ],
+        ),
+        (
+            AUDIT_LOG,
+            vec![
+                named(doc! { "at": -1, "_id": -1 }, "newest"),
+                named(doc! { "target": 1, "at": -1 }, "target_newest"),
             ],
         ),
         (

@@ -3,6 +3,7 @@
 //! [`Store`] owns the database handle; each collection is reached only through its repository
 //! (`store.maintenance_runs()`, ...), so handlers and jobs never build queries themselves.
 
+mod audit_log;
 mod canary_runs;
 mod connections;
 mod deletion_requests;
@@ -24,6 +25,7 @@ use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 
+pub use audit_log::{AuditEntry, AuditLog, AuditOutcome};
 pub use canary_runs::{CanaryRun, CanaryRuns};
 pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
@@ -32,7 +34,7 @@ pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
 pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use posts::{
-    Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostStatus, Posts,
+    Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch, PostStatus, Posts,
 };
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};
@@ -154,6 +156,11 @@ impl Store {
     /// The publishing workflow's event log.
     pub fn workflow_events(&self) -> WorkflowEvents {
         WorkflowEvents::new(&self.db)
+    }
+
+    /// The admin console's audit log.
+    pub fn audit_log(&self) -> AuditLog {
+        AuditLog::new(&self.db)
     }
 
     /// Records of canary jobs (end-to-end probes of the worker pool).

@@ -206,6 +206,59 @@ pub struct PostCursor {
     pub id: String,
 }
 
+/// What the admin console searches posts by. `None` leaves a field unconstrained; an empty
+/// list matches nothing (e.g. an email with no account).
+#[derive(Debug, Clone, Default)]
+pub struct PostSearch {
+    /// Only these statuses (all when empty).
+    pub statuses: Vec<PostStatus>,
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<PostKind>,
+    /// Only posts of these users.
+    pub user_ids: Option<Vec<String>>,
+    /// Only posts to these connections.
+    pub connection_ids: Option<Vec<String>>,
+    /// Only these posts.
+    pub post_ids: Option<Vec<String>>,
+    /// Only posts scheduled at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only posts scheduled before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl PostSearch {
+    fn query(&self) -> Document {
+        let mut query = doc! {};
+        if !self.statuses.is_empty() {
+            query.insert("status", doc! { "$in": names(&self.statuses) });
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+            query.insert("kind", doc! { "$in": kinds });
+        }
+        for (field, values) in [
+            ("user_id", &self.user_ids),
+            ("connection_id", &self.connection_ids),
+            ("_id", &self.post_ids),
+        ] {
+            if let Some(values) = values {
+                query.insert(field, doc! { "$in": values.clone() });
+            }
+        }
+        let mut range = Document::new();
+        if let Some(from) = self.from {
+            range.insert("$gte", mongodb::bson::DateTime::from_chrono(from));
+        }
+        if let Some(to) = self.to {
+            range.insert("$lt", mongodb::bson::DateTime::from_chrono(to));
+        }
+        if !range.is_empty() {
+            query.insert("scheduled_at", range);
+        }
+        query
+    }
+}
+
 /// Repository of [`Post`]s.
 #[derive(Debug, Clone)]
 pub struct Posts {
@@ -620,5 +673,211 @@ impl Posts {
             .delete_many(doc! { "user_id": user_id })
             .await?
             .deleted_count)
+    }
+
+    /// A page of posts matching `search`, newest first, after `cursor` (admin console).
+    pub async fn search(
+        &self,
+        search: &PostSearch,
+        cursor: Option<&PostCursor>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        let mut query = search.query();
+        if let Some(cursor) = cursor {
+            let at = mongodb::bson::DateTime::from_chrono(cursor.at);
+            query.insert(
+                "$or",
+                vec![
+                    doc! { "created_at": { "$lt": at } },
+                    doc! { "created_at": at, "_id": { "$lt": &cursor.id } },
+                ],
+            );
+        }
+        Ok(self
+            .collection
+            .find(query)
+            .sort(doc! { "created_at": -1, "_id": -1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many posts match `search`, by status (admin console).
+    pub async fn search_counts(
+        &self,
+        search: &PostSearch,
+    ) -> Result<Vec<(PostStatus, u64)>, StoreError> {
+        let mut cursor = self
+            .collection
+            .aggregate(vec![
+                doc! { "$match": search.query() },
+                doc! { "$group": { "_id": "$status", "count": { "$sum": 1 } } },
+            ])
+            .await?;
+        let mut counts = Vec::new();
+        while let Some(row) = cursor.try_next().await? {
+            let status = row.get_str("_id").ok().and_then(PostStatus::parse);
+            let count = match row.get("count") {
+                Some(Bson::Int32(n)) => *n as u64,
+                Some(Bson::Int64(n)) => *n as u64,
+                Some(Bson::Double(n)) => *n as u64,
+                _ => 0,
+            };
+            if let Some(status) = status {
+                counts.push((status, count));
+            }
+        }
+        counts.sort_by_key(|(status, _)| PostStatus::ALL.iter().position(|s| s == status));
+        Ok(counts)
+    }
+
+    /// How many posts are in `status`.
+    pub async fn count_in_status(&self, status: PostStatus) -> Result<u64, StoreError> {
+        Ok(self
+            .collection
+            .count_documents(doc! { "status": status.as_str() })
+            .await?)
+    }
+
+    /// Posts in `status`, soonest scheduled first (at most `limit`).
+    pub async fn in_status(&self, status: PostStatus, limit: i64) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "status": status.as_str() })
+            .sort(doc! { "scheduled_at": 1, "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Scheduled posts whose time is before `due_before` (late), the latest-due last, at most
+    /// `limit`, and how many there are in all.
+    pub async fn late(
+        &self,
+        due_before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<(Vec<Post>, u64), StoreError> {
+        let filter = doc! {
+            "status": PostStatus::Scheduled.as_str(),
+            "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(due_before) },
+        };
+        let total = self.collection.count_documents(filter.clone()).await?;
+        let posts = self
+            .collection
+            .find(filter)
+            .sort(doc! { "scheduled_at": 1, "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok((posts, total))
+    }
+
+    /// `(scheduled_at, published_at)` of posts published at or after `since` (at most `limit`,
+    /// newest first): what the lateness histogram is drawn from.
+    pub async fn publish_times_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        let posts: Vec<Post> = self
+            .collection
+            .find(doc! {
+                "status": PostStatus::Published.as_str(),
+                "published_at": { "$gte": mongodb::bson::DateTime::from_chrono(since) },
+            })
+            .sort(doc! { "published_at": -1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(posts
+            .into_iter()
+            .filter_map(|p| Some((p.content.scheduled_at?, p.published_at?)))
+            .collect())
+    }
+
+    /// Posts to a connection in `status` (at most `limit`), soonest scheduled first.
+    pub async fn for_connection_in_status(
+        &self,
+        connection_id: &str,
+        status: PostStatus,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "connection_id": connection_id, "status": status.as_str() })
+            .sort(doc! { "scheduled_at": 1, "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Puts a failed post at `version` back to `scheduled` for `at` (an operator's retry); the
+    /// new post, or `None` when it changed meanwhile or is not failed.
+    pub async fn retry_failed(
+        &self,
+        id: &str,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! { "_id": id, "version": version, "status": PostStatus::Failed.as_str() },
+            doc! {
+                "status": PostStatus::Scheduled.as_str(),
+                "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
+                "failure_reason": Bson::Null,
+            },
+        )
+        .await
+    }
+
+    /// Cancels a scheduled or parked post at `version`, whoever owns it (an operator's cancel).
+    pub async fn cancel_at_version(
+        &self,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! {
+                "_id": id, "version": version,
+                "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
+            },
+            doc! { "status": PostStatus::Canceled.as_str() },
+        )
+        .await
+    }
+
+    /// Moves a scheduled or parked post at `version` to `at`, whoever owns it (an operator's
+    /// reschedule).
+    pub async fn reschedule_at_version(
+        &self,
+        id: &str,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! {
+                "_id": id, "version": version,
+                "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
+            },
+            doc! {
+                "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
+                "publish_now": false,
+            },
+        )
+        .await
+    }
+
+    /// Moves a parked post at `version` back to `scheduled` (its account was reconnected).
+    pub async fn resume_parked(&self, id: &str, version: i64) -> Result<Option<Post>, StoreError> {
+        self.compare_and_set(
+            doc! { "_id": id, "version": version, "status": PostStatus::NeedsReconnect.as_str() },
+            doc! { "status": PostStatus::Scheduled.as_str() },
+        )
+        .await
     }
 }

@@ -191,4 +191,15 @@ impl Users {
             .await?
             .deleted_count)
     }
+
+    /// The users with these ids (admin console listings).
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<User>, StoreError> {
+        use futures::TryStreamExt;
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
 }

@@ -134,4 +134,107 @@ impl WorkflowEvents {
             .await?
             .deleted_count)
     }
+
+    /// Events that started in `[from, to)`, oldest first, at most `limit`: what the console's
+    /// throughput and failure-rate charts are drawn from.
+    pub async fn between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<WorkflowEvent>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "started_at": {
+                "$gte": mongodb::bson::DateTime::from_chrono(from),
+                "$lt": mongodb::bson::DateTime::from_chrono(to),
+            } })
+            .sort(doc! { "started_at": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Ids of posts with an event in `[from, to)` whose error message contains `text` (case
+    /// insensitive) or whose Graph error code or subcode is `text`; at most `limit` ids.
+    pub async fn post_ids_with_error(
+        &self,
+        text: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut matches = vec![doc! { "error.message": {
+            "$regex": escape_regex(text), "$options": "i",
+        } }];
+        if let Ok(code) = text.trim().parse::<i64>() {
+            matches.push(doc! { "error.code": code });
+            matches.push(doc! { "error.subcode": code });
+        }
+        matches.push(doc! { "error.class": text.trim() });
+        let mut cursor = self
+            .collection
+            .find(doc! {
+                "started_at": {
+                    "$gte": mongodb::bson::DateTime::from_chrono(from),
+                    "$lt": mongodb::bson::DateTime::from_chrono(to),
+                },
+                "$or": matches,
+            })
+            .sort(doc! { "started_at": -1 })
+            .limit(20 * limit as i64)
+            .await?;
+        let mut ids: Vec<String> = Vec::new();
+        while let Some(event) = cursor.try_next().await? {
+            if !ids.contains(&event.post_id) {
+                ids.push(event.post_id);
+                if ids.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The newest events that wait for a later time (`waiting` or `retrying` with
+    /// `next_retry_at` after `now`), at most `limit`: deferred posts.
+    pub async fn deferred(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<WorkflowEvent>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "outcome": { "$in": ["waiting", "retrying"] },
+                "next_retry_at": { "$gt": mongodb::bson::DateTime::from_chrono(now) },
+            })
+            .sort(doc! { "started_at": -1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+}
+
+/// `text` with every regular-expression metacharacter escaped, so a search is literal.
+fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.^$|?*+()[]{}-/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn searches_are_literal() {
+        assert_eq!(super::escape_regex("a.b*(c)"), r"a\.b\*\(c\)");
+        assert_eq!(super::escape_regex("plain"), "plain");
+    }
 }

@@ -1,6 +1,7 @@
 //! AIStudio's integration tests: one binary, real processes, real services.
 
 mod accounts;
+mod admin;
 mod api_basics;
 mod dashboard;
 mod deployment;

@@ -1,0 +1,98 @@
+// An operator signs in, watches live counts move as jobs run, finds a failed post, reads its
+// timeline and retries it: everything up to the publish itself.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startStack, launchBrowser, signIn, shot } from "./stack.mjs";
+
+let stack;
+let browser;
+let page;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+  page = browser.pages()[0] ?? (await browser.newPage());
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const count = async (key) => Number(await page.locator(`[data-count="${key}"]`).first().textContent());
+
+// Polls a live count from Node (the console's CSP rightly forbids evaluating strings in the page).
+async function waitForCount(key, ok, timeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await count(key);
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${key} stayed at ${value}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+test("sign in from a deep link and land on the overview", async () => {
+  await page.goto(`${stack.api}/admin/posts`);
+  await page.waitForURL(/\/admin\/login\?next=%2Fadmin%2Fposts/);
+  await shot(page, "admin-login");
+  await signIn(page, stack);
+  await assert.doesNotReject(page.getByRole("heading", { name: "Overview" }).waitFor());
+  // Keyboard users get a skip link first.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+});
+
+test("live counts change as jobs run, without reloading", async () => {
+  await page.locator('#live[data-state="on"]').waitFor({ timeout: 15_000 });
+  const marker = await page.evaluate(() => (window.__sameDocument = Math.random()));
+  const doneBefore = await count("canary:done");
+  assert.equal(await stack.command("canaries 6 2500"), "ok");
+  await waitForCount("canary:running", (n) => n > 0, 20_000);
+  await shot(page, "admin-overview");
+  await waitForCount("canary:done", (n) => n >= doneBefore + 6, 30_000);
+  assert.equal(await page.evaluate(() => window.__sameDocument), marker, "the page was not reloaded");
+  assert.equal(await count("posts:failed"), 1);
+});
+
+test("the worker is listed with its heartbeat", async () => {
+  await page.getByRole("link", { name: "Workers" }).click();
+  const row = page.locator("#workers tbody tr", { hasText: String(stack.worker_pid) });
+  await assert.doesNotReject(row.getByText("alive").waitFor());
+  await shot(page, "admin-workers");
+});
+
+test("filter to the failed post, read its timeline, retry it", async () => {
+  await page.getByRole("link", { name: "Posts" }).click();
+  await page.getByLabel("Status", { exact: true }).selectOption("failed");
+  await page.getByLabel("Customer email").fill(stack.customer_email);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.locator("#match-count").getByText("1 posts match").waitFor();
+  await shot(page, "admin-search");
+
+  await page.getByRole("link", { name: stack.failed_post }).click();
+  const timeline = page.locator("#timeline");
+  await timeline.waitFor();
+  assert.match(await timeline.textContent(), /create_containers/);
+  assert.match(await timeline.textContent(), /code -2\/2207003/);
+  assert.match(await timeline.textContent(), /It takes too long to download the media\./);
+  assert.match(await page.textContent("main"), /@bea_bakery/);
+  await shot(page, "admin-post-timeline");
+
+  await page.getByRole("link", { name: "Retry now…" }).click();
+  await page.getByRole("button", { name: "Confirm: retry" }).waitFor();
+  await shot(page, "admin-confirm-retry");
+  await page.getByRole("button", { name: "Confirm: retry" }).click();
+  const result = page.getByRole("status");
+  assert.match(await result.textContent(), /Done: failed -> scheduled for now; publishing job queued/);
+  await page.getByRole("link", { name: "Continue" }).click();
+  assert.match(await page.locator("h1").textContent(), /scheduled/);
+
+  await page.getByRole("link", { name: "Audit log" }).click();
+  const audit = page.locator("#audit");
+  assert.match(await audit.textContent(), /retry/);
+  assert.match(await audit.textContent(), new RegExp(stack.admin_email.replace(".", "\\.")));
+  await shot(page, "admin-audit");
+});
