@@ -213,7 +213,12 @@ pub async fn get_post(
         .by_id_for_user(&id, &current.user.id)
         .await?
         .ok_or(ApiError::NotFound("post"))?;
-    Ok(Json(PostOut::from(&post)))
+    let workflow = if post.content.status == PostStatus::Publishing {
+        state.store.workflows().by_post(&post.id).await?
+    } else {
+        None
+    };
+    Ok(Json(PostOut::from(&post).with_progress(workflow.as_ref())))
 }
 
 /// Filters and paging of the post listing.
@@ -326,7 +331,21 @@ pub async fn list_posts(
             .unwrap_or_default()
     });
     Ok(Json(PostPageOut {
-        items: posts.iter().map(PostOut::from).collect(),
+        items: {
+            let publishing: Vec<String> = posts
+                .iter()
+                .filter(|p| p.content.status == PostStatus::Publishing)
+                .map(|p| p.id.clone())
+                .collect();
+            let workflows = state.store.workflows().for_posts(&publishing).await?;
+            posts
+                .iter()
+                .map(|p| {
+                    let wf = workflows.iter().find(|w| w.post_id == p.id);
+                    PostOut::from(p).with_progress(wf)
+                })
+                .collect()
+        },
         next_cursor,
     }))
 }

@@ -157,6 +157,12 @@ pub struct PostOut {
     pub permalink: Option<String>,
     /// Why it failed, and what to do.
     pub failure_reason: Option<String>,
+    /// While publishing: the workflow step it is at (`prepare_media`, `create_containers`,
+    /// `poll_containers`, `publish`, `fetch_permalink`).
+    pub step: Option<String>,
+    /// While publishing: why it is waiting, e.g. `quota: ...` (deferred until Instagram's
+    /// 24-hour publishing window frees a slot) or `throttled by Instagram`.
+    pub waiting_reason: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -196,9 +202,22 @@ impl From<&Post> for PostOut {
             ig_media_id: p.ig_media_id.clone(),
             permalink: p.permalink.clone(),
             failure_reason: p.failure_reason.clone(),
+            step: None,
+            waiting_reason: None,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
+    }
+}
+
+impl PostOut {
+    /// Adds the workflow's progress of a post being published.
+    pub fn with_progress(mut self, workflow: Option<&aistudio_jobs::store::Workflow>) -> Self {
+        if let Some(wf) = workflow.filter(|_| self.status == PostStatus::Publishing) {
+            self.step = Some(wf.step.as_str().to_string());
+            self.waiting_reason = wf.waiting_reason.clone();
+        }
+        self
     }
 }
 

@@ -169,6 +169,19 @@ impl Workflows {
         Ok(self.collection.find_one(doc! { "_id": post_id }).await?)
     }
 
+    /// The workflows of these posts.
+    pub async fn for_posts(&self, post_ids: &[String]) -> Result<Vec<Workflow>, StoreError> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": post_ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// Takes the lease for `owner` if nobody holds it (or it expired); the workflow, or `None`.
     pub async fn acquire(
         &self,

@@ -89,7 +89,9 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let config = queue.config_for(Noop::QUEUE);
     let redis_url = aistudio_config::ExposeSecret::expose_secret(&settings.redis.url).to_string();
-    let mut conn = redis::Client::open(redis_url)?.get_multiplexed_async_connection().await?;
+    let mut conn = redis::Client::open(redis_url)?
+        .get_multiplexed_async_connection()
+        .await?;
 
     let started = Instant::now();
     let mut storage = queue.storage::<Noop>();
@@ -118,7 +120,9 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     for child in &mut children {
-        let _ = std::process::Command::new("kill").arg(child.id().to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg(child.id().to_string())
+            .status();
         let _ = child.wait();
     }
     let mut out = std::io::stdout();
