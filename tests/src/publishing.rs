@@ -114,6 +114,63 @@ impl Studio {
         reply.body["id"].as_str().unwrap().to_string()
     }
 
+    /// Stores `n` image posts scheduled at `at` directly (bulk, for fault tests that need many
+    /// posts due together); their ids.
+    pub async fn insert_scheduled(
+        &self,
+        n: usize,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<String> {
+        use aistudio_jobs::domain::PostKind;
+        use aistudio_jobs::store::{Post, PostContent, PostItem, PostStatus};
+        let user_id = self.user.get("/api/v1/me").await.body["id"]
+            .as_str()
+            .expect("user id")
+            .to_string();
+        let store = self.env.store().await;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            let now = chrono::Utc::now();
+            store
+                .posts()
+                .insert(&Post {
+                    id: id.clone(),
+                    user_id: user_id.clone(),
+                    content: PostContent {
+                        connection_id: Some(self.connection_id.clone()),
+                        kind: PostKind::Image,
+                        caption: format!("bulk post {i}"),
+                        items: vec![PostItem {
+                            media_id: if i % 2 == 0 {
+                                self.image.clone()
+                            } else {
+                                self.image2.clone()
+                            },
+                            alt_text: None,
+                        }],
+                        cover_media_id: None,
+                        status: PostStatus::Scheduled,
+                        scheduled_at: Some(at),
+                        publish_now: false,
+                        time_zone: "UTC".into(),
+                    },
+                    version: 1,
+                    pin_token: uuid::Uuid::new_v4().simple().to_string(),
+                    created_at: now,
+                    updated_at: now,
+                    published_at: None,
+                    ig_media_id: None,
+                    permalink: None,
+                    failure_reason: None,
+                })
+                .await
+                .expect("post stored");
+            ids.push(id);
+        }
+        ids
+    }
+
     /// An image post for now.
     pub async fn image_post(&self, caption: &str) -> String {
         self.post(
