@@ -137,6 +137,20 @@ impl Queue {
             .map_err(|e| QueueError::Push(e.to_string()))
     }
 
+    /// Pushes the job of one cron tick. Every worker process runs the same schedules and pushes
+    /// it; the idempotency key `<queue>:<tick>` keeps one, so it runs once per tick.
+    pub async fn push_tick<J: Job>(&self, job: J, tick: i64) -> Result<(), QueueError> {
+        let key = format!("{}:{tick}", J::QUEUE);
+        self.push(
+            job,
+            PushOptions {
+                idempotency_key: Some(key),
+                run_at: None,
+            },
+        )
+        .await
+    }
+
     /// Round-trips a `PING`.
     pub async fn ping(&self) -> Result<(), QueueError> {
         let mut conn = self.conn.clone();

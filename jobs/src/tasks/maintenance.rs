@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::queue::{Job, PushOptions, Queue, QueueError, vacuum_finished};
+use crate::queue::{Job, Queue, QueueError, vacuum_finished};
 use crate::store::{MaintenanceRun, Store, StoreError};
 
 /// Queue name of maintenance jobs.
@@ -43,15 +43,7 @@ pub enum MaintenanceError {
 impl QueueMaintenance {
     /// Pushes the job of one tick; any number of processes may call this for the same tick.
     pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
-        queue
-            .push(
-                Self { tick },
-                PushOptions {
-                    idempotency_key: Some(format!("maintenance:{tick}")),
-                    run_at: None,
-                },
-            )
-            .await
+        queue.push_tick(Self { tick }, tick).await
     }
 
     /// Vacuums every queue, re-drives stalled deletions, and records the run.

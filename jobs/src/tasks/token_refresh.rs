@@ -74,15 +74,7 @@ pub enum RefreshOutcome {
 impl RefreshSweep {
     /// Pushes the sweep of one tick; any number of processes may call this for the same tick.
     pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
-        queue
-            .push(
-                Self { tick },
-                PushOptions {
-                    idempotency_key: Some(format!("token-refresh-sweep:{tick}")),
-                    run_at: None,
-                },
-            )
-            .await
+        queue.push_tick(Self { tick }, tick).await
     }
 
     /// Pushes a refresh for every connection that is due; how many.

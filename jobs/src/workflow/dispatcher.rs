@@ -53,15 +53,7 @@ pub async fn backlog(queue: &Queue) -> Result<u64, QueueError> {
 impl Dispatch {
     /// Pushes the run of one tick; any number of processes may call this for the same tick.
     pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
-        queue
-            .push(
-                Self { tick },
-                PushOptions {
-                    idempotency_key: Some(format!("dispatch:{tick}")),
-                    run_at: None,
-                },
-            )
-            .await
+        queue.push_tick(Self { tick }, tick).await
     }
 
     /// Queues what is due (up to the backlog bound); how many were pushed.

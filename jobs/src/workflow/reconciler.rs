@@ -47,15 +47,7 @@ pub struct Reconciled {
 impl Reconcile {
     /// Pushes the run of one tick; any number of processes may call this for the same tick.
     pub async fn enqueue(queue: &Queue, tick: i64) -> Result<(), QueueError> {
-        queue
-            .push(
-                Self { tick },
-                PushOptions {
-                    idempotency_key: Some(format!("reconcile:{tick}")),
-                    run_at: None,
-                },
-            )
-            .await
+        queue.push_tick(Self { tick }, tick).await
     }
 
     /// Resumes what stalled and refreshes the gauges.

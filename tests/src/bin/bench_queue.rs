@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use aistudio_config::Settings;
 use aistudio_jobs::queue::{Job, Queue};
+use aistudio_tests::bench::{arg, rss_kib};
 use anyhow::{Context, bail};
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, BoxDynError, Monitor, ParallelizeExt, TaskSink, WorkerBuilder};
@@ -29,25 +30,6 @@ impl Job for Noop {
 
 async fn noop(_job: Noop) -> Result<(), BoxDynError> {
     Ok(())
-}
-
-fn arg(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }
 
 async fn work(settings: Settings, concurrency: usize) -> anyhow::Result<()> {
