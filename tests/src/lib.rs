@@ -19,7 +19,7 @@ pub use apps::{Api, Worker, get_json, wait_for_status};
 pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;
-pub use instagram_flow::{Browser, Hop};
+pub use instagram_flow::{Browser, Hop, with_param};
 pub use process::{Process, binary};
 pub use publishing::{Studio, fast_workflow};
 pub use redis_server::RedisServer;

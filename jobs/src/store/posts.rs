@@ -174,6 +174,14 @@ pub struct Post {
     pub failure_reason: Option<String>,
 }
 
+/// Scheduled posts whose time was before `before`.
+fn late_filter(before: DateTime<Utc>) -> Document {
+    doc! {
+        "status": PostStatus::Scheduled.as_str(),
+        "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(before) },
+    }
+}
+
 /// Filters of a post listing.
 #[derive(Debug, Clone, Default)]
 pub struct PostFilter {
@@ -463,15 +471,15 @@ impl Posts {
             .await?)
     }
 
-    /// How many posts the user has in each status.
-    pub async fn counts_by_status(
+    /// How many posts matching `filter` are in each status.
+    async fn count_by_status(
         &self,
-        user_id: &str,
+        filter: Document,
     ) -> Result<Vec<(PostStatus, u64)>, StoreError> {
         let mut cursor = self
             .collection
             .aggregate(vec![
-                doc! { "$match": { "user_id": user_id } },
+                doc! { "$match": filter },
                 doc! { "$group": { "_id": "$status", "count": { "$sum": 1 } } },
             ])
             .await?;
@@ -489,6 +497,14 @@ impl Posts {
             }
         }
         Ok(counts)
+    }
+
+    /// How many posts the user has in each status.
+    pub async fn counts_by_status(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(PostStatus, u64)>, StoreError> {
+        self.count_by_status(doc! { "user_id": user_id }).await
     }
 
     /// The user's first post in `status` by `key` (`scheduled_at` or `published_at`),
@@ -524,21 +540,7 @@ impl Posts {
 
     /// How many scheduled posts are past `before` (late).
     pub async fn count_late(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        Ok(self
-            .collection
-            .count_documents(doc! {
-                "status": PostStatus::Scheduled.as_str(),
-                "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(before) },
-            })
-            .await?)
-    }
-
-    /// How many posts are in `status` (all users).
-    pub async fn count_in(&self, status: PostStatus) -> Result<u64, StoreError> {
-        Ok(self
-            .collection
-            .count_documents(doc! { "status": status.as_str() })
-            .await?)
+        Ok(self.collection.count_documents(late_filter(before)).await?)
     }
 
     /// Posts in `publishing` not changed since `before` (claimed, but possibly without a
@@ -708,26 +710,7 @@ impl Posts {
         &self,
         search: &PostSearch,
     ) -> Result<Vec<(PostStatus, u64)>, StoreError> {
-        let mut cursor = self
-            .collection
-            .aggregate(vec![
-                doc! { "$match": search.query() },
-                doc! { "$group": { "_id": "$status", "count": { "$sum": 1 } } },
-            ])
-            .await?;
-        let mut counts = Vec::new();
-        while let Some(row) = cursor.try_next().await? {
-            let status = row.get_str("_id").ok().and_then(PostStatus::parse);
-            let count = match row.get("count") {
-                Some(Bson::Int32(n)) => *n as u64,
-                Some(Bson::Int64(n)) => *n as u64,
-                Some(Bson::Double(n)) => *n as u64,
-                _ => 0,
-            };
-            if let Some(status) = status {
-                counts.push((status, count));
-            }
-        }
+        let mut counts = self.count_by_status(search.query()).await?;
         counts.sort_by_key(|(status, _)| PostStatus::ALL.iter().position(|s| s == status));
         Ok(counts)
     }
@@ -759,10 +742,7 @@ impl Posts {
         due_before: DateTime<Utc>,
         limit: i64,
     ) -> Result<(Vec<Post>, u64), StoreError> {
-        let filter = doc! {
-            "status": PostStatus::Scheduled.as_str(),
-            "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(due_before) },
-        };
+        let filter = late_filter(due_before);
         let total = self.collection.count_documents(filter.clone()).await?;
         let posts = self
             .collection

@@ -90,8 +90,12 @@ impl Reconcile {
         }
         let late = store.posts().count_late(now - late_after).await?;
         metrics::gauge!("aistudio_posts_late").set(late as f64);
-        metrics::gauge!("aistudio_posts_parked")
-            .set(store.posts().count_in(PostStatus::NeedsReconnect).await? as f64);
+        metrics::gauge!("aistudio_posts_parked").set(
+            store
+                .posts()
+                .count_in_status(PostStatus::NeedsReconnect)
+                .await? as f64,
+        );
         metrics::gauge!("aistudio_posts_deferred_for_quota")
             .set(store.workflows().count_waiting("quota").await? as f64);
         if late > 0 {

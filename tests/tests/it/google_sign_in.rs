@@ -2,7 +2,7 @@
 //! verification, and the account linking rules.
 
 use aistudio_sim::{Effect, Endpoint, FaultRule, SimConfig, SimHandle, Simulator};
-use aistudio_tests::{Api, ApiClient, TestEnv};
+use aistudio_tests::{Api, ApiClient, TestEnv, with_param};
 use serde_json::json;
 
 struct Flow {
@@ -23,24 +23,6 @@ fn query(url: &str, name: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-}
-
-/// `url` with query parameter `name` set to `value`.
-fn with_param(url: &str, name: &str, value: &str) -> String {
-    let mut parsed = url::Url::parse(url).unwrap();
-    let pairs: Vec<(String, String)> = parsed
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == name {
-                value.to_string()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    parsed.to_string()
 }
 
 impl Flow {
@@ -239,6 +221,23 @@ async fn a_wrong_nonce_is_refused() {
     );
 }
 
+/// Makes the simulator's next token exchange answer with `id_token`.
+fn answer_next_token_exchange_with(sim: &SimHandle, id_token: &str) {
+    sim.add_fault(FaultRule::next(
+        Endpoint::GoogleToken,
+        1,
+        Effect::Http {
+            status: 200,
+            body: Some(
+                json!({ "access_token": "x", "token_type": "Bearer", "expires_in": 3600, "id_token": id_token })
+                    .to_string(),
+            ),
+            content_type: Some("application/json".into()),
+            retry_after: None,
+        },
+    ));
+}
+
 #[tokio::test]
 async fn an_id_token_signed_by_another_key_is_refused() {
     let flow = Flow::start().await;
@@ -249,19 +248,7 @@ async fn an_id_token_signed_by_another_key_is_refused() {
         .google_id_token_claims("alice@example.com", Some(&nonce))
         .unwrap();
     let forged = aistudio_sim::sign_with_rogue_key(&claims).unwrap();
-    flow.sim.add_fault(FaultRule::next(
-        Endpoint::GoogleToken,
-        1,
-        Effect::Http {
-            status: 200,
-            body: Some(
-                json!({ "access_token": "x", "token_type": "Bearer", "expires_in": 3600, "id_token": forged })
-                    .to_string(),
-            ),
-            content_type: Some("application/json".into()),
-            retry_after: None,
-        },
-    ));
+    answer_next_token_exchange_with(&flow.sim, &forged);
     let callback = flow
         .consent(&authorize, "&sim_user=alice@example.com")
         .await;
@@ -277,19 +264,7 @@ async fn an_id_token_signed_by_another_key_is_refused() {
         .google_id_token_claims("alice@example.com", Some(&nonce))
         .unwrap();
     let genuine = aistudio_sim::sign_google_claims(&claims).unwrap();
-    flow.sim.add_fault(FaultRule::next(
-        Endpoint::GoogleToken,
-        1,
-        Effect::Http {
-            status: 200,
-            body: Some(
-                json!({ "access_token": "x", "token_type": "Bearer", "expires_in": 3600, "id_token": genuine })
-                    .to_string(),
-            ),
-            content_type: Some("application/json".into()),
-            retry_after: None,
-        },
-    ));
+    answer_next_token_exchange_with(&flow.sim, &genuine);
     let callback = flow
         .consent(&authorize, "&sim_user=alice@example.com")
         .await;

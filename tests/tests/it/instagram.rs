@@ -7,7 +7,7 @@ use aistudio_config::ExposeSecret;
 use aistudio_jobs::crypto::vault::Vault;
 use aistudio_jobs::store::ConnectionStatus;
 use aistudio_sim::{SettingsPatch, SimConfig, SimHandle, Simulator, TokenShape, TokenTarget};
-use aistudio_tests::{Api, ApiClient, Browser, TestEnv, Worker, eventually};
+use aistudio_tests::{Api, ApiClient, Browser, TestEnv, Worker, eventually, with_param};
 use mongodb::bson::{DateTime, Document, doc};
 
 const PASSWORD: &str = "a long enough password";
@@ -183,24 +183,7 @@ async fn denied_forged_foreign_and_replayed_attempts_connect_nothing() {
         .browser
         .consent(&authorize, "&sim_consent=allow&sim_account=acme")
         .await;
-    let forged = {
-        let mut url = url::Url::parse(&callback).unwrap();
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    if k == "state" {
-                        "forged".into()
-                    } else {
-                        v.to_string()
-                    },
-                )
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
-        url.to_string()
-    };
+    let forged = with_param(&callback, "state", "forged");
     assert_eq!(
         w.browser.land(&forged).await,
         "instagram_error=invalid_state"
@@ -253,24 +236,7 @@ async fn denied_forged_foreign_and_replayed_attempts_connect_nothing() {
             "&sim_consent=allow&sim_account=acme",
         )
         .await;
-    let replay = {
-        let mut url = url::Url::parse(&second).unwrap();
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    if k == "code" {
-                        code.clone()
-                    } else {
-                        v.to_string()
-                    },
-                )
-            })
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(pairs);
-        url.to_string()
-    };
+    let replay = with_param(&second, "code", &code);
     assert_eq!(
         w.browser.land(&replay).await,
         "instagram_error=exchange_failed"
