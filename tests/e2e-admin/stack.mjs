@@ -1,4 +1,4 @@
-// Starts the admin console's test stack (target/debug/admin-e2e-stack: simulator, api, worker,
+// Starts the admin console's test stack ($CARGO_TARGET_DIR/debug/admin-e2e-stack: simulator, api, worker,
 // an admin account and a failed post) and a headless Chromium, for one spec.
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
@@ -14,7 +14,8 @@ mkdirSync(artifacts, { recursive: true });
 
 /** Starts the stack; resolves to its description plus `command()` and `stop()`. */
 export async function startStack() {
-  const child = spawn(join(here, "../../target/debug/admin-e2e-stack"), [], {
+  const target = process.env.CARGO_TARGET_DIR || join(here, "../../target");
+  const child = spawn(join(target, "debug/admin-e2e-stack"), [], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -30,7 +31,11 @@ export async function startStack() {
         resolve(line);
       });
     });
-  const info = JSON.parse(await next());
+  const failed = new Promise((_, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the stack exited with ${code}`)));
+  });
+  const info = JSON.parse(await Promise.race([next(), failed]));
   return {
     ...info,
     async command(text) {
