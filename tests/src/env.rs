@@ -47,7 +47,7 @@ impl TestEnv {
             database: format!("t_{id}"),
             namespace: format!("t{id}"),
             mongo_url: std::env::var("AISTUDIO_TEST_MONGO_URL")
-                .unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into()),
+                .unwrap_or_else(|_| "mongodb://127.0.0.1:27017/?retryWrites=false".into()),
             redis_url: std::env::var("AISTUDIO_TEST_REDIS_URL")
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             vars: BTreeMap::new(),
@@ -57,6 +57,12 @@ impl TestEnv {
     /// Sets an extra `AISTUDIO__...` variable.
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
         self.vars.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Removes an extra variable again (the setting falls back to its default).
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.vars.remove(key);
         self
     }
 

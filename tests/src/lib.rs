@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod apps;
+pub mod bench;
 mod client;
 mod env;
 pub mod fixtures;

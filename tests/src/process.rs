@@ -14,15 +14,6 @@ use crate::env::repo_root;
 /// Path of a workspace binary, built (once per test run) if it is missing or stale.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .current_dir(repo_root())
-            .args(["build", "--quiet", "--workspace", "--bins"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the binaries failed");
-    });
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/it-<hash> (tests) or target/<profile>/<bin> (harness binaries)
     // -> target/<profile>/<name>
@@ -32,6 +23,20 @@ pub fn binary(name: &str) -> PathBuf {
     } else {
         dir
     };
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["build", "--quiet", "--workspace", "--bins"];
+        // The benchmarks run release builds of the binaries they start.
+        if profile.ends_with("release") {
+            args.push("--release");
+        }
+        let status = std::process::Command::new(cargo)
+            .current_dir(repo_root())
+            .args(args)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the binaries failed");
+    });
     profile.join(name)
 }
 

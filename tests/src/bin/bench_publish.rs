@@ -1,0 +1,147 @@
+//! Scheduling precision: N image posts due at the same second, published by W worker processes
+//! (release builds, default settings) against the simulator. Prints the time from the due
+//! second until Instagram saw the last publish, publish lateness p50/p99/max as Instagram saw
+//! it, duplicates (must be 0), each worker's peak RSS, and the CPU share (100% = one core)
+//! the workers, the simulator (this process), the MongoDB server and Redis used meanwhile.
+//!
+//! ```text
+//! bench-publish --posts 1000 --workers 2 [--concurrency 16] [--latency-ms 100]
+//! ```
+//! `--latency-ms` adds that much latency to every Instagram and ImgBB call. Needs the local
+//! services (`scripts/services start`); `scripts/bench-publish` runs the documented set.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use aistudio_jobs::store::PostStatus;
+use aistudio_sim::{Effect, Endpoint, FaultRule};
+use aistudio_tests::bench::{arg, cpu_secs, find_process, percentile, rss_kib};
+use aistudio_tests::{Studio, Worker};
+use anyhow::bail;
+
+/// Every call a publishing workflow makes.
+const WORKFLOW_CALLS: [Endpoint; 6] = [
+    Endpoint::ImgbbUpload,
+    Endpoint::MediaCreate,
+    Endpoint::ContainerStatus,
+    Endpoint::MediaPublish,
+    Endpoint::Permalink,
+    Endpoint::PublishingLimit,
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let posts = arg(&args, "--posts", 1000) as usize;
+    let workers = arg(&args, "--workers", 2) as usize;
+    let concurrency = arg(&args, "--concurrency", 16);
+    let latency = arg(&args, "--latency-ms", 0);
+
+    // The product's default workflow timings, not the tests' fast ones.
+    let s = Studio::start(|env| {
+        env.set("AISTUDIO__LOG__LEVEL", "warn")
+            .set("AISTUDIO__WORKER__CONCURRENCY", concurrency.to_string())
+            .unset("AISTUDIO__WORKFLOW__RECONCILE_CRON")
+            .unset("AISTUDIO__WORKFLOW__LEASE_SECS")
+            .unset("AISTUDIO__WORKFLOW__RETRY_BASE_MS")
+            .unset("AISTUDIO__WORKFLOW__RETRY_MAX_MS")
+            .unset("AISTUDIO__WORKFLOW__POLL_INITIAL_MS")
+            .unset("AISTUDIO__WORKFLOW__POLL_MAX_MS")
+            .unset("AISTUDIO__WORKFLOW__LATE_AFTER_SECS");
+    })
+    .await;
+    s.sim.set_quota_total("acme", Some(u32::MAX))?;
+    for endpoint in WORKFLOW_CALLS.into_iter().filter(|_| latency > 0) {
+        s.sim
+            .add_fault(FaultRule::always(endpoint, Effect::Latency { ms: latency }));
+    }
+
+    // The due second leaves time to store the posts (about 20 ms each here) and start the
+    // workers; --lead-secs overrides it.
+    let lead = arg(&args, "--lead-secs", 15 + posts as u64 / 50);
+    let due = chrono::Utc::now() + chrono::Duration::seconds(lead as i64);
+    let due = due - chrono::Duration::nanoseconds(i64::from(due.timestamp_subsec_nanos()));
+    s.insert_scheduled(posts, due).await;
+    let store = s.env.store().await;
+    let mut running = Vec::new();
+    for _ in 0..workers {
+        running.push(Worker::start(&s.env).await);
+    }
+    if chrono::Utc::now() > due - chrono::Duration::seconds(2) {
+        bail!("storing {posts} posts outlasted the lead time; raise --lead-secs");
+    }
+    let mongo = find_process("secantusd");
+    let redis = find_process("redis-server");
+    let pids: Vec<u32> = running.iter().map(|w| w.process.pid()).collect();
+    let me = std::process::id();
+    let cpu_now = |pid: Option<u32>| pid.map_or(0.0, cpu_secs);
+    let cpu_before = [
+        pids.iter().map(|p| cpu_secs(*p)).sum::<f64>(),
+        cpu_now(Some(me)),
+        cpu_now(mongo),
+        cpu_now(redis),
+    ];
+    let mut peak_rss = vec![0; workers];
+    tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+    let started = Instant::now();
+    // Instagram saw every publish...
+    while s
+        .sim
+        .inspect()
+        .accounts
+        .iter()
+        .map(|a| a.publishes.len())
+        .sum::<usize>()
+        < posts
+    {
+        for (peak, pid) in peak_rss.iter_mut().zip(&pids) {
+            *peak = (*peak).max(rss_kib(*pid));
+        }
+        if started.elapsed() > Duration::from_secs(3600) {
+            bail!("not every post was published within an hour");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let publishing = started.elapsed().as_secs_f64();
+    // ...and every post says so.
+    while (store.posts().count_in_status(PostStatus::Published).await? as usize) < posts {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let cpu = [
+        pids.iter().map(|p| cpu_secs(*p)).sum::<f64>(),
+        cpu_now(Some(me)),
+        cpu_now(mongo),
+        cpu_now(redis),
+    ];
+    let used: Vec<String> = cpu
+        .iter()
+        .zip(cpu_before)
+        .map(|(after, before)| format!("{:.0}%", 100.0 * (after - before) / publishing))
+        .collect();
+
+    let report = s.sim.inspect();
+    let mut lateness: Vec<f64> = report
+        .accounts
+        .iter()
+        .flat_map(|a| &a.publishes)
+        .map(|p| (p.at_ms - due.timestamp_millis()) as f64 / 1000.0)
+        .collect();
+    lateness.sort_by(f64::total_cmp);
+    let duplicates = report.duplicate_publishes.len() + report.orphan_media.len();
+    let rss: Vec<String> = peak_rss.iter().map(|k| (k / 1024).to_string()).collect();
+    writeln!(
+        std::io::stdout(),
+        "posts={posts} workers={workers} concurrency={concurrency} latency_ms={latency} \
+         publishes={} all_published_after={:.1}s lateness_p50={:.2}s p99={:.2}s \
+         duplicates={duplicates} worker_rss_peak_mib=[{}] \
+         cpu(workers,simulator,mongo,redis)=[{}]",
+        lateness.len(),
+        lateness.last().copied().unwrap_or(0.0),
+        percentile(&lateness, 50.0),
+        percentile(&lateness, 99.0),
+        rss.join(","),
+        used.join(","),
+    )?;
+    Ok(())
+}
