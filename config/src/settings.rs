@@ -132,6 +132,10 @@ pub struct WorkflowSettings {
     pub dispatch_cron: String,
     /// Posts due within this many seconds are moved into the queue.
     pub dispatch_lookahead_secs: u64,
+    /// A post's workflow starts this long before its time (media uploaded, containers created
+    /// and processed) and publishes at the time; the post is no longer editable from then on.
+    /// 0 starts it at the time.
+    pub prepare_ahead_secs: u64,
     /// Most publishing jobs waiting in Redis at once (keeps the due backlog bounded).
     pub max_queued: u64,
     /// Cron expression (with seconds) of the reconciler.

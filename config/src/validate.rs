@@ -212,6 +212,12 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         "must be at least 1",
     );
     c.require(
+        "workflow.prepare_ahead_secs",
+        s.workflow.prepare_ahead_secs < s.workflow.dispatch_lookahead_secs
+            && s.workflow.prepare_ahead_secs <= 3600,
+        "must be below workflow.dispatch_lookahead_secs and at most 3600",
+    );
+    c.require(
         "workflow.poll_initial_ms",
         s.workflow.poll_initial_ms >= 1,
         "must be at least 1",

@@ -196,6 +196,22 @@ fn a_zero_idempotency_ttl_is_refused_everywhere() {
 }
 
 #[test]
+fn preparing_ahead_must_fit_inside_the_dispatch_lookahead() {
+    let err = Settings::load_from(&sources(&[
+        ("AISTUDIO__WORKFLOW__DISPATCH_LOOKAHEAD_SECS", "60"),
+        ("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS", "60"),
+    ]))
+    .unwrap_err();
+    assert!(problem_for(&err, "workflow.prepare_ahead_secs").contains("dispatch_lookahead"));
+    let ok = Settings::load_from(&sources(&[(
+        "AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS",
+        "59",
+    )]))
+    .expect("59 s fits in the default 60 s lookahead");
+    assert_eq!(ok.workflow.prepare_ahead_secs, 59);
+}
+
+#[test]
 fn secrets_never_appear_in_debug_output() {
     let vars = production(&[("AISTUDIO__MONGO__URL", "mongodb://admin:hunter2pw@db:27017")]);
     let borrowed: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

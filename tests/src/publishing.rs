@@ -39,7 +39,10 @@ pub fn fast_workflow(env: &mut TestEnv) {
         .set("AISTUDIO__WORKFLOW__RETRY_MAX_MS", "2000")
         .set("AISTUDIO__WORKFLOW__POLL_INITIAL_MS", "300")
         .set("AISTUDIO__WORKFLOW__POLL_MAX_MS", "1000")
-        .set("AISTUDIO__WORKFLOW__LATE_AFTER_SECS", "30");
+        .set("AISTUDIO__WORKFLOW__LATE_AFTER_SECS", "30")
+        // Workflows start at the due time, so races with it are tested as such; preparing
+        // ahead has its own test.
+        .set("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS", "0");
 }
 
 impl Studio {

@@ -74,6 +74,7 @@ pub async fn run_dispatch(job: Dispatch, deps: Data<Deps>) -> Result<(), BoxDynE
         &deps.store,
         &deps.queue,
         Duration::from_secs(w.dispatch_lookahead_secs),
+        Duration::from_secs(w.prepare_ahead_secs),
         w.max_queued,
     )
     .await?;

@@ -1,9 +1,10 @@
 //! The dispatcher: moves posts due within `workflow.dispatch_lookahead_secs` from MongoDB into
-//! the `publish` queue, each to run at its time, one job per post version (the idempotency key
-//! names both), never more than `workflow.max_queued` waiting in Redis: apalis-redis moves every
-//! due job to its active list in one script call and fails above about 8,000, so 10,000 posts
-//! due in the same minute are fed in as the workers drain them. One run per tick across all
-//! worker processes. After Redis loses its data, the next ticks push again what is missing.
+//! the `publish` queue, each to run `workflow.prepare_ahead_secs` before its time, one job per
+//! post version (the idempotency key names both), never more than `workflow.max_queued` waiting
+//! in Redis: apalis-redis moves every due job to its active list in one script call and fails
+//! above about 8,000, so 10,000 posts due in the same minute are fed in as the workers drain
+//! them. One run per tick across all worker processes. After Redis loses its data, the next
+//! ticks push again what is missing.
 
 use std::time::{Duration, SystemTime};
 
@@ -63,6 +64,7 @@ impl Dispatch {
         store: &Store,
         queue: &Queue,
         lookahead: Duration,
+        prepare_ahead: Duration,
         max_queued: u64,
     ) -> Result<u64, DispatchError> {
         let waiting = backlog(queue).await?;
@@ -78,8 +80,10 @@ impl Dispatch {
             let Some(at) = post.content.scheduled_at else {
                 continue;
             };
-            let run_at =
-                SystemTime::UNIX_EPOCH + Duration::from_millis(at.timestamp_millis().max(0) as u64);
+            // The workflow starts `prepare_ahead` early; it publishes at `at`.
+            let run_at = SystemTime::UNIX_EPOCH
+                + Duration::from_millis(at.timestamp_millis().max(0) as u64)
+                - prepare_ahead;
             queue
                 .push(
                     PublishPost {

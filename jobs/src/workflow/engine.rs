@@ -52,6 +52,15 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// How long until the post's scheduled time, if it is still ahead.
+fn time_left(post: &Post) -> Option<Duration> {
+    let at = post.content.scheduled_at?;
+    (at - Utc::now()).to_std().ok().filter(|d| !d.is_zero())
+}
+
+/// A prepared post this close to its time waits in the worker rather than in the queue.
+const SHORT_WAIT: Duration = Duration::from_secs(1);
+
 fn next_step(step: Step) -> Step {
     match step {
         Step::PrepareMedia => Step::CreateContainers,
@@ -159,10 +168,15 @@ impl Engine {
             // Claimed earlier by a worker that died before creating the workflow.
             PostStatus::Publishing => post,
             PostStatus::Scheduled => {
+                // Claimed up to `prepare_ahead_secs` early: from here the post is no longer
+                // editable, and the publish step waits for its time.
+                let ahead =
+                    chrono::Duration::seconds(self.settings.workflow.prepare_ahead_secs as i64)
+                        + chrono::Duration::milliseconds(500);
                 let due = post
                     .content
                     .scheduled_at
-                    .is_some_and(|at| at <= Utc::now() + chrono::Duration::milliseconds(500));
+                    .is_some_and(|at| at <= Utc::now() + ahead);
                 if !due {
                     return Ok(None);
                 }
@@ -304,10 +318,21 @@ impl Engine {
                     .await
             }
             Step::PollContainers => self.poll_containers(wf, &token).await,
-            Step::Publish => {
-                self.publish(wf, owner, &connection.ig_user_id, &token)
-                    .await
-            }
+            // Prepared ahead of time: publish at the time, not before. The queue's wake-up ends
+            // a moment early, since the queue rounds wake-ups up to the whole second and one
+            // computed a few microseconds after the time would land a second late; the rest
+            // (at most a second) is waited out here.
+            Step::Publish => match time_left(post) {
+                Some(left) if left > SHORT_WAIT => StepResult::Wait {
+                    delay: left - Duration::from_millis(50),
+                    reason: "waiting for the scheduled time".into(),
+                },
+                left => {
+                    tokio::time::sleep(left.unwrap_or_default()).await;
+                    self.publish(wf, owner, &connection.ig_user_id, &token)
+                        .await
+                }
+            },
             Step::FetchPermalink => self.fetch_permalink(wf, &token).await,
             Step::PrepareMedia | Step::Done | Step::Failed => StepResult::Advance(doc! {}),
         }

@@ -61,30 +61,38 @@ impl Reconcile {
     ) -> Result<Reconciled, ReconcileError> {
         let now = Utc::now();
         let mut resumed = 0;
-        let resume = |post_id: String| async move {
+        let resume = |post_id: String, key: String| async move {
             queue
                 .push(
-                    PublishPost {
-                        post_id: post_id.clone(),
-                    },
+                    PublishPost { post_id },
                     PushOptions {
-                        idempotency_key: Some(format!("publish:resume:{post_id}:{}", self.tick)),
+                        idempotency_key: Some(key),
                         run_at: None,
                     },
                 )
                 .await
         };
+        // One resume job per stall: the key names the wake-up and the lease that were missed,
+        // so a workflow that only waits its turn behind a long queue is not pushed again on
+        // every tick (which would grow the queue exactly when the workers are behind).
         for wf in store
             .workflows()
             .stalled(now - chrono::Duration::seconds(5), 500)
             .await?
         {
-            resume(wf.post_id).await?;
+            let key = format!(
+                "publish:resume:{}:{}:{}",
+                wf.post_id,
+                wf.next_run_at.timestamp_millis(),
+                wf.lease_expires_at.map_or(0, |at| at.timestamp_millis())
+            );
+            resume(wf.post_id, key).await?;
             resumed += 1;
         }
         for post in store.posts().publishing_since(now - lease, 200).await? {
             if store.workflows().by_post(&post.id).await?.is_none() {
-                resume(post.id).await?;
+                let key = format!("publish:resume:{}:{}", post.id, self.tick);
+                resume(post.id, key).await?;
                 resumed += 1;
             }
         }

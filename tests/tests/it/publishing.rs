@@ -225,3 +225,47 @@ async fn an_exhausted_quota_defers_the_post_instead_of_failing_it() {
     );
     assert_eq!(s.assert_exactly_once(), 1);
 }
+
+#[tokio::test]
+async fn a_post_is_prepared_ahead_and_published_at_its_time_not_before() {
+    let s = Studio::start(|env| {
+        env.set("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS", "6");
+    })
+    .await;
+    let _worker = s.worker().await;
+    let now = chrono::Utc::now();
+    let at = now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
+        + chrono::Duration::seconds(10);
+    let id = s
+        .post(json!({ "kind": "image", "caption": "On the dot",
+            "items": [{ "media_id": s.image }], "scheduled_at": at.to_rfc3339() }))
+        .await;
+
+    // Uploaded and its container created before the time; the post is locked from then on.
+    let created_ms = aistudio_tests::eventually(PUBLISHED, "the container", || async {
+        s.containers()
+            .first()
+            .and_then(|c| c["created_ms"].as_i64())
+    })
+    .await;
+    assert!(
+        created_ms < at.timestamp_millis(),
+        "the container was created {} ms after the time",
+        created_ms - at.timestamp_millis()
+    );
+    let cancel = s
+        .user
+        .post(&format!("/api/v1/posts/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancel.status, 409, "{:?}", cancel.body);
+    assert_eq!(s.get(&id).await["status"], "publishing");
+
+    let post = s.wait_for(&id, "published", PUBLISHED).await;
+    let report = s.sim.inspect();
+    let acme = report.accounts.iter().find(|a| a.username == "acme");
+    let published_ms = acme.expect("acme").publishes[0].at_ms;
+    let late_ms = published_ms - at.timestamp_millis();
+    assert!(late_ms >= 0, "published {} ms early", -late_ms);
+    assert!(late_ms < 5_000, "published {late_ms} ms late: {post}");
+    assert_eq!(s.assert_exactly_once(), 1);
+}
