@@ -21,7 +21,7 @@ use aistudio_jobs::store::PostStatus;
 use aistudio_jobs::workflow::dispatcher::backlog;
 use aistudio_sim::{Effect, Endpoint, FaultRule};
 use aistudio_tests::bench::{arg, cpu_secs, find_process, percentile, rss_kib};
-use aistudio_tests::{Studio, Worker};
+use aistudio_tests::{FAST_WORKFLOW, Studio, Worker};
 use anyhow::bail;
 
 /// Every call a publishing workflow makes.
@@ -45,16 +45,11 @@ async fn main() -> anyhow::Result<()> {
 
     // The product's default workflow timings, not the tests' fast ones.
     let s = Studio::start(|env| {
+        for (key, _) in FAST_WORKFLOW {
+            env.unset(key);
+        }
         env.set("AISTUDIO__LOG__LEVEL", "warn")
-            .set("AISTUDIO__WORKER__CONCURRENCY", concurrency.to_string())
-            .unset("AISTUDIO__WORKFLOW__RECONCILE_CRON")
-            .unset("AISTUDIO__WORKFLOW__LEASE_SECS")
-            .unset("AISTUDIO__WORKFLOW__RETRY_BASE_MS")
-            .unset("AISTUDIO__WORKFLOW__RETRY_MAX_MS")
-            .unset("AISTUDIO__WORKFLOW__POLL_INITIAL_MS")
-            .unset("AISTUDIO__WORKFLOW__POLL_MAX_MS")
-            .unset("AISTUDIO__WORKFLOW__LATE_AFTER_SECS")
-            .unset("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS");
+            .set("AISTUDIO__WORKER__CONCURRENCY", concurrency.to_string());
     })
     .await;
     s.sim.set_quota_total("acme", Some(u32::MAX))?;
@@ -80,17 +75,18 @@ async fn main() -> anyhow::Result<()> {
     let mongo = find_process("secantusd");
     let redis = find_process("redis-server");
     let pids: Vec<u32> = running.iter().map(|w| w.process.pid()).collect();
-    let me = std::process::id();
-    let cpu_now = |pid: Option<u32>| pid.map_or(0.0, cpu_secs);
+    let cpu_used = || {
+        [
+            pids.iter().map(|p| cpu_secs(*p)).sum::<f64>(),
+            cpu_secs(std::process::id()),
+            mongo.map_or(0.0, cpu_secs),
+            redis.map_or(0.0, cpu_secs),
+        ]
+    };
     // CPU is measured from here (the workers started; posts are prepared ahead of the due time)
     // to the last publish.
     let measuring = Instant::now();
-    let cpu_before = [
-        pids.iter().map(|p| cpu_secs(*p)).sum::<f64>(),
-        cpu_now(Some(me)),
-        cpu_now(mongo),
-        cpu_now(redis),
-    ];
+    let cpu_before = cpu_used();
     let mut peak_rss = vec![0; workers];
     tokio::time::sleep((due - chrono::Utc::now()).to_std().unwrap_or_default()).await;
     let started = Instant::now();
@@ -115,18 +111,13 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     let measured = measuring.elapsed().as_secs_f64();
+    let cpu_after = cpu_used();
     // ...and every post says so.
     while complete && (store.posts().count_in_status(PostStatus::Published).await? as usize) < posts
     {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let cpu = [
-        pids.iter().map(|p| cpu_secs(*p)).sum::<f64>(),
-        cpu_now(Some(me)),
-        cpu_now(mongo),
-        cpu_now(redis),
-    ];
-    let used: Vec<String> = cpu
+    let used: Vec<String> = cpu_after
         .iter()
         .zip(cpu_before)
         .map(|(after, before)| format!("{:.0}%", 100.0 * (after - before) / measured))
