@@ -523,19 +523,25 @@ impl Posts {
             .await?)
     }
 
-    /// Scheduled posts due at or before `before`, soonest first (the dispatcher's query).
-    pub async fn due(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Post>, StoreError> {
+    /// Posts matching `filter`, soonest scheduled first, at most `limit`.
+    async fn soonest_first(&self, filter: Document, limit: i64) -> Result<Vec<Post>, StoreError> {
         Ok(self
             .collection
-            .find(doc! {
-                "status": PostStatus::Scheduled.as_str(),
-                "scheduled_at": { "$lte": mongodb::bson::DateTime::from_chrono(before) },
-            })
+            .find(filter)
             .sort(doc! { "scheduled_at": 1, "_id": 1 })
             .limit(limit)
             .await?
             .try_collect()
             .await?)
+    }
+
+    /// Scheduled posts due at or before `before`, soonest first (the dispatcher's query).
+    pub async fn due(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Post>, StoreError> {
+        let filter = doc! {
+            "status": PostStatus::Scheduled.as_str(),
+            "scheduled_at": { "$lte": mongodb::bson::DateTime::from_chrono(before) },
+        };
+        self.soonest_first(filter, limit).await
     }
 
     /// How many scheduled posts are past `before` (late).
@@ -725,14 +731,8 @@ impl Posts {
 
     /// Posts in `status`, soonest scheduled first (at most `limit`).
     pub async fn in_status(&self, status: PostStatus, limit: i64) -> Result<Vec<Post>, StoreError> {
-        Ok(self
-            .collection
-            .find(doc! { "status": status.as_str() })
-            .sort(doc! { "scheduled_at": 1, "_id": 1 })
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?)
+        self.soonest_first(doc! { "status": status.as_str() }, limit)
+            .await
     }
 
     /// Scheduled posts whose time is before `due_before` (late), the latest-due last, at most
@@ -744,15 +744,7 @@ impl Posts {
     ) -> Result<(Vec<Post>, u64), StoreError> {
         let filter = late_filter(due_before);
         let total = self.collection.count_documents(filter.clone()).await?;
-        let posts = self
-            .collection
-            .find(filter)
-            .sort(doc! { "scheduled_at": 1, "_id": 1 })
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?;
-        Ok((posts, total))
+        Ok((self.soonest_first(filter, limit).await?, total))
     }
 
     /// `(scheduled_at, published_at)` of posts published at or after `since` (at most `limit`,
@@ -786,14 +778,8 @@ impl Posts {
         status: PostStatus,
         limit: i64,
     ) -> Result<Vec<Post>, StoreError> {
-        Ok(self
-            .collection
-            .find(doc! { "connection_id": connection_id, "status": status.as_str() })
-            .sort(doc! { "scheduled_at": 1, "_id": 1 })
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?)
+        let filter = doc! { "connection_id": connection_id, "status": status.as_str() };
+        self.soonest_first(filter, limit).await
     }
 
     /// Puts a failed post at `version` back to `scheduled` for `at` (an operator's retry); the
