@@ -169,3 +169,69 @@ async fn a_cancel_racing_the_due_time_never_publishes_a_canceled_post() {
         "only the posts the cancel lost to publish"
     );
 }
+
+#[tokio::test]
+async fn the_reconciler_resumes_a_stalled_workflow_once_per_stall_not_once_per_tick() {
+    use aistudio_jobs::store::{Step, Workflow};
+    use aistudio_jobs::workflow::dispatcher::backlog;
+    use aistudio_jobs::workflow::reconciler::Reconcile;
+
+    let env = aistudio_tests::TestEnv::new();
+    let store = env.store().await;
+    let queue = env.queue();
+    let now = chrono::Utc::now();
+    // Its wake-up is a minute overdue and nobody holds it: a worker behind, or a lost job.
+    let workflow = Workflow {
+        post_id: "stalled-post".into(),
+        user_id: "someone".into(),
+        connection_id: "a-connection".into(),
+        post_version: 1,
+        step: Step::PollContainers,
+        attempts: 0,
+        items: Vec::new(),
+        cover_url: None,
+        parent_container_id: None,
+        container_generation: 0,
+        poll_started_at: None,
+        publish_attempted_at: None,
+        ig_media_id: None,
+        waiting_reason: None,
+        next_run_at: now - chrono::Duration::seconds(60),
+        lease_owner: None,
+        lease_expires_at: None,
+        created_at: now,
+    };
+    store.workflows().create(&workflow).await.unwrap();
+    let lease = chrono::Duration::seconds(120);
+    let late = chrono::Duration::seconds(60);
+    for tick in 1..=3 {
+        let run = Reconcile { tick }
+            .run(&store, &queue, lease, late)
+            .await
+            .unwrap();
+        assert_eq!(run.resumed, 1);
+    }
+    assert_eq!(
+        backlog(&queue).await.unwrap(),
+        1,
+        "three ticks over the same stall queue one resume job"
+    );
+
+    // A worker takes it and dies (its lease runs out): that is a new stall, resumed again.
+    let taken = store
+        .workflows()
+        .acquire(
+            "stalled-post",
+            "a-worker-that-dies",
+            chrono::Duration::milliseconds(1),
+        )
+        .await
+        .unwrap();
+    assert!(taken.is_some());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    Reconcile { tick: 4 }
+        .run(&store, &queue, lease, late)
+        .await
+        .unwrap();
+    assert_eq!(backlog(&queue).await.unwrap(), 2);
+}
