@@ -229,13 +229,14 @@ async fn an_exhausted_quota_defers_the_post_instead_of_failing_it() {
 #[tokio::test]
 async fn a_post_is_prepared_ahead_and_published_at_its_time_not_before() {
     let s = Studio::start(|env| {
-        env.set("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS", "6");
+        // A window a loaded test machine cannot outlast (6 s once did).
+        env.set("AISTUDIO__WORKFLOW__PREPARE_AHEAD_SECS", "20");
     })
     .await;
     let _worker = s.worker().await;
     let now = chrono::Utc::now();
     let at = now - chrono::Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()))
-        + chrono::Duration::seconds(10);
+        + chrono::Duration::seconds(24);
     let id = s
         .post(json!({ "kind": "image", "caption": "On the dot",
             "items": [{ "media_id": s.image }], "scheduled_at": at.to_rfc3339() }))
