@@ -7,6 +7,7 @@
 
 mod apps;
 pub mod bench;
+pub mod chaos;
 mod client;
 mod env;
 pub mod fixtures;

@@ -13,5 +13,6 @@ mod operator;
 mod posts;
 mod publishing;
 mod publishing_faults;
+mod queue_stall;
 mod readiness;
 mod shutdown;

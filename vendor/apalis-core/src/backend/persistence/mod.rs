@@ -339,6 +339,15 @@ where
                         );
                         self.state = State::Ready;
                         worker.register_waker(cx);
+                        // `poll_ready` only looks at the heartbeat timer in `Ready`: one that fell
+                        // due while this fetch was in flight has spent its wake-up on a poll that
+                        // ignored it. Re-arm it here, or run it now, so the worker never parks
+                        // with its heartbeat (and every later fetch) silently stopped.
+                        if let Some(timer) = self.heartbeat_timer.as_mut()
+                            && Pin::new(timer).poll(cx).is_ready()
+                        {
+                            cx.waker().wake_by_ref();
+                        }
                         return Poll::Pending;
                     }
                     Poll::Ready(Ok(tasks)) => {

@@ -72,6 +72,16 @@ where
             Poll::Pending => {
                 self.poll_metrics.on_pending();
                 self.strategy.on_poll(&self.poll_metrics.snapshot());
+                // Never park without the strategy's next tick armed. A strategy whose tick fired
+                // above installs the next one without polling it, and nothing else may wake this
+                // worker again (an idle consumer stopped for good): poll it now, and if a tick is
+                // already due, ask to be polled again rather than sleep through it.
+                if let Poll::Ready(Some(())) = self
+                    .strategy
+                    .poll_drive(cx, &self.poll_metrics.snapshot())
+                {
+                    cx.waker().wake_by_ref();
+                }
                 Poll::Pending
             }
         }

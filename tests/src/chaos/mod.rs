@@ -1,0 +1,7 @@
+//! Fault injection and outside observation for the fault tests and the chaos soak.
+
+mod consumer_watch;
+mod slow_proxy;
+
+pub use consumer_watch::ConsumerWatch;
+pub use slow_proxy::SlowProxy;

@@ -1,0 +1,59 @@
+//! Queue consumers under the conditions that once stopped them for good: several worker
+//! processes, a Redis that answers slowly (fetches outlasting several poll intervals, heartbeats
+//! falling due mid-fetch). Observed from outside, every consumer must keep heartbeating.
+
+use std::time::{Duration, Instant};
+
+use aistudio_jobs::tasks::QUEUES;
+use aistudio_tests::chaos::{ConsumerWatch, SlowProxy};
+use aistudio_tests::{TestEnv, Worker};
+
+/// `host:port` of a `redis://host:port[/db]` URL.
+fn address(url: &str) -> String {
+    let rest = url.trim_start_matches("redis://");
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumers_keep_heartbeating_while_redis_answers_slowly() {
+    let mut env = TestEnv::new();
+    let direct = env.redis_url.clone();
+    let proxy = SlowProxy::start(&address(&direct)).await;
+    env.redis_url = proxy.url();
+    env.set("AISTUDIO__REDIS__HEARTBEAT_SECS", "1")
+        .set("AISTUDIO__REDIS__MISSED_HEARTBEATS", "3")
+        .set("AISTUDIO__REDIS__POLL_INTERVAL_MS", "50");
+    let workers = [Worker::start(&env).await, Worker::start(&env).await];
+    let pids: Vec<u32> = workers.iter().map(|w| w.process.pid()).collect();
+    let mut watch = ConsumerWatch::new(&direct, &env.namespace, QUEUES, 2).await;
+
+    // Answers take 0-300 ms: every fetch outlasts the 50 ms poll interval, often several.
+    proxy.set_latency(Duration::ZERO, Duration::from_millis(300));
+    let slow_until = Instant::now() + Duration::from_secs(40);
+    while Instant::now() < slow_until {
+        watch.sample(|pid| pids.contains(&pid)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Then Redis is fast again: a consumer that stopped stays stopped; a live one catches up.
+    proxy.set_latency(Duration::ZERO, Duration::ZERO);
+    for _ in 0..10 {
+        watch.sample(|pid| pids.contains(&pid)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    assert_eq!(
+        watch.consumers(),
+        workers.len() * QUEUES.len(),
+        "every queue of every worker registered a consumer"
+    );
+    let stalled: Vec<_> = watch
+        .longest_stalls()
+        .iter()
+        .filter(|(_, stall)| **stall > Duration::from_secs(8))
+        .collect();
+    assert!(
+        stalled.is_empty(),
+        "consumers went without a heartbeat (longest per queue): {stalled:?}\nall: {:?}",
+        watch.longest_stalls()
+    );
+}
