@@ -23,7 +23,7 @@ macro_rules! queue_worker {
             apalis::prelude::WorkerBuilder::new($crate::queue_worker::run_name(&name, restarts))
                 .backend(
                     deps.queue
-                        .storage::<$job>()
+                        .consumer_storage::<$job>(concurrency)
                         .before_start(move |_| $crate::queue_worker::restart_pause(restarts))
                         .poll_with_interval(poll),
                 )

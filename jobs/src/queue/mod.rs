@@ -112,9 +112,19 @@ impl Queue {
             )))
     }
 
-    /// The storage of job type `J` (push to it, or hand it to a worker).
+    /// The storage of job type `J`, to push to.
     pub fn storage<J: Job>(&self) -> RedisStorage<J> {
         RedisStorage::new(self.conn.clone()).with_config(self.config_for(J::QUEUE))
+    }
+
+    /// The storage a consumer of `J` running at most `concurrency` jobs fetches from: it holds
+    /// no more jobs than it can run (a fetch takes only the free slots, see `vendor/README.md`),
+    /// so no job waits in a busy or dying worker while another could start it.
+    pub fn consumer_storage<J: Job>(&self, concurrency: usize) -> RedisStorage<J> {
+        let config = self
+            .config_for(J::QUEUE)
+            .batch_size(self.settings.batch_size.min(concurrency).max(1));
+        RedisStorage::new(self.conn.clone()).with_config(config)
     }
 
     /// How often idle workers look for new jobs.

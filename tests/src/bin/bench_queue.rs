@@ -39,7 +39,7 @@ async fn work(settings: Settings, concurrency: usize) -> anyhow::Result<()> {
     let queue = Queue::connect(&settings.redis)?;
     let name = aistudio_jobs::queue::worker_name("bench");
     let poll = queue.poll_interval();
-    let storage = queue.storage::<Noop>();
+    let storage = queue.consumer_storage::<Noop>(concurrency);
     Monitor::new()
         .register(move |_| {
             WorkerBuilder::new(name.clone())

@@ -13,6 +13,7 @@ mod operator;
 mod posts;
 mod publishing;
 mod publishing_faults;
+mod queue_fetch;
 mod queue_stall;
 mod readiness;
 mod shutdown;

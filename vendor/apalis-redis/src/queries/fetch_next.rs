@@ -185,6 +185,15 @@ pub fn deserialize_with_meta(data: Vec<redis::Value>) -> Result<Vec<CompactTask>
     Ok(result)
 }
 
+/// How many jobs one fetch may take: `batch_size` bounds what this worker holds (fetched or
+/// running), so it never takes jobs it cannot start now. Jobs held in a worker's buffer wait
+/// behind busy slots without a heartbeat and, if the worker dies, until the orphan timeout;
+/// left in the queue they go to a worker that can start them. A fetch only happens when a
+/// slot is free, hence at least one.
+pub(crate) fn fetch_limit(batch_size: usize, running: usize) -> usize {
+    batch_size.saturating_sub(running).max(1)
+}
+
 /// Manually fetch the next set of jobs
 pub async fn fetch_next<C>(
     conn: &mut C,
@@ -210,7 +219,7 @@ where
         .key(config.job_meta_hash())
         .key(config.scheduled_jobs_set())
         .arg(current_timestamp())
-        .arg(config.batch_size)
+        .arg(fetch_limit(config.batch_size, worker.task_count()))
         .arg(worker.name())
         .invoke_async::<Vec<redis::Value>>(conn)
         .await?;
