@@ -83,6 +83,9 @@ pub struct WorkerSettings {
     pub maintenance_cron: String,
     /// Finished jobs older than this are removed from Redis by maintenance.
     pub vacuum_older_than_secs: u64,
+    /// How long a consumer restarted for stalling may stay stalled before the process exits
+    /// (non-zero) so its own supervisor replaces it.
+    pub consumer_restart_timeout_secs: u64,
 }
 
 /// MongoDB connection.
@@ -111,7 +114,7 @@ pub struct RedisSettings {
     pub heartbeat_secs: u64,
     /// Heartbeats a worker may miss before its jobs are handed to others.
     pub missed_heartbeats: usize,
-    /// Jobs fetched per poll.
+    /// Most jobs one fetch takes (a consumer never holds more than its concurrency).
     pub batch_size: usize,
     /// How long an idempotency key blocks a duplicate push.
     pub idempotency_ttl_secs: u64,

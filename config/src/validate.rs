@@ -139,6 +139,11 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         "must be at least 1",
     );
     c.require(
+        "worker.consumer_restart_timeout_secs",
+        s.worker.consumer_restart_timeout_secs > 0,
+        "must be at least 1",
+    );
+    c.require(
         "redis.heartbeat_secs",
         s.redis.heartbeat_secs > 0,
         "must be at least 1",

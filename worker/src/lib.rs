@@ -12,6 +12,7 @@ pub mod ops;
 pub mod presence;
 mod queue_worker;
 pub mod schedules;
+pub mod supervision;
 
 use std::future::Future;
 use std::str::FromStr;
@@ -28,10 +29,14 @@ use aistudio_jobs::tasks::{
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
 use apalis::layers::WorkerBuilderExt;
-use apalis::prelude::{BackendExt, Monitor, ParallelizeExt};
+use apalis::prelude::{BackendExt, Event, Monitor, ParallelizeExt};
 
 use deps::Deps;
 use queue_worker::{cron_worker, queue_worker};
+use supervision::{Supervision, Watchdog};
+
+/// The exit status of a worker process that gave up on a stalled consumer (`EX_TEMPFAIL`).
+pub const EXIT_CONSUMERS_STALLED: i32 = 75;
 
 /// Why the worker could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -111,61 +116,87 @@ pub async fn run(
         queue: queue.clone(),
     };
 
+    let supervision = Supervision::new(&deps.worker);
     let ops_listener = tokio::net::TcpListener::bind(deps.settings.worker.metrics_listen).await?;
     tracing::info!(
         worker = %deps.worker,
         ops = %ops_listener.local_addr()?,
         "worker starting"
     );
-    let ops = axum::serve(ops_listener, ops::router(deps.clone(), metrics));
+    let ops = axum::serve(
+        ops_listener,
+        ops::router(deps.clone(), supervision.clone(), metrics),
+    );
     let ops_task = tokio::spawn(async move { ops.await });
-    let presence = presence::PresenceTask::start(&deps);
 
     let concurrency = deps.settings.worker.concurrency;
     let grace = Duration::from_secs(deps.settings.worker.shutdown_grace_secs);
+    let sv = &supervision;
 
-    let maintenance = queue_worker!(deps, QueueMaintenance, handlers::run_maintenance, 1);
-    let canary = queue_worker!(deps, Canary, handlers::run_canary, concurrency);
+    let maintenance = queue_worker!(deps, sv, QueueMaintenance, handlers::run_maintenance, 1);
+    let canary = queue_worker!(deps, sv, Canary, handlers::run_canary, concurrency);
     let account_deletion = queue_worker!(
         deps,
+        sv,
         DeleteAccount,
         handlers::run_account_deletion,
         concurrency
     );
     let instagram_data_deletion = queue_worker!(
         deps,
+        sv,
         DeleteInstagramData,
         handlers::run_instagram_data_deletion,
         concurrency
     );
-    let refresh_sweep = queue_worker!(deps, RefreshSweep, handlers::run_refresh_sweep, 1);
-    let token_refresh = queue_worker!(deps, RefreshToken, handlers::run_token_refresh, concurrency);
+    let refresh_sweep = queue_worker!(deps, sv, RefreshSweep, handlers::run_refresh_sweep, 1);
+    let token_refresh = queue_worker!(
+        deps,
+        sv,
+        RefreshToken,
+        handlers::run_token_refresh,
+        concurrency
+    );
     let refresh_schedule = cron_worker!(
         deps,
+        sv,
         "refresh-schedule",
         refresh_schedule,
         schedules::enqueue_refresh_sweep
     );
     let maintenance_schedule = cron_worker!(
         deps,
+        sv,
         "maintenance-schedule",
         schedule,
         schedules::enqueue_maintenance
     );
-    let publish = queue_worker!(deps, PublishPost, handlers::run_publish, concurrency);
-    let dispatch = queue_worker!(deps, Dispatch, handlers::run_dispatch, 1);
-    let reconcile = queue_worker!(deps, Reconcile, handlers::run_reconcile, 1);
+    let publish = queue_worker!(deps, sv, PublishPost, handlers::run_publish, concurrency);
+    let dispatch = queue_worker!(deps, sv, Dispatch, handlers::run_dispatch, 1);
+    let reconcile = queue_worker!(deps, sv, Reconcile, handlers::run_reconcile, 1);
     let dispatch_schedule = cron_worker!(
         deps,
+        sv,
         "dispatch-schedule",
         dispatch_schedule,
         schedules::enqueue_dispatch
     );
     let reconcile_schedule = cron_worker!(
         deps,
+        sv,
         "reconcile-schedule",
         reconcile_schedule,
         schedules::enqueue_reconcile
+    );
+    let presence = presence::PresenceTask::start(&deps, &supervision);
+    // A consumer that a restart did not bring back is beyond repair inside this process: exit
+    // non-zero so the process supervisor (compose `restart`, systemd, Kubernetes) replaces it.
+    // Only a separate task can act if the monitor's own task is stuck, hence exit here.
+    let watchdog = Watchdog::spawn(
+        supervision.clone(),
+        queue.clone(),
+        Duration::from_secs(deps.settings.worker.consumer_restart_timeout_secs),
+        |_stalled| std::process::exit(EXIT_CONSUMERS_STALLED),
     );
 
     let monitor = Monitor::new()
@@ -182,10 +213,25 @@ pub async fn run(
         .register(dispatch_schedule)
         .register(reconcile_schedule)
         .register(maintenance_schedule)
-        .on_event(|ctx, event| tracing::debug!(worker = %ctx.name(), ?event, "worker event"))
-        .should_restart(|ctx, error| {
-            tracing::error!(worker = %ctx.name(), %error, "worker failed; restarting it");
-            true
+        .on_event({
+            let supervision = supervision.clone();
+            move |ctx, event| {
+                tracing::debug!(worker = %ctx.name(), ?event, "worker event");
+                if matches!(
+                    event,
+                    Event::HeartBeat | Event::Success(_) | Event::Error(_)
+                ) {
+                    supervision.progressed(ctx.name());
+                }
+            }
+        })
+        .should_restart({
+            let supervision = supervision.clone();
+            move |ctx, error| {
+                tracing::error!(worker = %ctx.name(), %error, "worker failed; restarting it");
+                supervision.restarted(ctx.name());
+                true
+            }
         })
         .shutdown_timeout(grace);
     let result = monitor
@@ -209,6 +255,7 @@ pub async fn run(
             }
         }
     }
+    drop(watchdog);
     presence.stop().await;
     ops_task.abort();
     result.map_err(|e| RunError::Monitor(e.to_string()))?;

@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use aistudio_jobs::queue::presence::{Presence, in_flight, write_presence};
+use aistudio_jobs::queue::presence::{ConsumerLiveness, Presence, in_flight, write_presence};
 use aistudio_jobs::tasks::{self, publish};
 use chrono::Utc;
 use tokio::task::JoinHandle;
 
 use crate::deps::Deps;
+use crate::supervision::Supervision;
 
 /// Every queue a worker process can hold jobs of.
 fn queues() -> Vec<&'static str> {
@@ -33,10 +34,22 @@ fn host() -> String {
 pub struct PresenceTask {
     record: Presence,
     deps: Deps,
+    supervision: Supervision,
     handle: JoinHandle<()>,
 }
 
-async fn beat(deps: &Deps, record: &mut Presence) {
+async fn beat(deps: &Deps, supervision: &Supervision, record: &mut Presence) {
+    record.consumers = supervision
+        .statuses()
+        .into_iter()
+        .map(|(queue, status)| ConsumerLiveness {
+            queue,
+            progress_age_secs: status.progress_age_secs,
+            last_poll_age_secs: status.last_poll_age_secs,
+            stall_after_secs: status.stall_after_secs,
+            stalled: status.stalled,
+        })
+        .collect();
     let queues = queues();
     match in_flight(&deps.queue, &deps.worker, &queues).await {
         Ok(n) => record.in_flight = n,
@@ -49,8 +62,9 @@ async fn beat(deps: &Deps, record: &mut Presence) {
 }
 
 impl PresenceTask {
-    /// Starts writing this process's presence every `redis.heartbeat_secs`.
-    pub fn start(deps: &Deps) -> Self {
+    /// Starts writing this process's presence (with its consumers' liveness) every
+    /// `redis.heartbeat_secs`.
+    pub fn start(deps: &Deps, supervision: &Supervision) -> Self {
         let now = Utc::now();
         let record = Presence {
             worker: deps.worker.to_string(),
@@ -62,20 +76,23 @@ impl PresenceTask {
             in_flight: 0,
             interval_secs: deps.settings.redis.heartbeat_secs.max(1),
             stopped_at: None,
+            consumers: Vec::new(),
         };
         let handle = {
-            let (deps, mut record) = (deps.clone(), record.clone());
+            let (deps, supervision, mut record) =
+                (deps.clone(), supervision.clone(), record.clone());
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(Duration::from_secs(record.interval_secs));
                 loop {
                     tick.tick().await;
-                    beat(&deps, &mut record).await;
+                    beat(&deps, &supervision, &mut record).await;
                 }
             })
         };
         Self {
             record,
             deps: deps.clone(),
+            supervision: supervision.clone(),
             handle,
         }
     }
@@ -84,6 +101,6 @@ impl PresenceTask {
     pub async fn stop(mut self) {
         self.handle.abort();
         self.record.stopped_at = Some(Utc::now());
-        beat(&self.deps, &mut self.record).await;
+        beat(&self.deps, &self.supervision, &mut self.record).await;
     }
 }

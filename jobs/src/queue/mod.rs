@@ -8,6 +8,7 @@
 
 pub mod inspect;
 pub mod presence;
+mod registration;
 mod release;
 mod requeue;
 mod vacuum;
@@ -22,6 +23,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use registration::registered;
 pub use release::release_worker;
 pub use requeue::{Requeued, requeue_dead};
 pub use vacuum::vacuum_finished;

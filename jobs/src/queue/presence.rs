@@ -3,7 +3,8 @@
 //! flight) and mark the ones that stopped heartbeating.
 //!
 //! Layout: the hash `<namespace>:presence:<worker name>` (fields `host`, `pid`, `version`,
-//! `started_at`, `last_heartbeat` (RFC 3339, UTC), `in_flight`, `interval_secs`, and
+//! `started_at`, `last_heartbeat` (RFC 3339, UTC), `in_flight`, `interval_secs`, `consumers`
+//! (JSON: each queue consumer's liveness as the process's own watchdog judges it), and
 //! `stopped_at` once it shut down cleanly), expiring an hour after the last write, and the
 //! index zset `<namespace>:presence` (worker names scored by last heartbeat, Unix seconds),
 //! trimmed of entries older than an hour at every write. Readers walk the index, never `KEYS`.
@@ -20,7 +21,7 @@ pub const MISSED_BEFORE_DEAD: i64 = 3;
 const LIST_LIMIT: isize = 500;
 
 /// One worker process, as it last described itself.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Presence {
     /// The worker name (`worker-<host>-<pid>-<random>`).
     pub worker: String,
@@ -40,6 +41,23 @@ pub struct Presence {
     pub interval_secs: u64,
     /// Set when it shut down cleanly.
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Its queue consumers and cron schedules, as its watchdog judges them.
+    pub consumers: Vec<ConsumerLiveness>,
+}
+
+/// One consumer (queue or cron schedule) of a worker process, as its watchdog judges it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConsumerLiveness {
+    /// The queue (or schedule) it consumes.
+    pub queue: String,
+    /// Seconds since it last made progress (a heartbeat, or a tick).
+    pub progress_age_secs: f64,
+    /// Seconds since its loop last ran.
+    pub last_poll_age_secs: Option<f64>,
+    /// Seconds without progress after which it counts as stalled.
+    pub stall_after_secs: f64,
+    /// Whether it is stalled (and being restarted).
+    pub stalled: bool,
 }
 
 impl Presence {
@@ -71,6 +89,10 @@ pub async fn write_presence(queue: &Queue, presence: &Presence) -> Result<(), Qu
         ("last_heartbeat", presence.last_heartbeat.to_rfc3339()),
         ("in_flight", presence.in_flight.to_string()),
         ("interval_secs", presence.interval_secs.to_string()),
+        (
+            "consumers",
+            serde_json::to_string(&presence.consumers).unwrap_or_else(|_| "[]".into()),
+        ),
     ];
     if let Some(stopped) = presence.stopped_at {
         fields.push(("stopped_at", stopped.to_rfc3339()));
@@ -140,6 +162,10 @@ pub async fn list_presence(queue: &Queue) -> Result<Vec<Presence>, QueueError> {
                 in_flight: r.get("in_flight")?.parse().ok()?,
                 interval_secs: r.get("interval_secs")?.parse().ok()?,
                 stopped_at: parse_time(r.get("stopped_at")),
+                consumers: r
+                    .get("consumers")
+                    .and_then(|c| serde_json::from_str(c).ok())
+                    .unwrap_or_default(),
                 worker,
             })
         })
@@ -163,6 +189,7 @@ mod tests {
             in_flight: 0,
             interval_secs: 5,
             stopped_at: None,
+            consumers: Vec::new(),
         };
         assert!(!p.is_dead(now));
         p.last_heartbeat = now - chrono::Duration::seconds(16);
