@@ -31,10 +31,8 @@ pub struct Studio {
 }
 
 /// Fast workflow timings for tests (the benchmarks take them out again).
-pub const FAST_WORKFLOW: [(&str, &str); 9] = [
+pub const FAST_WORKFLOW: [(&str, &str); 7] = [
     ("AISTUDIO__WORKFLOW__DISPATCH_CRON", "* * * * * *"),
-    ("AISTUDIO__WORKFLOW__RECONCILE_CRON", "*/2 * * * * *"),
-    ("AISTUDIO__WORKFLOW__LEASE_SECS", "10"),
     ("AISTUDIO__WORKFLOW__RETRY_BASE_MS", "300"),
     ("AISTUDIO__WORKFLOW__RETRY_MAX_MS", "2000"),
     ("AISTUDIO__WORKFLOW__POLL_INITIAL_MS", "300"),

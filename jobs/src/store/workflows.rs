@@ -229,6 +229,23 @@ impl Workflows {
             .await?)
     }
 
+    /// Extends `owner`'s lease to `lease` from now; false when another worker holds it.
+    pub async fn renew(
+        &self,
+        post_id: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": post_id, "lease_owner": owner },
+                doc! { "$set": { "lease_expires_at": at(Utc::now() + lease) } },
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
     /// Gives the lease back, to run again at `next_run_at`.
     pub async fn release(
         &self,

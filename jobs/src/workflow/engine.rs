@@ -135,7 +135,14 @@ impl Engine {
             let connection = self.store.connections().by_id(&wf.connection_id).await?;
             let started = Utc::now();
             let step = wf.step;
-            let result = self.run(&wf, &post, connection.as_ref(), &owner).await;
+            let result = super::lease::while_holding(
+                &workflows,
+                post_id,
+                &owner,
+                self.lease(),
+                self.run(&wf, &post, connection.as_ref(), &owner),
+            )
+            .await;
             let Some(next) = self
                 .apply(
                     wf,

@@ -7,7 +7,8 @@
 //!   version, then runs its steps under a lease: prepare media, create containers, poll them,
 //!   publish, fetch the permalink. Each step's output is persisted before the next starts; a
 //!   wait (polling, throttling, quota, retry backoff) releases the lease and schedules the job
-//!   again.
+//!   again. Leases are short and renewed while a step runs ([`lease`]), so a dead worker's
+//!   workflows resume within seconds.
 //! - Exactly once: `publish_attempted_at` is persisted before `media_publish` is called and the
 //!   media id the moment it returns; a resumed or retried publish reads the container first
 //!   (`PUBLISHED` means done). Saves are conditional on the lease, so a stale worker cannot
@@ -16,6 +17,7 @@
 
 pub mod dispatcher;
 mod engine;
+mod lease;
 mod media_url;
 mod outcome;
 mod quota;

@@ -140,6 +140,39 @@ impl ConsumerWatch {
     }
 }
 
+/// How many jobs of `queue` each worker process (by pid) holds right now: its consumers'
+/// in-flight sets, `<namespace>:<queue>:inflight:<consumer name>`.
+pub async fn in_flight_by_pid(
+    redis_url: &str,
+    namespace: &str,
+    queue: &str,
+) -> std::collections::HashMap<u32, u64> {
+    let mut conn = redis::Client::open(redis_url)
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis answers");
+    let prefix = format!("{namespace}:{queue}:inflight:");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    let mut held = std::collections::HashMap::new();
+    for key in keys {
+        let Some((_, _, pid)) = key.strip_prefix(&prefix).and_then(parse_consumer) else {
+            continue;
+        };
+        let n: u64 = redis::cmd("SCARD")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap_or(0);
+        *held.entry(pid).or_default() += n;
+    }
+    held
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_consumer;

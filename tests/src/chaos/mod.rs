@@ -3,5 +3,5 @@
 mod consumer_watch;
 mod slow_proxy;
 
-pub use consumer_watch::ConsumerWatch;
+pub use consumer_watch::{ConsumerWatch, in_flight_by_pid};
 pub use slow_proxy::SlowProxy;

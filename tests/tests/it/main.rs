@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod api_basics;
+mod crash_recovery;
 mod dashboard;
 mod deployment;
 mod google_sign_in;

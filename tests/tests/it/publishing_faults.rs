@@ -21,8 +21,7 @@ async fn statuses(s: &Studio, ids: &[String]) -> Vec<String> {
 #[tokio::test]
 async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_twice() {
     let s = Studio::start(|env| {
-        env.set("AISTUDIO__WORKFLOW__LEASE_SECS", "10")
-            .set("AISTUDIO__WORKFLOW__MAX_ATTEMPTS", "30")
+        env.set("AISTUDIO__WORKFLOW__MAX_ATTEMPTS", "30")
             .set("AISTUDIO__REDIS__HEARTBEAT_SECS", "2");
     })
     .await;
