@@ -16,7 +16,7 @@ async fn posts_of_a_worker_killed_at_the_due_second_are_at_most_15_s_late() {
     })
     .await;
     s.sim.set_quota_total("acme", Some(1000)).unwrap();
-    let mut workers = [s.worker().await, s.worker().await];
+    let workers = [s.worker().await, s.worker().await];
     let due = Utc::now()
         .duration_trunc(chrono::Duration::seconds(1))
         .unwrap()
