@@ -30,6 +30,19 @@ pub struct Studio {
     pub video: String,
 }
 
+/// A post to store scheduled, as [`Studio::insert_posts`] takes it.
+#[derive(Debug, Clone)]
+pub struct ScheduledPost {
+    /// Its kind.
+    pub kind: aistudio_jobs::domain::PostKind,
+    /// Its media ids, in order.
+    pub media: Vec<String>,
+    /// Its caption.
+    pub caption: String,
+    /// When it is due.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Fast workflow timings for tests (the benchmarks take them out again).
 pub const FAST_WORKFLOW: [(&str, &str); 7] = [
     ("AISTUDIO__WORKFLOW__DISPATCH_CRON", "* * * * * *"),
@@ -130,6 +143,26 @@ impl Studio {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Vec<String> {
         use aistudio_jobs::domain::PostKind;
+        let posts: Vec<ScheduledPost> = (0..n)
+            .map(|i| ScheduledPost {
+                kind: PostKind::Image,
+                media: vec![
+                    if i % 2 == 0 {
+                        &self.image
+                    } else {
+                        &self.image2
+                    }
+                    .clone(),
+                ],
+                caption: format!("bulk post {i}"),
+                at,
+            })
+            .collect();
+        self.insert_posts(&posts).await
+    }
+
+    /// Stores scheduled posts directly; their ids.
+    pub async fn insert_posts(&self, posts: &[ScheduledPost]) -> Vec<String> {
         use aistudio_jobs::store::{Post, PostContent, PostItem, PostStatus};
         let user_id = self.user.get("/api/v1/me").await.body["id"]
             .as_str()
@@ -137,7 +170,7 @@ impl Studio {
             .to_string();
         let store = self.env.store().await;
         let mut ids = Vec::new();
-        for i in 0..n {
+        for post in posts {
             let id = uuid::Uuid::new_v4().simple().to_string();
             let now = chrono::Utc::now();
             store
@@ -147,19 +180,19 @@ impl Studio {
                     user_id: user_id.clone(),
                     content: PostContent {
                         connection_id: Some(self.connection_id.clone()),
-                        kind: PostKind::Image,
-                        caption: format!("bulk post {i}"),
-                        items: vec![PostItem {
-                            media_id: if i % 2 == 0 {
-                                self.image.clone()
-                            } else {
-                                self.image2.clone()
-                            },
-                            alt_text: None,
-                        }],
+                        kind: post.kind,
+                        caption: post.caption.clone(),
+                        items: post
+                            .media
+                            .iter()
+                            .map(|m| PostItem {
+                                media_id: m.clone(),
+                                alt_text: None,
+                            })
+                            .collect(),
                         cover_media_id: None,
                         status: PostStatus::Scheduled,
-                        scheduled_at: Some(at),
+                        scheduled_at: Some(post.at),
                         publish_now: false,
                         time_zone: "UTC".into(),
                     },

@@ -10,6 +10,8 @@ use tokio::process::{Child, Command};
 pub struct RedisServer {
     /// Its port.
     pub port: u16,
+    /// Where it keeps an append-only file, if it persists (as production Redis does).
+    persist_in: Option<std::path::PathBuf>,
     child: Option<Child>,
 }
 
@@ -18,6 +20,21 @@ impl RedisServer {
     pub async fn start() -> Self {
         let mut server = Self {
             port: crate::free_port(),
+            persist_in: None,
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    /// Starts one that keeps an append-only file in `folder` (fsync every second), so a
+    /// restart keeps what it held, up to the last second.
+    pub async fn start_persistent(folder: &std::path::Path) -> Self {
+        let dir = folder.join("redis");
+        std::fs::create_dir_all(&dir).expect("redis folder");
+        let mut server = Self {
+            port: crate::free_port(),
+            persist_in: Some(dir),
             child: None,
         };
         server.restart().await;
@@ -36,11 +53,20 @@ impl RedisServer {
         }
     }
 
-    /// Starts it again on the same port (empty: nothing is persisted).
+    /// Starts it again on the same port: empty, unless it persists.
     pub async fn restart(&mut self) {
-        let child = Command::new("redis-server")
+        self.stop().await;
+        let mut command = Command::new("redis-server");
+        command
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", ""]);
+        match &self.persist_in {
+            Some(dir) => command
+                .args(["--appendonly", "yes", "--appendfsync", "everysec", "--dir"])
+                .arg(dir),
+            None => command.args(["--appendonly", "no"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)

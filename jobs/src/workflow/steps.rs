@@ -327,6 +327,15 @@ impl Engine {
             )
             .await;
         match marked {
+            // The lease was just renewed; if it has nearly run out anyway, this process was
+            // not running in between (stopped, starved): another worker may be taking over.
+            Ok(Some(saved))
+                if saved
+                    .lease_expires_at
+                    .is_none_or(|until| until - chrono::Utc::now() < self.lease() / 2) =>
+            {
+                return StepResult::Abandon("lease ran out before publishing".into());
+            }
             Ok(Some(_)) => {}
             Ok(None) => return StepResult::Abandon("lease lost before publishing".into()),
             Err(e) => return StepResult::Retry(internal(e.to_string())),

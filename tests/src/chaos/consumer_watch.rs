@@ -62,9 +62,10 @@ impl ConsumerWatch {
         }
     }
 
-    /// Takes one sample; `alive` says whether the process with that pid still runs. A failed
-    /// read (Redis restarting) is skipped: it proves nothing about the consumers.
-    pub async fn sample(&mut self, alive: impl Fn(u32) -> bool) {
+    /// Takes one sample; `alive` says whether the process with that pid still runs, `paused`
+    /// whether it is stopped on purpose (SIGSTOP): its consumers' clocks stand still until it
+    /// runs again. A failed read (Redis restarting) is skipped: it proves nothing about them.
+    pub async fn sample(&mut self, alive: impl Fn(u32) -> bool, paused: impl Fn(u32) -> bool) {
         let Ok(now) = redis::cmd("TIME")
             .query_async::<(i64, i64)>(&mut self.conn)
             .await
@@ -98,6 +99,11 @@ impl ConsumerWatch {
             }
         }
         self.last_fresh.retain(|_, (_, pid)| alive(*pid));
+        for (fresh, pid) in self.last_fresh.values_mut() {
+            if paused(*pid) {
+                *fresh = seen;
+            }
+        }
         for ((_, queue), (fresh, _)) in &self.last_fresh {
             let stall = seen.duration_since(*fresh);
             let longest = self.longest.entry(queue.clone()).or_default();

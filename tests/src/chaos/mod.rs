@@ -1,7 +1,12 @@
 //! Fault injection and outside observation for the fault tests and the chaos soak.
 
 mod consumer_watch;
+mod cpu_hog;
+mod mongo_server;
 mod slow_proxy;
+pub mod soak;
 
 pub use consumer_watch::{ConsumerWatch, in_flight_by_pid};
+pub use cpu_hog::{CpuHog, hog_cpu};
+pub use mongo_server::MongoServer;
 pub use slow_proxy::SlowProxy;

@@ -18,3 +18,4 @@ mod queue_fetch;
 mod queue_stall;
 mod readiness;
 mod shutdown;
+mod soak;

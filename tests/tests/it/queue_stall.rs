@@ -31,13 +31,13 @@ async fn consumers_keep_heartbeating_while_redis_answers_slowly() {
     proxy.set_latency(Duration::ZERO, Duration::from_millis(300));
     let slow_until = Instant::now() + Duration::from_secs(40);
     while Instant::now() < slow_until {
-        watch.sample(|pid| pids.contains(&pid)).await;
+        watch.sample(|pid| pids.contains(&pid), |_| false).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Then Redis is fast again: a consumer that stopped stays stopped; a live one catches up.
     proxy.set_latency(Duration::ZERO, Duration::ZERO);
     for _ in 0..10 {
-        watch.sample(|pid| pids.contains(&pid)).await;
+        watch.sample(|pid| pids.contains(&pid), |_| false).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
