@@ -37,10 +37,16 @@ impl AdminState {
         AdminActions::new(self.store.clone(), self.queue.clone())
     }
 
-    /// Every queue the console shows: the workers' queues and the publish queue.
+    /// Every queue the console shows, each once: the publish queue first, then the other
+    /// queues the workers serve.
     pub fn queues(&self) -> Vec<&'static str> {
-        let mut queues = vec![aistudio_jobs::tasks::publish::QUEUE];
-        queues.extend_from_slice(aistudio_jobs::tasks::QUEUES);
+        let publish = aistudio_jobs::tasks::publish::QUEUE;
+        let mut queues = vec![publish];
+        queues.extend(
+            aistudio_jobs::tasks::QUEUES
+                .iter()
+                .filter(|q| **q != publish),
+        );
         queues
     }
 }

@@ -1,5 +1,6 @@
 // An operator signs in, watches live counts move as jobs run, finds a failed post, reads its
-// timeline and retries it: everything up to the publish itself.
+// timeline and retries it: everything up to the publish itself. Then the worker dies: the
+// overview flags the queue whose jobs nothing takes, live, until a new worker serves it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startStack, launchBrowser, signIn, shot } from "./stack.mjs";
@@ -95,4 +96,48 @@ test("filter to the failed post, read its timeline, retry it", async () => {
   assert.match(await audit.textContent(), /retry/);
   assert.match(await audit.textContent(), new RegExp(stack.admin_email.replace(".", "\\.")));
   await shot(page, "admin-audit");
+});
+
+test("a queue with due jobs and no live consumer is flagged live, and cleared once a worker serves it", async () => {
+  await page.getByRole("link", { name: "Overview" }).click();
+  await page.locator('#live[data-state="on"]').waitFor({ timeout: 15_000 });
+  let marker = await page.evaluate(() => (window.__sameDocument = Math.random()));
+  const alerts = page.locator("#queue-alerts");
+  assert.equal(await alerts.getAttribute("role"), "alert");
+  const canary = alerts.locator('[data-queue="canary"]');
+  assert.equal(await canary.count(), 0);
+
+  // The only worker dies; canaries fall due with nothing to take them.
+  assert.equal(await stack.command("worker kill"), "ok");
+  assert.equal(await stack.command("canaries 2 0"), "ok");
+  await canary.waitFor({ timeout: 30_000 });
+  assert.equal(
+    await canary.textContent(),
+    "No live consumer on canary: 2 jobs are due and nothing will take them " +
+      "(no consumer heartbeated in the last 10 s). Consumers of canary",
+  );
+  assert.equal(await count("canary:live"), 0);
+  assert.equal(await count("canary:due"), 2);
+  assert.equal(await page.evaluate(() => window.__sameDocument), marker, "the page was not reloaded");
+  await shot(page, "admin-overview-unattended");
+
+  // The alert leads to the queue's consumers: the dead worker's registration, marked in words.
+  await canary.getByRole("link", { name: "Consumers of canary" }).click();
+  await page.waitForURL(/\/admin\/workers#consumers-canary$/);
+  const group = page.locator("#consumers-canary");
+  assert.match(await group.locator("th").first().textContent(), /^canary: 0 live of \d+ registered, 2 due no live consumer$/);
+  assert.match(await group.locator("tr", { hasText: ":canary" }).first().textContent(), /expired/);
+  // Every table header says what it heads.
+  assert.equal(await page.locator("main th:not([scope])").count(), 0);
+  await shot(page, "admin-workers-consumers");
+
+  // A new worker serves the queue: the alert goes away without a reload.
+  await page.goto(`${stack.api}/admin`);
+  await page.locator('#live[data-state="on"]').waitFor({ timeout: 15_000 });
+  marker = await page.evaluate(() => (window.__sameDocument = Math.random()));
+  assert.equal(await canary.count(), 1, "still flagged when the page loads");
+  assert.match(await stack.command("worker start"), /^ok \d+$/);
+  await canary.waitFor({ state: "detached", timeout: 30_000 });
+  await waitForCount("canary:live", (n) => n > 0, 10_000);
+  assert.equal(await page.evaluate(() => window.__sameDocument), marker, "the page was not reloaded");
 });

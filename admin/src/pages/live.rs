@@ -1,9 +1,11 @@
-//! Live counts: one snapshot of every queue's counts and the posts that need attention,
-//! rendered into the overview and streamed to it as server-sent events every two seconds.
+//! Live counts: one snapshot of every queue's counts, its live consumers and due jobs, and the
+//! posts that need attention, rendered into the overview and streamed to it as server-sent
+//! events every two seconds.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
+use aistudio_jobs::queue::consumers::{HeartbeatWindow, QueueLiveness, queue_liveness};
 use aistudio_jobs::queue::inspect::{QueueCounts, queue_counts};
 use aistudio_jobs::store::PostStatus;
 use axum::extract::State;
@@ -45,21 +47,29 @@ pub struct Snapshot {
     pub at: DateTime<Utc>,
     /// Per queue.
     pub queues: Vec<QueueCounts>,
+    /// Per queue, in the same order: live consumers and due jobs.
+    pub consumers: Vec<QueueLiveness>,
+    /// A consumer is live while its heartbeat is younger than this.
+    pub orphan_after_secs: i64,
     /// Posts.
     pub posts: PostCounts,
 }
 
 /// Takes a snapshot (bounded Redis commands, indexed MongoDB counts).
 pub async fn snapshot(state: &AdminState) -> Result<Snapshot, AdminError> {
+    let names = state.queues();
     let mut queues = Vec::new();
-    for name in state.queues() {
+    for name in &names {
         queues.push(queue_counts(&state.queue, name).await?);
     }
+    let consumers = queue_liveness(&state.queue, &names, Utc::now()).await?;
     let posts = state.store.posts();
     let (_, late) = posts.late(Utc::now() - LATE_AFTER, 1).await?;
     Ok(Snapshot {
         at: Utc::now(),
         queues,
+        consumers,
+        orphan_after_secs: HeartbeatWindow::of(&state.queue).orphan_after_secs,
         posts: PostCounts {
             scheduled: posts.count_in_status(PostStatus::Scheduled).await?,
             publishing: posts.count_in_status(PostStatus::Publishing).await?,

@@ -8,6 +8,7 @@ pub mod overview;
 pub mod post_actions;
 pub mod post_detail;
 pub mod posts;
+pub mod queue_alerts;
 pub mod queues;
 pub mod workers;
 

@@ -1,4 +1,5 @@
-//! The overview: queue counts (live), posts needing attention, throughput and failure rate,
+//! The overview: queue counts with each queue's due jobs and live consumers (live), an alert
+//! for a queue that nothing serves, posts needing attention, throughput and failure rate,
 //! publish lateness, late, parked and deferred posts.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 use super::charts;
 use super::live::{LATE_AFTER, snapshot};
+use super::queue_alerts::queue_alerts;
 use crate::auth::Operator;
 use crate::error::AdminError;
 use crate::html::{self, badge, esc, opt_time};
@@ -27,15 +29,17 @@ pub struct OverviewQuery {
     window: Option<String>,
 }
 
-const STATES: [&str; 8] = [
-    "scheduled",
-    "retrying",
-    "queued",
-    "running",
-    "done",
-    "failed",
-    "dead",
-    "workers",
+/// Columns of the queue table: the live count's key, the header.
+const COLUMNS: [(&str, &str); 9] = [
+    ("scheduled", "scheduled"),
+    ("retrying", "retrying"),
+    ("queued", "queued"),
+    ("running", "running"),
+    ("done", "done"),
+    ("failed", "failed"),
+    ("dead", "dead"),
+    ("due", "due"),
+    ("live", "live consumers"),
 ];
 
 /// The overview page.
@@ -53,14 +57,15 @@ pub async fn show_overview(
     let snap = snapshot(&state).await?;
     let now = Utc::now();
 
-    let header: String = STATES
+    let header: String = COLUMNS
         .iter()
-        .map(|s| format!("<th scope=\"col\" class=\"num\">{s}</th>"))
+        .map(|(_, label)| format!("<th scope=\"col\" class=\"num\">{label}</th>"))
         .collect();
     let rows: String = snap
         .queues
         .iter()
-        .map(|q| {
+        .zip(&snap.consumers)
+        .map(|(q, c)| {
             let values = [
                 q.scheduled,
                 q.retrying,
@@ -69,24 +74,27 @@ pub async fn show_overview(
                 q.done,
                 q.failed,
                 q.dead,
-                q.workers,
+                c.due,
+                c.live,
             ];
-            let cells: String = STATES
+            let cells: String = COLUMNS
                 .iter()
                 .zip(values)
-                .map(|(s, v)| {
+                .map(|((key, _), v)| {
                     format!(
-                        "<td class=\"num\" data-count=\"{}:{s}\">{v}</td>",
+                        "<td class=\"num\" data-count=\"{}:{key}\">{v}</td>",
                         esc(&q.queue)
                     )
                 })
                 .collect();
             format!(
-                "<tr><th scope=\"row\"><a href=\"/admin/queues#q-{q}\">{q}</a></th>{cells}</tr>",
-                q = esc(&q.queue)
+                "<tr data-queue=\"{q}\"{unattended}><th scope=\"row\"><a href=\"/admin/queues#q-{q}\">{q}</a></th>{cells}</tr>",
+                q = esc(&q.queue),
+                unattended = if c.unattended { " class=\"unattended\"" } else { "" },
             )
         })
         .collect();
+    let alerts = queue_alerts(&snap.consumers, snap.orphan_after_secs);
 
     let p = &snap.posts;
     let stat = |key: &str, label: &str, value: u64, href: &str, alert: bool| {
@@ -284,8 +292,11 @@ pub async fn show_overview(
 
     let body = format!(
         "<h1>Overview</h1><p id=\"live\" class=\"live\" aria-live=\"polite\" data-state=\"idle\">Counts as of {at}</p>\
-         <div class=\"stats\">{stats}</div>\
+         {alerts}<div class=\"stats\">{stats}</div>\
          <h2>Queues</h2><table id=\"queue-counts\"><thead><tr><th scope=\"col\">Queue</th>{header}</tr></thead><tbody>{rows}</tbody></table>\
+         <p class=\"muted\">Due: jobs whose time has come that no consumer has taken yet. Live consumers: \
+         consumers that heartbeated within the last {orphan} s; after that other workers treat them as dead. \
+         <a href=\"/admin/workers\">Consumers in detail</a></p>\
          <h2>Queue depth while this page is open</h2>\
          <svg id=\"depth-chart\" class=\"chart\" viewBox=\"0 0 600 120\" role=\"img\" aria-label=\"Jobs waiting over time, drawn from the live counts\"></svg>\
          <div class=\"grid\"><section class=\"card\"><h2>Throughput and failure rate (per {per})</h2>\
@@ -295,6 +306,7 @@ pub async fn show_overview(
          <section id=\"parked\"><h2>Parked posts (needs reconnect)</h2>{parked_html}</section>\
          <section id=\"deferred\"><h2>Deferred posts</h2>{deferred_html}</section>",
         at = html::time(snap.at),
+        orphan = snap.orphan_after_secs,
     );
     Ok(html::page(&operator, "/admin", "Overview", &body))
 }

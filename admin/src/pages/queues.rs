@@ -1,11 +1,14 @@
-//! Queues: counts per state, dead jobs (with requeue), and a job lookup by id.
+//! Queues: counts per state, due jobs and live consumers, dead jobs (with requeue), and a job
+//! lookup by id.
 
 use aistudio_jobs::admin_actions::Outcome;
+use aistudio_jobs::queue::consumers::queue_liveness;
 use aistudio_jobs::queue::inspect::{JobInfo, JobState, dead_jobs, job, queue_counts};
 use aistudio_jobs::store::AuditOutcome;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
 use serde::Deserialize;
 
 use crate::audit;
@@ -68,7 +71,9 @@ pub async fn list_queues(
     State(state): State<AdminState>,
 ) -> Result<Html<String>, AdminError> {
     let mut sections = String::new();
-    for name in state.queues() {
+    let names = state.queues();
+    let liveness = queue_liveness(&state.queue, &names, Utc::now()).await?;
+    for (name, consumers) in names.into_iter().zip(liveness) {
         let counts = queue_counts(&state.queue, name).await?;
         let dead = dead_jobs(&state.queue, name, DEAD_SHOWN).await?;
         let rows: String = dead
@@ -106,7 +111,8 @@ pub async fn list_queues(
         };
         sections.push_str(&format!(
             "<section id=\"q-{q}\"><h2>{q}</h2><p>scheduled {s} · retrying {r} · queued {qd} · running {run} · \
-             done {d} · failed {f} · dead {dd} · workers {w}</p>{dead_html}</section>",
+             done {d} · failed {f} · dead {dd} · due {due} · \
+             <a href=\"/admin/workers#consumers-{q}\">live consumers {live}</a> of {registered} registered</p>{dead_html}</section>",
             q = esc(name),
             s = counts.scheduled,
             r = counts.retrying,
@@ -115,7 +121,9 @@ pub async fn list_queues(
             d = counts.done,
             f = counts.failed,
             dd = counts.dead,
-            w = counts.workers,
+            due = consumers.due,
+            live = consumers.live,
+            registered = consumers.registered,
         ));
     }
     let options: String = state

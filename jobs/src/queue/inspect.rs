@@ -6,7 +6,7 @@
 //! lands here first, retries come back here), `:active` (list), `:inflight:<worker>` (set per
 //! worker, worker names in the `:workers` zset scored by last heartbeat), `:done` and `:dead`
 //! (sets), `:data` (hash of payloads) and `:meta:<task id>` (hashes with `status`,
-//! `attempts`, `result`).
+//! `attempts`, `result`). Consumers and the jobs due for them: see [`super::consumers`].
 
 use std::collections::BTreeMap;
 
@@ -39,8 +39,6 @@ pub struct QueueCounts {
     pub failed: u64,
     /// Given up on.
     pub dead: u64,
-    /// Workers registered on the queue.
-    pub workers: u64,
 }
 
 /// Where a job is.
@@ -84,8 +82,7 @@ fn full(queue: &Queue, name: &str) -> String {
 pub async fn queue_counts(queue: &Queue, name: &str) -> Result<QueueCounts, QueueError> {
     let q = full(queue, name);
     let mut conn = queue.connection();
-    let (scheduled_total, queued, done, failed, dead, workers, sample, worker_names): (
-        u64,
+    let (scheduled_total, queued, done, failed, dead, sample, worker_names): (
         u64,
         u64,
         u64,
@@ -99,7 +96,6 @@ pub async fn queue_counts(queue: &Queue, name: &str) -> Result<QueueCounts, Queu
         .scard(format!("{q}:done"))
         .scard(format!("{q}:failed"))
         .scard(format!("{q}:dead"))
-        .zcard(format!("{q}:workers"))
         .zrange(format!("{q}:scheduled"), 0, RETRY_SAMPLE - 1)
         .zrange(format!("{q}:workers"), 0, WORKER_SAMPLE - 1)
         .query_async(&mut conn)
@@ -135,7 +131,6 @@ pub async fn queue_counts(queue: &Queue, name: &str) -> Result<QueueCounts, Queu
         done,
         failed,
         dead,
-        workers,
     })
 }
 

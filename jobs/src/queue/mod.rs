@@ -6,6 +6,7 @@
 //! default TTL makes idempotency keys expire immediately, which silently disables
 //! deduplication.
 
+pub mod consumers;
 pub mod inspect;
 pub mod presence;
 mod registration;

@@ -5,8 +5,9 @@
 //! events.
 //!
 //! Prints one JSON line (`{"api": ..., "admin_email": ..., "password": ..., "failed_post": ...}`),
-//! then reads commands on stdin until it closes: `canaries <count> <hold_ms>` pushes canary
-//! jobs and answers `ok`; the processes stop when stdin closes.
+//! then reads commands on stdin until it closes, each answered with one line:
+//! `canaries <count> <hold_ms>` pushes canary jobs (`ok`); `worker kill` SIGKILLs the worker
+//! (`ok`); `worker start` starts a new one (`ok <pid>`). The processes stop when stdin closes.
 
 use std::io::Write;
 
@@ -30,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     env.use_sim(&sim)
         .set("AISTUDIO__SECURITY__COOKIE_SECURE", "false");
     let api = Api::start(&env).await;
-    let worker = Worker::start(&env).await;
+    let mut worker = Some(Worker::start(&env).await);
     let store = env.store().await;
 
     let admin_email = "ada.admin@example.com";
@@ -174,7 +175,7 @@ async fn main() -> anyhow::Result<()> {
         "failed_post": post.id,
         "customer_email": "bea@bakery.example",
         "username": connection.username,
-        "worker_pid": worker.process.pid(),
+        "worker_pid": worker.as_ref().map(|w| w.process.pid()),
     });
     let mut out = std::io::stdout();
     writeln!(out, "{line}")?;
@@ -205,6 +206,17 @@ async fn main() -> anyhow::Result<()> {
                         .await?;
                 }
                 writeln!(out, "ok")?;
+            }
+            ["worker", "kill"] => {
+                if let Some(w) = worker.take() {
+                    w.process.signal("KILL");
+                }
+                writeln!(out, "ok")?;
+            }
+            ["worker", "start"] => {
+                let started = Worker::start(&env).await;
+                writeln!(out, "ok {}", started.process.pid())?;
+                worker = Some(started);
             }
             _ => writeln!(out, "unknown command")?,
         }

@@ -831,3 +831,375 @@ async fn workers_report_presence_and_dead_ones_are_marked() {
     )
     .await;
 }
+
+/// The `<tr ...>` row of `html` that contains `marker`.
+fn row<'a>(html: &'a str, marker: &str) -> &'a str {
+    html.split("<tr")
+        .find(|r| r.contains(marker))
+        .unwrap_or_else(|| panic!("no row with {marker} in:\n{html}"))
+}
+
+/// The element of `html` with `id`, up to the end of its first `</closing>` tag.
+fn element<'a>(html: &'a str, id: &str, closing: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no element {id} in:\n{html}"));
+    let end = html[start..]
+        .find(&format!("</{closing}>"))
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+/// Registers `consumer` in `queue`'s workers zset with a heartbeat `age_secs` old, as
+/// apalis-redis does.
+async fn register_consumer(env: &TestEnv, queue: &str, consumer: &str, age_secs: i64) {
+    let mut redis = redis::Client::open(env.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("ZADD")
+        .arg(format!("{}:{queue}:workers", env.namespace))
+        .arg(Utc::now().timestamp() - age_secs)
+        .arg(consumer)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+}
+
+/// The first live-counts event of the overview's stream.
+async fn first_counts(console: &Console) -> serde_json::Value {
+    let mut response = console
+        .with_cookie(
+            console
+                .http
+                .get(format!("{}/admin/overview/stream", console.base)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("a data line");
+    serde_json::from_str(data).unwrap()
+}
+
+#[tokio::test]
+async fn a_queue_with_due_jobs_and_no_live_consumer_is_flagged_until_a_worker_serves_it() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    account(&api, &store, "ops@example.com", Role::Operator).await;
+    let mut console = Console::new(&api);
+    console.sign_in("ops@example.com").await;
+    let queue = env.queue();
+
+    let overview = console.get("/admin").await;
+    assert!(
+        overview
+            .body
+            .contains("<div id=\"queue-alerts\" class=\"alerts\" role=\"alert\"></div>"),
+        "nothing is due, nothing to flag"
+    );
+    assert_eq!(
+        overview
+            .body
+            .matches("data-count=\"publish:scheduled\"")
+            .count(),
+        1,
+        "each queue is listed once"
+    );
+    assert!(
+        overview
+            .body
+            .contains("<th scope=\"col\" class=\"num\">live consumers</th>")
+    );
+
+    // One canary due now, one due in an hour; no consumer anywhere.
+    for (id, run_at) in [
+        ("now", None),
+        (
+            "later",
+            Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
+        ),
+    ] {
+        queue
+            .push(
+                Canary {
+                    canary_id: id.into(),
+                    hold_ms: 0,
+                },
+                PushOptions {
+                    run_at,
+                    ..PushOptions::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // A consumer whose heartbeat is older than the orphan window (10 s) does not count.
+    register_consumer(&env, "canary", "worker-gone-1-0badcafe:canary", 60).await;
+    let overview = console.get("/admin").await;
+    let alerts = element(&overview.body, "queue-alerts", "div");
+    assert!(
+        alerts.contains(
+            "<strong>No live consumer on canary:</strong> 1 job is due and nothing will take it \
+             (no consumer heartbeated in the last 10 s)."
+        ),
+        "{alerts}"
+    );
+    assert!(alerts.contains("<a href=\"/admin/workers#consumers-canary\">Consumers of canary</a>"));
+    assert_eq!(
+        alerts.matches("class=\"alert-item\"").count(),
+        1,
+        "{alerts}"
+    );
+    let canary = row(&overview.body, "data-count=\"canary:due\"");
+    assert!(canary.starts_with(" data-queue=\"canary\" class=\"unattended\">"));
+    assert!(canary.contains("data-count=\"canary:due\">1<"), "{canary}");
+    assert!(canary.contains("data-count=\"canary:live\">0<"), "{canary}");
+
+    // The live counts carry the same facts.
+    let counts = first_counts(&console).await;
+    assert_eq!(counts["orphan_after_secs"], 10);
+    let canary = counts["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["queue"] == "canary")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        canary,
+        serde_json::json!({"queue": "canary", "registered": 1, "live": 0, "due": 1, "unattended": true})
+    );
+
+    // A real worker serves the queue: it runs the due canary, its consumers are live, the alert
+    // is gone (the canary due in an hour is not due).
+    let worker = Worker::start(&env).await;
+    let pid = worker.process.pid();
+    let overview = eventually(
+        Duration::from_secs(20),
+        "the alert gone and a live canary consumer counted",
+        || async {
+            let page = console.get("/admin").await;
+            (page.body.contains("data-count=\"canary:live\">1<")
+                && page.body.contains("data-count=\"canary:due\">0<"))
+            .then_some(page)
+        },
+    )
+    .await;
+    assert!(
+        !overview.body.contains("alert-item"),
+        "{}",
+        element(&overview.body, "queue-alerts", "div")
+    );
+
+    // The workers page lists the worker's consumers from its presence record, each next to
+    // its registration in Redis.
+    let (page, name) = eventually(
+        Duration::from_secs(20),
+        "the worker's consumers listed, all live",
+        || async {
+            let page = console.get("/admin/workers").await.body;
+            let name = page
+                .split("<section id=\"w-")
+                .skip(1)
+                .find(|s| s.contains(&format!("pid {pid}")))?
+                .split('"')
+                .next()?
+                .to_string();
+            row(&page, &format!(">{pid}<"))
+                .contains("consumers</a>, all live")
+                .then_some((page, name))
+        },
+    )
+    .await;
+    let section = element(&page, &format!("w-{name}"), "section");
+    let canary = row(section, "<th scope=\"row\">canary</th>");
+    assert!(
+        canary.contains("<td><span class=\"badge s-live\">live</span></td>"),
+        "{canary}"
+    );
+    assert!(
+        canary.contains(&format!("<span class=\"muted mono\">{name}:canary</span>")),
+        "{canary}"
+    );
+    let schedule = row(section, "<th scope=\"row\">dispatch-schedule</th>");
+    assert!(schedule.contains("none (a cron schedule)"), "{schedule}");
+    assert!(section.contains("<th scope=\"row\">publish</th>"));
+    let registrations = element(&page, "consumers-canary", "tbody");
+    assert!(
+        registrations.contains(&format!("<a class=\"mono\" href=\"#w-{name}\">{name}</a>")),
+        "{registrations}"
+    );
+}
+
+#[tokio::test]
+async fn the_workers_page_marks_stalled_consumers_and_missing_or_expired_registrations() {
+    use aistudio_jobs::queue::presence::{ConsumerLiveness, Presence, write_presence};
+
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    account(&api, &store, "ops@example.com", Role::Operator).await;
+    let mut console = Console::new(&api);
+    console.sign_in("ops@example.com").await;
+    let queue = env.queue();
+
+    // A process that reports one stalled consumer and is registered on publish (fresh) and
+    // canary (expired) only; and a vanished process still registered on publish.
+    let process = "worker-forged-7-0000beef";
+    let consumer =
+        |queue: &str, progress: f64, poll: Option<f64>, stalled: bool| ConsumerLiveness {
+            queue: queue.into(),
+            progress_age_secs: progress,
+            last_poll_age_secs: poll,
+            stall_after_secs: 11.0,
+            stalled,
+        };
+    let now = Utc::now();
+    write_presence(
+        &queue,
+        &Presence {
+            worker: process.into(),
+            host: "forged-host".into(),
+            pid: 7,
+            version: "0.0.7".into(),
+            started_at: now - chrono::Duration::seconds(60),
+            last_heartbeat: now,
+            in_flight: 0,
+            interval_secs: 5,
+            stopped_at: None,
+            consumers: vec![
+                consumer("publish", 1.5, Some(0.2), false),
+                consumer("canary", 42.0, Some(41.0), true),
+                consumer("token-refresh", 2.0, Some(0.4), false),
+                consumer("dispatch-schedule", 3.0, None, false),
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    register_consumer(&env, "publish", &format!("{process}:publish"), 0).await;
+    register_consumer(&env, "canary", &format!("{process}:canary:r1"), 600).await;
+    register_consumer(&env, "publish", "worker-vanished-9-0000dead:publish", 900).await;
+    queue
+        .push(
+            Canary {
+                canary_id: "due".into(),
+                hold_ms: 0,
+            },
+            PushOptions::default(),
+        )
+        .await
+        .unwrap();
+
+    let page = console.get("/admin/workers").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let page = page.body;
+    let summary = row(&page, "<td class=\"num\">7</td>");
+    assert!(summary.contains("s-alive"), "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "<a href=\"#w-{process}\">4 consumers</a>: 1 <span class=\"badge s-stalled\">stalled</span>, \
+             1 registration <span class=\"badge s-expired\">expired</span>, \
+             1 registration <span class=\"badge s-missing\">missing</span>"
+        )),
+        "{summary}"
+    );
+
+    let section = element(&page, &format!("w-{process}"), "section");
+    assert!(section.contains("forged-host, pid 7"));
+    let publish = row(section, "<th scope=\"row\">publish</th>");
+    assert!(publish.starts_with("><th"), "not marked: {publish}");
+    assert!(publish.contains("<td><span class=\"badge s-live\">live</span></td><td class=\"num\">1.5 s</td><td class=\"num\">200 ms</td><td class=\"num\">11.0 s</td>"), "{publish}");
+    assert!(
+        publish.contains("<span class=\"badge s-live\">live</span> heartbeat"),
+        "{publish}"
+    );
+    let canary = row(section, "<th scope=\"row\">canary</th>");
+    assert!(canary.starts_with(" class=\"dead\">"), "{canary}");
+    assert!(
+        canary.contains("<td><span class=\"badge s-stalled\">stalled</span></td><td class=\"num\">42.0 s</td><td class=\"num\">41.0 s</td>"),
+        "{canary}"
+    );
+    assert!(
+        canary.contains("<span class=\"badge s-expired\">expired</span> heartbeat 10 min"),
+        "{canary}"
+    );
+    let refresh = row(section, "<th scope=\"row\">token-refresh</th>");
+    assert!(refresh.starts_with(" class=\"dead\">"), "{refresh}");
+    assert!(
+        refresh.contains(
+            "<span class=\"badge s-missing\">missing</span> not in the queue's workers set"
+        ),
+        "{refresh}"
+    );
+    let schedule = row(section, "<th scope=\"row\">dispatch-schedule</th>");
+    assert!(
+        schedule.contains("<td class=\"num\">never</td>"),
+        "{schedule}"
+    );
+
+    let publish = element(&page, "consumers-publish", "tbody");
+    assert!(
+        publish.contains("publish: 1 live of 2 registered, 0 due</th>"),
+        "{publish}"
+    );
+    let vanished = row(publish, "worker-vanished-9-0000dead:publish");
+    assert!(vanished.starts_with(" class=\"dead\">"), "{vanished}");
+    assert!(
+        vanished.contains("(no record of this process, or it stopped)"),
+        "{vanished}"
+    );
+    assert!(
+        vanished.contains("<span class=\"badge s-expired\">expired</span>"),
+        "{vanished}"
+    );
+    let forged = row(publish, &format!("{process}:publish"));
+    assert!(
+        forged.contains(&format!("href=\"#w-{process}\"")),
+        "{forged}"
+    );
+    assert!(
+        forged.contains("<span class=\"badge s-live\">live</span>"),
+        "{forged}"
+    );
+    let canary = element(&page, "consumers-canary", "tbody");
+    assert!(
+        canary.contains(
+            "canary: 0 live of 1 registered, 1 due <span class=\"badge s-no_live_consumer\">no live consumer</span>"
+        ),
+        "{canary}"
+    );
+    let refresh = element(&page, "consumers-token-refresh", "tbody");
+    assert!(refresh.contains("No consumer registered."), "{refresh}");
+
+    // Registered is not live: the overview flags canary, whose only consumer expired.
+    let overview = console.get("/admin").await;
+    let alerts = element(&overview.body, "queue-alerts", "div");
+    assert!(
+        alerts.contains("<strong>No live consumer on canary:</strong> 1 job is due"),
+        "{alerts}"
+    );
+    assert!(!alerts.contains("on publish"), "{alerts}");
+    let queues = console.get("/admin/queues").await;
+    assert!(
+        queues.body.contains(
+            "due 1 · <a href=\"/admin/workers#consumers-canary\">live consumers 0</a> of 1 registered"
+        ),
+        "{}",
+        queues.body
+    );
+}
