@@ -7,8 +7,9 @@
 //!
 //! Workers are restarted when they fail (Redis restarted or flushed, a lost connection): a
 //! restarted worker takes a new name (`...:r<n>`, since apalis-redis refuses a name seen
-//! recently) and first waits a moment that grows with the restarts (at most 5 s), so a Redis
-//! outage is retried calmly instead of in a tight loop.
+//! recently). A restart after a run that made progress starts at once; each further run that
+//! fails without progress waits a second longer (at most 5 s), so a Redis outage is retried
+//! calmly, and a consumer that was healthy for hours is not held back by old failures.
 
 /// `queue_worker!(deps, supervision, JobType, handler, concurrency)` builds the factory closure the monitor
 /// registers (called again with the restart count if the worker restarts).
@@ -25,7 +26,10 @@ macro_rules! queue_worker {
                 .backend($crate::supervision::Supervised::new(
                     deps.queue
                         .consumer_storage::<$job>(concurrency)
-                        .before_start(move |_| $crate::queue_worker::restart_pause(restarts))
+                        .before_start({
+                            let unproductive = supervised.unproductive_runs();
+                            move |_| $crate::queue_worker::restart_pause(unproductive)
+                        })
                         .poll_with_interval(poll),
                     supervised.clone(),
                 ))
@@ -96,12 +100,18 @@ pub(crate) fn run_name(name: &str, restarts: usize) -> String {
     }
 }
 
-/// Waits before a restarted worker starts: 1 s per restart so far, at most 5 s (well inside
-/// the supervision's stall window, which a new run starts with).
-pub(crate) async fn restart_pause(restarts: usize) -> Result<(), apalis_redis::Error> {
-    if restarts > 0 {
-        tracing::warn!(restarts, "restarting a failed worker");
-        tokio::time::sleep(std::time::Duration::from_secs(restarts.min(5) as u64)).await;
+/// Waits before a restarted worker starts: 1 s per run in a row that made no progress, at most
+/// 5 s (well inside the supervision's stall window, which a new run starts with).
+pub(crate) async fn restart_pause(unproductive_runs: u32) -> Result<(), apalis_redis::Error> {
+    if unproductive_runs > 0 {
+        tracing::warn!(
+            unproductive_runs,
+            "restarting a consumer that failed without progress"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(
+            unproductive_runs.min(5),
+        )))
+        .await;
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
         workers: 3,
         chaos_every: Duration::from_secs(30),
         longest_stop: Duration::from_secs(30),
+        busy_for: Duration::from_secs(30),
         drain: Duration::from_secs(300),
         seed: env_u64("SOAK_SEED", clock.as_secs())?,
     };

@@ -3,11 +3,13 @@
 //! heartbeat, Unix seconds), and the jobs that are due but not taken.
 //!
 //! A consumer is one queue of one worker process: its name is `<process>:<queue>`, with
-//! `:r<n>` appended when it was restarted. A consumer is stalled from the last time its
-//! heartbeat was seen fresh until it is seen fresh again; only processes still running count.
+//! `:r<n>` appended when it was restarted. The time it went without a heartbeat is read from the
+//! scores themselves: the jump of its score between two samples, and the age of its score at
+//! each sample. So a sample that Redis could not answer (restarting, paused) loses nothing. Only
+//! processes still running count, and not while they are stopped on purpose.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
@@ -22,13 +24,19 @@ fn parse_consumer(member: &str) -> Option<(String, String, u32)> {
     Some((process.to_string(), queue, pid))
 }
 
-/// Samples consumer heartbeats and keeps the longest stall per queue.
+/// A consumer's last heartbeat (Unix seconds) and process id.
+#[derive(Debug, Clone, Copy)]
+struct Beat {
+    at: i64,
+    pid: u32,
+}
+
+/// Samples consumer heartbeats and keeps the longest gap per queue.
 pub struct ConsumerWatch {
     conn: ConnectionManager,
     namespace: String,
     queues: Vec<String>,
-    fresh_within_secs: i64,
-    last_fresh: HashMap<ConsumerKey, (Instant, u32)>,
+    last: HashMap<ConsumerKey, Beat>,
     longest: BTreeMap<String, Duration>,
 }
 
@@ -43,36 +51,36 @@ impl std::fmt::Debug for ConsumerWatch {
 
 impl ConsumerWatch {
     /// Watches `queues` of `namespace` on `redis_url` (straight to Redis, never through a
-    /// fault proxy). A heartbeat at most `fresh_within_secs` old counts as alive.
-    pub async fn new(
-        redis_url: &str,
-        namespace: &str,
-        queues: &[&str],
-        fresh_within_secs: i64,
-    ) -> Self {
+    /// fault proxy).
+    pub async fn new(redis_url: &str, namespace: &str, queues: &[&str]) -> Self {
         let client = redis::Client::open(redis_url).expect("redis url");
         let conn = ConnectionManager::new(client).await.expect("redis answers");
         Self {
             conn,
             namespace: namespace.to_string(),
             queues: queues.iter().map(|q| q.to_string()).collect(),
-            fresh_within_secs,
-            last_fresh: HashMap::new(),
+            last: HashMap::new(),
             longest: BTreeMap::new(),
         }
     }
 
+    fn note(&mut self, queue: &str, gap_secs: i64) {
+        let gap = Duration::from_secs(gap_secs.max(0) as u64);
+        let longest = self.longest.entry(queue.to_string()).or_default();
+        *longest = (*longest).max(gap);
+    }
+
     /// Takes one sample; `alive` says whether the process with that pid still runs, `paused`
-    /// whether it is stopped on purpose (SIGSTOP): its consumers' clocks stand still until it
-    /// runs again. A failed read (Redis restarting) is skipped: it proves nothing about them.
+    /// whether it is stopped on purpose (SIGSTOP): its consumers' gaps are counted from when it
+    /// runs again. A sample Redis does not answer is skipped.
     pub async fn sample(&mut self, alive: impl Fn(u32) -> bool, paused: impl Fn(u32) -> bool) {
-        let Ok(now) = redis::cmd("TIME")
+        let Ok((now, _)) = redis::cmd("TIME")
             .query_async::<(i64, i64)>(&mut self.conn)
             .await
         else {
             return;
         };
-        let seen = Instant::now();
+        let mut newest: HashMap<ConsumerKey, Beat> = HashMap::new();
         for queue in self.queues.clone() {
             let key = format!("{}:{queue}:workers", self.namespace);
             let Ok(members) = redis::cmd("ZRANGE")
@@ -83,42 +91,55 @@ impl ConsumerWatch {
                 .query_async::<Vec<(String, f64)>>(&mut self.conn)
                 .await
             else {
-                continue;
+                return;
             };
             for (member, score) in members {
-                let Some((process, queue, pid)) = parse_consumer(&member) else {
-                    continue;
-                };
-                let entry = self
-                    .last_fresh
-                    .entry((process, queue))
-                    .or_insert((seen, pid));
-                if now.0 - score as i64 <= self.fresh_within_secs {
-                    entry.0 = seen;
+                if let Some((process, queue, pid)) = parse_consumer(&member) {
+                    let beat = newest
+                        .entry((process, queue))
+                        .or_insert(Beat { at: 0, pid });
+                    beat.at = beat.at.max(score as i64);
                 }
             }
         }
-        self.last_fresh.retain(|_, (_, pid)| alive(*pid));
-        for (fresh, pid) in self.last_fresh.values_mut() {
-            if paused(*pid) {
-                *fresh = seen;
+        for (key, beat) in newest {
+            match self.last.get(&key).copied() {
+                Some(last) if beat.at > last.at => {
+                    if !paused(beat.pid) {
+                        self.note(&key.1, beat.at - last.at);
+                    }
+                    self.last.insert(key, beat);
+                }
+                Some(_) => {}
+                None => {
+                    self.last.insert(key, beat);
+                }
             }
         }
-        for ((_, queue), (fresh, _)) in &self.last_fresh {
-            let stall = seen.duration_since(*fresh);
-            let longest = self.longest.entry(queue.clone()).or_default();
-            *longest = (*longest).max(stall);
+        self.last.retain(|_, beat| alive(beat.pid));
+        let open: Vec<(String, i64)> = self
+            .last
+            .iter_mut()
+            .map(|((_, queue), beat)| {
+                if paused(beat.pid) {
+                    beat.at = beat.at.max(now);
+                }
+                (queue.clone(), now - beat.at)
+            })
+            .collect();
+        for (queue, age) in open {
+            self.note(&queue, age);
         }
     }
 
-    /// The longest time any consumer of each queue went without a fresh heartbeat.
+    /// The longest time any consumer of each queue went without a heartbeat.
     pub fn longest_stalls(&self) -> &BTreeMap<String, Duration> {
         &self.longest
     }
 
     /// How many consumers (of running processes) are being watched.
     pub fn consumers(&self) -> usize {
-        self.last_fresh.len()
+        self.last.len()
     }
 
     /// Jobs of each queue that have been due for more than `grace` and are not taken (still in

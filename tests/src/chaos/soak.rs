@@ -37,6 +37,8 @@ pub struct SoakOptions {
     pub chaos_every: Duration,
     /// Longest SIGSTOP of a worker.
     pub longest_stop: Duration,
+    /// How long both cores are kept busy.
+    pub busy_for: Duration,
     /// How long, after the last post was due, everything may take to end.
     pub drain: Duration,
     /// Seeds the choice and timing of the faults.
@@ -228,8 +230,13 @@ impl Rig {
             .await;
     }
 
+    /// Whether a fault is still in effect (a worker stopped, the cores busy).
+    fn fault_ongoing(&self) -> bool {
+        self.hog.is_some() || self.slots.iter().any(|s| s.stopped_until.is_some())
+    }
+
     /// Injects one fault; a line saying what it did.
-    async fn inject(&mut self, fault: Fault, rng: &mut StdRng, longest_stop: Duration) -> String {
+    async fn inject(&mut self, fault: Fault, rng: &mut StdRng, options: &SoakOptions) -> String {
         let pick = rng.random_range(0..self.slots.len());
         match fault {
             Fault::KillWorker => {
@@ -244,7 +251,9 @@ impl Rig {
                 format!("SIGKILL worker {pid}, replaced by {}", self.slots[pick].pid)
             }
             Fault::StopWorker => {
-                let stop = Duration::from_secs(rng.random_range(5..=longest_stop.as_secs().max(5)));
+                let stop = Duration::from_secs(
+                    rng.random_range(5..=options.longest_stop.as_secs().max(5)),
+                );
                 let slot = &mut self.slots[pick];
                 if slot.stopped_until.is_none() {
                     slot.worker.process.signal("STOP");
@@ -254,9 +263,9 @@ impl Rig {
             }
             Fault::BusyCores => {
                 let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-                let busy = Duration::from_secs(30);
+                let busy = options.busy_for;
                 self.hog = Some((hog_cpu(cores, busy), Instant::now() + busy));
-                format!("{cores} cores busy for 30 s")
+                format!("{cores} cores busy for {} s", busy.as_secs())
             }
             Fault::RestartRedis => {
                 self.redis.restart().await;
@@ -413,7 +422,6 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         &redis_url,
         &studio.env.namespace,
         aistudio_jobs::tasks::QUEUES,
-        6,
     )
     .await;
     let mut rig = Rig {
@@ -442,13 +450,18 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
     while Instant::now() < chaos_until {
         let now = Instant::now();
         rig.tend(now).await;
+        // One incident at a time: the next fault's gap starts once this one is over.
+        if rig.fault_ongoing() {
+            next_fault = next_fault
+                .max(now + Duration::from_secs_f64(options.chaos_every.as_secs_f64() * 0.5));
+        }
         if now >= next_fault {
             if cycle.is_empty() {
                 cycle = FAULTS.to_vec();
                 cycle.shuffle(&mut rng);
             }
             let fault = cycle.pop().expect("refilled above");
-            let what = rig.inject(fault, &mut rng, options.longest_stop).await;
+            let what = rig.inject(fault, &mut rng, options).await;
             let line = format!(
                 "+{:>5.1} s  {what}",
                 now.duration_since(chaos_from).as_secs_f64()

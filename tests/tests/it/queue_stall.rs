@@ -25,7 +25,7 @@ async fn consumers_keep_heartbeating_while_redis_answers_slowly() {
         .set("AISTUDIO__REDIS__POLL_INTERVAL_MS", "50");
     let workers = [Worker::start(&env).await, Worker::start(&env).await];
     let pids: Vec<u32> = workers.iter().map(|w| w.process.pid()).collect();
-    let mut watch = ConsumerWatch::new(&direct, &env.namespace, QUEUES, 2).await;
+    let mut watch = ConsumerWatch::new(&direct, &env.namespace, QUEUES).await;
 
     // Answers take 0-300 ms: every fetch outlasts the 50 ms poll interval, often several.
     proxy.set_latency(Duration::ZERO, Duration::from_millis(300));

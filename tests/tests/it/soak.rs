@@ -11,8 +11,9 @@ async fn three_minutes_of_chaos_lose_nothing_and_publish_nothing_twice() {
     let options = SoakOptions {
         duration: Duration::from_secs(180),
         workers: 3,
-        chaos_every: Duration::from_secs(15),
+        chaos_every: Duration::from_secs(12),
         longest_stop: Duration::from_secs(20),
+        busy_for: Duration::from_secs(15),
         drain: Duration::from_secs(180),
         seed: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -45,6 +45,8 @@ pub(super) struct Consumer {
     expect: Expect,
     run_name: Option<String>,
     runs: usize,
+    /// Runs started since the consumer last made progress.
+    runs_since_progress: u32,
     last_poll: Option<Instant>,
     last_progress: Instant,
     waker: Option<Waker>,
@@ -80,6 +82,7 @@ impl Consumer {
             expect,
             run_name: None,
             runs: 0,
+            runs_since_progress: 0,
             last_poll: None,
             last_progress: now,
             waker: None,
@@ -89,12 +92,22 @@ impl Consumer {
         }
     }
 
+    /// Runs started since the last progress. Asked when the next run is built, all of them
+    /// have ended: they failed without making progress.
+    pub(super) fn unproductive_runs(&self) -> u32 {
+        self.runs_since_progress
+    }
+
     pub(super) fn expect(&self) -> Expect {
         self.expect
     }
 
-    pub(super) fn run_name(&self) -> Option<&str> {
-        self.run_name.as_deref()
+    /// The current run's name once it registered (made progress): only then does its
+    /// absence from the workers set mean the registration vanished.
+    pub(super) fn registered_run(&self) -> Option<&str> {
+        (self.runs_since_progress == 0)
+            .then_some(self.run_name.as_deref())
+            .flatten()
     }
 
     /// Its loop ran. A new run (a restart, by the watchdog or after an error) gets a full stall
@@ -104,6 +117,7 @@ impl Consumer {
         if self.run_name.as_deref() != Some(run_name) {
             self.run_name = Some(run_name.to_string());
             self.runs += 1;
+            self.runs_since_progress += 1;
             self.last_progress = self.last_progress.max(now);
         }
         self.last_poll = Some(now);
@@ -126,6 +140,7 @@ impl Consumer {
     /// It made progress: whatever was wrong is over.
     pub(super) fn progressed(&mut self, now: Instant) {
         self.last_progress = now;
+        self.runs_since_progress = 0;
         self.restart = None;
         self.stalled = false;
     }
@@ -268,6 +283,26 @@ mod tests {
         c.progressed(s(12));
         assert_eq!(c.check(s(20), t0, GIVE_UP), Verdict::Live);
         assert_eq!(c.check(s(24), t0, GIVE_UP), Verdict::GiveUp);
+    }
+
+    #[test]
+    fn runs_that_fail_without_progress_are_counted_until_one_progresses() {
+        let t0 = Instant::now();
+        let waker = Waker::from(Arc::new(CountWakes(AtomicUsize::new(0))));
+        let mut c = Consumer::new(EXPECT, t0);
+        assert_eq!(c.unproductive_runs(), 0, "the first run starts at once");
+        c.polled("w:q", &waker, t0);
+        c.progressed(t0);
+        assert_eq!(
+            c.unproductive_runs(),
+            0,
+            "it failed after progress: restart at once"
+        );
+        c.polled("w:q:r1", &waker, t0);
+        c.polled("w:q:r2", &waker, t0);
+        assert_eq!(c.unproductive_runs(), 2);
+        c.progressed(t0);
+        assert_eq!(c.unproductive_runs(), 0);
     }
 
     #[test]

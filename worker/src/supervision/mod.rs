@@ -122,6 +122,14 @@ impl ConsumerHandle {
     pub fn label(&self) -> &str {
         &self.label
     }
+
+    /// Runs in a row that ended without making progress (0 when the last one made some).
+    pub fn unproductive_runs(&self) -> u32 {
+        self.supervision
+            .lock()
+            .get(&*self.label)
+            .map_or(0, |c| c.unproductive_runs())
+    }
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ async fn judge(
         consumers
             .iter()
             .filter(|(_, c)| c.expect().registered)
-            .filter_map(|(label, c)| Some((label.clone(), c.run_name()?.to_string())))
+            .filter_map(|(label, c)| Some((label.clone(), c.registered_run()?.to_string())))
             .collect()
     };
     let pairs: Vec<(&str, &str)> = runs.iter().map(|(l, r)| (l.as_str(), r.as_str())).collect();
@@ -132,6 +132,10 @@ async fn judge(
         state.judged_from = now;
     }
     let mut findings = Findings::default();
+    // A run not registered yet (just restarted) starts counting afresh once it is.
+    state
+        .missing
+        .retain(|label, _| runs.iter().any(|(l, _)| l == label));
     for ((label, _), present) in runs.iter().zip(registrations) {
         let count = state.missing.entry(label.clone()).or_default();
         *count = if present { 0 } else { *count + 1 };
