@@ -173,6 +173,8 @@ impl Studio {
                     ig_media_id: None,
                     permalink: None,
                     failure_reason: None,
+                    media_unresolved: None,
+                    settled_at: None,
                 })
                 .await
                 .expect("post stored");

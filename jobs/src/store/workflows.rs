@@ -275,6 +275,26 @@ impl Workflows {
             .await?)
     }
 
+    /// Unfinished workflows of a connection that have called `media_publish` (at most
+    /// `limit`): posts whose publish may be under way or just done.
+    pub async fn publish_attempted_on_connection(
+        &self,
+        connection_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Workflow>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "connection_id": connection_id,
+                "step": { "$nin": ["done", "failed"] },
+                "publish_attempted_at": { "$ne": Bson::Null },
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// How many unfinished workflows wait for a reason (throttled, quota).
     pub async fn count_waiting(&self, reason_prefix: &str) -> Result<u64, StoreError> {
         Ok(self

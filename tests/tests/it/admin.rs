@@ -197,6 +197,8 @@ async fn post(
         permalink: None,
         failure_reason: (status == PostStatus::Failed)
             .then(|| "Instagram refused the image".into()),
+        media_unresolved: None,
+        settled_at: None,
     };
     store.posts().insert(&post).await.unwrap();
     post
