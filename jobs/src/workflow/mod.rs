@@ -16,6 +16,7 @@
 
 pub mod dispatcher;
 mod engine;
+pub mod media_match;
 mod media_url;
 mod outcome;
 mod quota;
