@@ -61,12 +61,6 @@ struct IdAnswer {
 }
 
 #[derive(Deserialize)]
-struct PermalinkAnswer {
-    #[serde(default)]
-    permalink: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct QuotaList {
     data: Vec<QuotaEntry>,
 }
@@ -150,20 +144,6 @@ impl GraphClient {
             .form(&[("creation_id", creation_id.as_str())]);
         let answer: Answer<IdAnswer> = self.call(request, token).await?;
         Ok(map(answer, |a| MediaId(a.id)))
-    }
-
-    /// The public permalink of a published media (`GET /{media-id}?fields=permalink`), `None`
-    /// when Instagram has none (yet). Never fail a post over it.
-    #[tracing::instrument(skip_all, fields(media_id = %media_id))]
-    pub async fn permalink(
-        &self,
-        media_id: &MediaId,
-        token: &Secret,
-    ) -> Result<Answer<Option<String>>, ClientError> {
-        let url = join(&self.base, &[media_id.as_str()]);
-        let request = self.http.get(url).query(&[("fields", "permalink")]);
-        let answer: Answer<PermalinkAnswer> = self.call(request, token).await?;
-        Ok(map(answer, |a| a.permalink.filter(|p| !p.is_empty())))
     }
 
     /// A published media's permalink and Instagram's own publish time

@@ -652,17 +652,6 @@ impl Posts {
         .await
     }
 
-    /// Records the permalink of a published post.
-    pub async fn set_permalink(&self, id: &str, permalink: &str) -> Result<(), StoreError> {
-        self.collection
-            .update_one(
-                doc! { "_id": id, "status": PostStatus::Published.as_str() },
-                doc! { "$set": { "permalink": permalink, "updated_at": bson_now() } },
-            )
-            .await?;
-        Ok(())
-    }
-
     /// Records the media a published post became, found after a publish whose answer did not
     /// name it; `false` when the post is not published or already has a media id.
     pub async fn record_media(&self, id: &str, ig_media_id: &str) -> Result<bool, StoreError> {

@@ -26,7 +26,8 @@ pub enum Step {
     PollContainers,
     /// `media_publish`.
     Publish,
-    /// Read the permalink (never fails the post).
+    /// Find the media when the publish answer did not name it, read its permalink and
+    /// Instagram's publish time, make the post's record final (never fails the post).
     FetchPermalink,
     /// Finished: published.
     Done,
@@ -104,8 +105,9 @@ pub struct Workflow {
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
     )]
     pub poll_started_at: Option<DateTime<Utc>>,
-    /// Set just before `media_publish` is called: a resume that finds it set must read the
-    /// container before publishing again.
+    /// Set just before the first `media_publish` call of these containers: a resume that finds
+    /// it set must read the container before publishing again. It is also the earliest time
+    /// the post can have gone live.
     #[serde(
         default,
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"

@@ -333,7 +333,10 @@ impl Engine {
                         .await
                 }
             },
-            Step::FetchPermalink => self.fetch_permalink(wf, &token).await,
+            Step::FetchPermalink => {
+                self.fetch_permalink(wf, post, &connection.ig_user_id, &token)
+                    .await
+            }
             Step::PrepareMedia | Step::Done | Step::Failed => StepResult::Advance(doc! {}),
         }
     }
