@@ -261,6 +261,12 @@ impl Engine {
         connection: Option<&Connection>,
         owner: &str,
     ) -> StepResult {
+        if wf.step == Step::Publish && post.content.status == PostStatus::Published {
+            // Recorded published by an attempt that stopped before saving its step: go on to
+            // the post's record (media, permalink, Instagram's time).
+            let media = post.ig_media_id.clone().map_or(Bson::Null, Bson::String);
+            return StepResult::Advance(doc! { "ig_media_id": media });
+        }
         let expected = if wf.step == Step::FetchPermalink {
             PostStatus::Published
         } else {

@@ -91,6 +91,48 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
     );
     assert!(round >= 3, "workers were killed {round} times");
     assert_eq!(s.assert_exactly_once(), 300, "exactly one publish per post");
+
+    // Every post's record becomes final, and none records a media that is not its own: the
+    // simulator's container behind each recorded media carries that post's caption.
+    let store = s.env.store().await;
+    let posts = eventually(
+        Duration::from_secs(180),
+        "every post's record to be final",
+        || async {
+            let posts = store.posts().by_ids(&ids).await.ok()?;
+            posts
+                .iter()
+                .all(|p| p.settled_at.is_some())
+                .then_some(posts)
+        },
+    )
+    .await;
+    let report = s.sim.inspect();
+    let caption_of: std::collections::HashMap<String, String> = report
+        .accounts
+        .iter()
+        .flat_map(|a| &a.containers)
+        .filter_map(|c| Some((c.media_id.clone()?, c.caption.clone().unwrap_or_default())))
+        .collect();
+    let mut recorded = std::collections::HashSet::new();
+    for post in &posts {
+        match &post.ig_media_id {
+            Some(media) => {
+                assert_eq!(
+                    caption_of.get(media),
+                    Some(&post.content.caption),
+                    "post {} recorded another post's media",
+                    post.id
+                );
+                assert!(recorded.insert(media.clone()), "{media} recorded twice");
+            }
+            None => assert!(
+                post.media_unresolved.is_some(),
+                "post {} has neither its media nor a reason",
+                post.id
+            ),
+        }
+    }
 }
 
 #[tokio::test]
@@ -415,4 +457,54 @@ async fn a_normal_publish_records_instagrams_time_and_counts_its_lateness_once()
     );
     let sum = sample(&metrics, "aistudio_publish_lateness_seconds_sum").unwrap_or(-1.0);
     assert!((sum - lateness).abs() < 0.002, "{sum} vs {lateness}");
+}
+
+#[tokio::test]
+async fn a_post_recorded_published_just_before_its_worker_died_still_gets_its_record() {
+    use mongodb::bson::{Bson, DateTime, Document, doc};
+
+    let s = Studio::start(|_| {}).await;
+    let mut worker = s.worker().await;
+    let id = s.image_post("Recorded, then the worker died").await;
+    let first = s.wait_settled(&id, SETTLED).await;
+    worker.process.signal("KILL");
+    let _ = worker.process.wait_exit(Duration::from_secs(10)).await;
+
+    // What a worker leaves when it dies between recording the post published (with the time
+    // it learned so) and saving the workflow's step.
+    let db = mongodb::Client::with_uri_str(&s.env.mongo_url)
+        .await
+        .unwrap()
+        .database(&s.env.database);
+    let learned = DateTime::from_millis(millis(&first["published_at"]) + 1_500);
+    let stale = DateTime::from_millis(chrono::Utc::now().timestamp_millis() - 60_000);
+    db.collection::<Document>("workflows")
+        .update_one(
+            doc! { "_id": &id },
+            doc! { "$set": {
+                "step": "publish", "ig_media_id": Bson::Null, "attempts": 0,
+                "lease_owner": Bson::Null, "lease_expires_at": Bson::Null, "next_run_at": stale,
+            } },
+        )
+        .await
+        .unwrap();
+    db.collection::<Document>("posts")
+        .update_one(
+            doc! { "_id": &id },
+            doc! { "$set": {
+                "permalink": Bson::Null, "settled_at": Bson::Null, "published_at": learned,
+            } },
+        )
+        .await
+        .unwrap();
+
+    let _worker = s.worker().await;
+    let post = s.wait_settled(&id, SETTLED).await;
+    assert_eq!(post["permalink"], first["permalink"], "{post}");
+    assert_recorded_as_instagram_saw_it(&s, &post).await;
+    assert_eq!(
+        s.assert_exactly_once(),
+        1,
+        "resumed without publishing again"
+    );
 }
