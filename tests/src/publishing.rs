@@ -204,6 +204,8 @@ impl Studio {
                     ig_media_id: None,
                     permalink: None,
                     failure_reason: None,
+                    media_unresolved: None,
+                    settled_at: None,
                 })
                 .await
                 .expect("post stored");
@@ -242,6 +244,44 @@ impl Studio {
             .and_then(|accounts| accounts.iter().find(|a| a["username"] == "acme"))
             .and_then(|a| a["containers"].as_array().cloned())
             .unwrap_or_default()
+    }
+
+    /// The simulator's publishes for account `acme`, in order.
+    pub fn publishes(&self) -> Vec<aistudio_sim::PublishReport> {
+        self.sim
+            .inspect()
+            .account("acme")
+            .map(|a| a.publishes.clone())
+            .unwrap_or_default()
+    }
+
+    /// What Instagram tells about a published media of `acme`: its `permalink` and
+    /// `timestamp`.
+    pub async fn instagram_media(&self, media_id: &str) -> Value {
+        let token = self
+            .sim
+            .issue_instagram_token("acme", aistudio_sim::TokenKind::LongLived)
+            .expect("a token for acme");
+        reqwest::Client::new()
+            .get(format!("{}/v25.0/{media_id}", self.sim.urls().graph))
+            .bearer_auth(token.access_token)
+            .query(&[("fields", "permalink,timestamp")])
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
+    /// Waits until the published post's record is final: it has its permalink, or says why it
+    /// has none.
+    pub async fn wait_settled(&self, id: &str, timeout: Duration) -> Value {
+        eventually(timeout, &format!("post {id} to have its link"), || async {
+            let post = self.get(id).await;
+            (post["permalink"].is_string() || post["media_unresolved"].is_string()).then_some(post)
+        })
+        .await
     }
 
     /// Asserts the simulator saw no duplicate and no stray publish; the number of publishes.

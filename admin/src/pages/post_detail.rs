@@ -156,9 +156,15 @@ pub async fn show_post(
         updated = html::time(post.updated_at),
         published = opt_time(post.published_at),
         media = esc(post.ig_media_id.as_deref().unwrap_or("–")),
-        permalink = post.permalink.as_ref().map_or("–".to_string(), |p| {
-            format!("<a href=\"{0}\" rel=\"noreferrer\">{0}</a>", esc(p))
-        }),
+        permalink = match (&post.permalink, post.media_unresolved) {
+            (Some(p), _) => format!("<a href=\"{0}\" rel=\"noreferrer\">{0}</a>", esc(p)),
+            (None, Some(reason)) => format!(
+                "<span class=\"mono\">{}</span>: {}",
+                reason.as_str(),
+                esc(reason.note())
+            ),
+            (None, None) => "–".to_string(),
+        },
         reason = esc(post.failure_reason.as_deref().unwrap_or("–")),
     );
     let customer = user.as_ref().map_or("(deleted account)".to_string(), |u| {

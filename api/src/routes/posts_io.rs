@@ -149,12 +149,19 @@ pub struct PostOut {
     pub time_zone: String,
     /// Whether it was asked to publish as soon as possible.
     pub publish_now: bool,
-    /// When it went live.
+    /// When it went live: Instagram's own time of the published media once known (never later
+    /// than when AIStudio learned it was live, which it shows until then).
     pub published_at: Option<DateTime<Utc>>,
     /// Instagram's media id, once published.
     pub ig_media_id: Option<String>,
     /// The post on Instagram, once known.
     pub permalink: Option<String>,
+    /// Published, but Instagram did not say which media the post became and it could not be
+    /// determined: `not_found` (no recent media of the account matched it) or `ambiguous`
+    /// (more than one matched); the post then has no `ig_media_id` and no `permalink`.
+    pub media_unresolved: Option<String>,
+    /// Why there is no link, for the user, when `media_unresolved` is set.
+    pub link_note: Option<String>,
     /// Why it failed, and what to do.
     pub failure_reason: Option<String>,
     /// While publishing: the workflow step it is at (`prepare_media`, `create_containers`,
@@ -201,6 +208,8 @@ impl From<&Post> for PostOut {
             published_at: p.published_at,
             ig_media_id: p.ig_media_id.clone(),
             permalink: p.permalink.clone(),
+            media_unresolved: p.media_unresolved.map(|r| r.as_str().to_string()),
+            link_note: p.media_unresolved.map(|r| r.note().to_string()),
             failure_reason: p.failure_reason.clone(),
             step: None,
             waiting_reason: None,

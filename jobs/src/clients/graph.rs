@@ -1,5 +1,6 @@
 //! Content publishing on the Instagram Graph API (`{graph_base_url}/{graph_version}`):
-//! containers, their status, `media_publish`, permalinks and the publishing quota.
+//! containers, their status, `media_publish`, a published media's permalink and timestamp,
+//! the account's recent media and the publishing quota.
 //!
 //! The token travels only in the `Authorization: Bearer` header. Every successful answer comes
 //! with the rate-limit [`Usage`] the API reported, so callers can slow down before they are
@@ -14,6 +15,9 @@ use super::container::{ContainerId, ContainerSpec, MediaId};
 use super::error::ClientError;
 use super::graph_error::{GraphError, graph_failure};
 use super::http::{RawAnswer, join, parse_base, send};
+use super::media_list::{
+    LISTED_FIELDS, MediaEdge, MediaPage, PublishedMedia, RawPage, RawPublished,
+};
 use super::status::{ContainerStatus, RawStatus};
 use super::usage::Usage;
 
@@ -54,12 +58,6 @@ pub struct GraphClient {
 #[derive(Deserialize)]
 struct IdAnswer {
     id: String,
-}
-
-#[derive(Deserialize)]
-struct PermalinkAnswer {
-    #[serde(default)]
-    permalink: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -148,18 +146,46 @@ impl GraphClient {
         Ok(map(answer, |a| MediaId(a.id)))
     }
 
-    /// The public permalink of a published media (`GET /{media-id}?fields=permalink`), `None`
-    /// when Instagram has none (yet). Never fail a post over it.
+    /// A published media's permalink and Instagram's own publish time
+    /// (`GET /{media-id}?fields=permalink,timestamp`); either is `None` when Instagram does not
+    /// give it (yet). Never fail a post over it.
     #[tracing::instrument(skip_all, fields(media_id = %media_id))]
-    pub async fn permalink(
+    pub async fn published_media(
         &self,
         media_id: &MediaId,
         token: &Secret,
-    ) -> Result<Answer<Option<String>>, ClientError> {
+    ) -> Result<Answer<PublishedMedia>, ClientError> {
         let url = join(&self.base, &[media_id.as_str()]);
-        let request = self.http.get(url).query(&[("fields", "permalink")]);
-        let answer: Answer<PermalinkAnswer> = self.call(request, token).await?;
-        Ok(map(answer, |a| a.permalink.filter(|p| !p.is_empty())))
+        let request = self
+            .http
+            .get(url)
+            .query(&[("fields", "permalink,timestamp")]);
+        let answer: Answer<RawPublished> = self.call(request, token).await?;
+        Ok(map(answer, PublishedMedia::from))
+    }
+
+    /// One page of the account's recent media, newest first
+    /// (`GET /{ig-user-id}/media` or `/stories`, `fields=id,caption,media_type,
+    /// media_product_type,timestamp,permalink`), `limit` per page, from the cursor `after`
+    /// (the first page when `None`).
+    #[tracing::instrument(skip_all, fields(ig_user_id = %ig_user_id, edge = edge.as_str(), limit = limit))]
+    pub async fn recent_media(
+        &self,
+        ig_user_id: &str,
+        token: &Secret,
+        edge: MediaEdge,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<Answer<MediaPage>, ClientError> {
+        let url = join(&self.base, &[ig_user_id, edge.as_str()]);
+        let limit = limit.to_string();
+        let mut query = vec![("fields", LISTED_FIELDS), ("limit", limit.as_str())];
+        if let Some(cursor) = after {
+            query.push(("after", cursor));
+        }
+        let request = self.http.get(url).query(&query);
+        let answer: Answer<RawPage> = self.call(request, token).await?;
+        Ok(map(answer, MediaPage::from))
     }
 
     /// The account's publishing quota

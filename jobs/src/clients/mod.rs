@@ -18,6 +18,7 @@ mod http;
 mod imgbb;
 mod instagram_oauth;
 mod lenient;
+mod media_list;
 mod status;
 mod usage;
 
@@ -34,5 +35,6 @@ pub use imgbb::{ImgbbClient, UploadedImage};
 pub use instagram_oauth::{
     CALLBACK_PATH, IgProfile, InstagramOAuth, LongLivedToken, SCOPES, ShortLivedToken,
 };
+pub use media_list::{ListedMedia, MediaEdge, MediaPage, PublishedMedia, parse_graph_timestamp};
 pub use status::{ContainerStatus, StatusCode};
 pub use usage::{APP_USAGE_HEADER, BUSINESS_USAGE_HEADER, BusinessUsage, Usage, UsageCounters};

@@ -112,6 +112,8 @@ pub async fn create(
         ig_media_id: None,
         permalink: None,
         failure_reason: None,
+        media_unresolved: None,
+        settled_at: None,
     };
     pin(store, user_id, &post.id, &post.content, &post.pin_token).await?;
     if let Err(e) = store.posts().insert(&post).await {

@@ -143,6 +143,8 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                     "connection_newest",
                 ),
                 named(doc! { "status": 1, "published_at": -1 }, "status_published"),
+                // The publisher: is a media id already recorded on one of our posts?
+                named(doc! { "ig_media_id": 1 }, "ig_media_id"),
             ],
         ),
         (

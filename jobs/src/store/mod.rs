@@ -34,7 +34,8 @@ pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
 pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use posts::{
-    Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch, PostStatus, Posts,
+    MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
+    PostStatus, Posts, Settlement,
 };
 pub use sessions::{Session, Sessions};
 pub use users::{Role, User, UserStatus, Users};

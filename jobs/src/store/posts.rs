@@ -80,6 +80,57 @@ impl PostStatus {
     }
 }
 
+/// Why a post Instagram published has no media id, and so no permalink: `media_publish`
+/// answered an error although the post went live, and the account's recent media did not
+/// show which media it became (see `workflow::media_match` for the rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaUnresolved {
+    /// No listed media fitted the post, however often the list was read.
+    NotFound,
+    /// More than one media fitted, or another of our posts could be the one that fitted: none
+    /// is recorded rather than a guess.
+    Ambiguous,
+}
+
+impl MediaUnresolved {
+    /// The reason's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::Ambiguous => "ambiguous",
+        }
+    }
+
+    /// What the user reads where the link would be.
+    pub fn note(self) -> &'static str {
+        match self {
+            Self::NotFound => {
+                "Instagram published this post but did not say which post it became, and it \
+                 did not appear among the account's recent posts, so its link could not be \
+                 determined. Find it in the Instagram app."
+            }
+            Self::Ambiguous => {
+                "Instagram published this post but did not say which post it became, and more \
+                 than one post on the account matches it (same kind, same caption, published \
+                 at the same moment), so its link could not be determined uniquely. Find it in \
+                 the Instagram app."
+            }
+        }
+    }
+}
+
+/// The final record of a published post (see [`Posts::settle`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settlement {
+    /// Instagram's permalink, when it gave one.
+    pub permalink: Option<String>,
+    /// Instagram's own publish time of the media, when it gave one.
+    pub instagram_at: Option<DateTime<Utc>>,
+    /// Why the media is not known, when it is not.
+    pub unresolved: Option<MediaUnresolved>,
+}
+
 fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
@@ -157,7 +208,9 @@ pub struct Post {
     /// Last changed.
     #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
     pub updated_at: DateTime<Utc>,
-    /// When it went live.
+    /// When it went live: Instagram's own timestamp of the media once read, but never later
+    /// than when the publisher learned it was live, which it is until then (and stays when
+    /// Instagram's timestamp is unknown).
     #[serde(
         default,
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
@@ -172,6 +225,17 @@ pub struct Post {
     /// Why it failed, for the user.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Why the media of this published post could not be identified (it then has no media id
+    /// and no permalink).
+    #[serde(default)]
+    pub media_unresolved: Option<MediaUnresolved>,
+    /// When the record of its publish became final (media id, permalink, `published_at`);
+    /// its lateness is counted then, once.
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// Scheduled posts whose time was before `before`.
@@ -568,7 +632,8 @@ impl Posts {
             .await?)
     }
 
-    /// Publishing -> published, recording Instagram's media id (when known) and the time.
+    /// Publishing -> published, recording Instagram's media id (when known) and, as
+    /// `published_at`, now: when the publisher learned the post is live.
     pub async fn mark_published(
         &self,
         id: &str,
@@ -587,15 +652,94 @@ impl Posts {
         .await
     }
 
-    /// Records the permalink of a published post.
-    pub async fn set_permalink(&self, id: &str, permalink: &str) -> Result<(), StoreError> {
-        self.collection
+    /// Records the media a published post became, found after a publish whose answer did not
+    /// name it; `false` when the post is not published or already has a media id.
+    pub async fn record_media(&self, id: &str, ig_media_id: &str) -> Result<bool, StoreError> {
+        let result = self
+            .collection
             .update_one(
-                doc! { "_id": id, "status": PostStatus::Published.as_str() },
-                doc! { "$set": { "permalink": permalink, "updated_at": bson_now() } },
+                doc! { "_id": id, "status": PostStatus::Published.as_str(), "ig_media_id": Bson::Null },
+                doc! { "$set": { "ig_media_id": ig_media_id, "updated_at": bson_now() } },
             )
             .await?;
-        Ok(())
+        Ok(result.modified_count == 1)
+    }
+
+    /// Makes the record of a published post final, once: its permalink, Instagram's own
+    /// publish time as `published_at` (which only ever moves earlier: it never becomes later
+    /// than when the publisher learned the post was live), or why its media is unknown.
+    /// `true` for the one call that settled it.
+    pub async fn settle(&self, id: &str, settlement: &Settlement) -> Result<bool, StoreError> {
+        let mut set = doc! { "settled_at": bson_now(), "updated_at": bson_now() };
+        if let Some(permalink) = &settlement.permalink {
+            set.insert("permalink", permalink);
+        }
+        if let Some(reason) = settlement.unresolved {
+            set.insert("media_unresolved", reason.as_str());
+        }
+        let mut update = doc! { "$set": set };
+        if let Some(at) = settlement.instagram_at {
+            update.insert(
+                "$min",
+                doc! { "published_at": mongodb::bson::DateTime::from_chrono(at) },
+            );
+        }
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": id, "status": PostStatus::Published.as_str(), "settled_at": Bson::Null },
+                update,
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// The posts with these ids.
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<Post>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The posts that recorded one of these Instagram media ids.
+    pub async fn with_media_ids(&self, ig_media_ids: &[String]) -> Result<Vec<Post>, StoreError> {
+        if ig_media_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .collection
+            .find(doc! { "ig_media_id": { "$in": ig_media_ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Published posts of a connection without a media id, published (as far as known) at or
+    /// after `since`, at most `limit`.
+    pub async fn published_without_media(
+        &self,
+        connection_id: &str,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "connection_id": connection_id,
+                "status": PostStatus::Published.as_str(),
+                "ig_media_id": Bson::Null,
+                "published_at": { "$gte": mongodb::bson::DateTime::from_chrono(since) },
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
     }
 
     /// Publishing -> failed, with a reason the user can act on.

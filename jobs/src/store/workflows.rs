@@ -26,7 +26,8 @@ pub enum Step {
     PollContainers,
     /// `media_publish`.
     Publish,
-    /// Read the permalink (never fails the post).
+    /// Find the media when the publish answer did not name it, read its permalink and
+    /// Instagram's publish time, make the post's record final (never fails the post).
     FetchPermalink,
     /// Finished: published.
     Done,
@@ -104,8 +105,9 @@ pub struct Workflow {
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
     )]
     pub poll_started_at: Option<DateTime<Utc>>,
-    /// Set just before `media_publish` is called: a resume that finds it set must read the
-    /// container before publishing again.
+    /// Set just before the first `media_publish` call of these containers: a resume that finds
+    /// it set must read the container before publishing again. It is also the earliest time
+    /// the post can have gone live.
     #[serde(
         default,
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
@@ -285,6 +287,26 @@ impl Workflows {
                     { "lease_expires_at": Bson::Null },
                     { "lease_expires_at": { "$lt": at(now) } },
                 ],
+            })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Unfinished workflows of a connection that have called `media_publish` (at most
+    /// `limit`): posts whose publish may be under way or just done.
+    pub async fn publish_attempted_on_connection(
+        &self,
+        connection_id: &str,
+        limit: i64,
+    ) -> Result<Vec<Workflow>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "connection_id": connection_id,
+                "step": { "$nin": ["done", "failed"] },
+                "publish_attempted_at": { "$ne": Bson::Null },
             })
             .limit(limit)
             .await?

@@ -268,6 +268,12 @@ impl Engine {
         connection: Option<&Connection>,
         owner: &str,
     ) -> StepResult {
+        if wf.step == Step::Publish && post.content.status == PostStatus::Published {
+            // Recorded published by an attempt that stopped before saving its step: go on to
+            // the post's record (media, permalink, Instagram's time).
+            let media = post.ig_media_id.clone().map_or(Bson::Null, Bson::String);
+            return StepResult::Advance(doc! { "ig_media_id": media });
+        }
         let expected = if wf.step == Step::FetchPermalink {
             PostStatus::Published
         } else {
@@ -340,7 +346,10 @@ impl Engine {
                         .await
                 }
             },
-            Step::FetchPermalink => self.fetch_permalink(wf, &token).await,
+            Step::FetchPermalink => {
+                self.fetch_permalink(wf, post, &connection.ig_user_id, &token)
+                    .await
+            }
             Step::PrepareMedia | Step::Done | Step::Failed => StepResult::Advance(doc! {}),
         }
     }

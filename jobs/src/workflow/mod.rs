@@ -9,17 +9,26 @@
 //!   wait (polling, throttling, quota, retry backoff) releases the lease and schedules the job
 //!   again. Leases are short and renewed while a step runs ([`lease`]), so a dead worker's
 //!   workflows resume within seconds.
-//! - Exactly once: `publish_attempted_at` is persisted before `media_publish` is called and the
-//!   media id the moment it returns; a resumed or retried publish reads the container first
-//!   (`PUBLISHED` means done). Saves are conditional on the lease, so a stale worker cannot
-//!   overwrite newer state.
+//! - Exactly once: `publish_attempted_at` is persisted before `media_publish` is first called
+//!   and the media id the moment it returns; a resumed or retried publish reads the container
+//!   first (`PUBLISHED` means done). Saves are conditional on the lease, so a stale worker
+//!   cannot overwrite newer state.
+//! - The truth after an ambiguous publish: when `media_publish` answered an error but the
+//!   container reads `PUBLISHED`, the media is found in the account's recent media by
+//!   [`media_match`]'s rule, which never guesses; otherwise the post stays published with a
+//!   note saying why it has no link. `published_at` becomes Instagram's own timestamp of the
+//!   media (never later than when we learned the post was live), and lateness is counted once,
+//!   when the post's record is final.
 //! - [`reconciler`] resumes workflows whose worker died (lease expired) and counts late posts.
 
 pub mod dispatcher;
 mod engine;
+mod find_media;
 mod lease;
+pub mod media_match;
 mod media_url;
 mod outcome;
+mod publish_record;
 mod quota;
 pub mod reconciler;
 mod steps;

@@ -37,7 +37,8 @@ pub fn publish_container(wf: &Workflow) -> Option<ContainerId> {
         .map(ContainerId)
 }
 
-fn internal(message: String) -> StepError {
+/// The error record of a failure of our own (database, configuration).
+pub(super) fn internal(message: String) -> StepError {
     StepError {
         class: "internal".into(),
         code: None,
@@ -316,15 +317,16 @@ impl Engine {
             }
             Err(e) => return self.on_client_error(e, CallKind::Read),
         }
+        // The first call's time stays: it is the earliest the post can have gone live.
+        let attempt = if wf.publish_attempted_at.is_none() {
+            doc! { "publish_attempted_at": mongodb::bson::DateTime::now() }
+        } else {
+            doc! {}
+        };
         let marked = self
             .store
             .workflows()
-            .save(
-                &wf.post_id,
-                owner,
-                self.lease(),
-                doc! { "publish_attempted_at": mongodb::bson::DateTime::now() },
-            )
+            .save(&wf.post_id, owner, self.lease(), attempt)
             .await;
         match marked {
             // The lease was just renewed; if it has nearly run out anyway, this process was
@@ -385,14 +387,8 @@ impl Engine {
             .mark_published(&wf.post_id, media_id.as_deref())
             .await
         {
-            Ok(Some(post)) => {
-                if let (Some(published), Some(scheduled)) =
-                    (post.published_at, post.content.scheduled_at)
-                {
-                    let lateness =
-                        (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
-                    metrics::histogram!("aistudio_publish_lateness_seconds").record(lateness);
-                }
+            // Lateness is counted when the record is final (`publish_record`).
+            Ok(Some(_)) => {
                 metrics::counter!("aistudio_posts_published_total").increment(1);
             }
             Ok(None) => {}
@@ -404,28 +400,6 @@ impl Engine {
         }
         let media = media_id.map_or(Bson::Null, Bson::String);
         StepResult::Advance(doc! { "ig_media_id": media })
-    }
-
-    /// Reads the permalink (three tries at most; never fails the post).
-    pub(super) async fn fetch_permalink(&self, wf: &Workflow, token: &Secret) -> StepResult {
-        let Some(media) = wf.ig_media_id.clone() else {
-            return StepResult::Advance(doc! {});
-        };
-        match self.graph.permalink(&MediaId(media), token).await {
-            Ok(answer) => {
-                if let Some(link) = answer.value
-                    && let Err(e) = self.store.posts().set_permalink(&wf.post_id, &link).await
-                {
-                    return StepResult::Retry(internal(e.to_string()));
-                }
-                StepResult::Advance(doc! {})
-            }
-            Err(_) if wf.attempts >= 2 => StepResult::Advance(doc! {}),
-            Err(e) => {
-                let class = e.classify(CallKind::Read);
-                StepResult::Retry(step_error(&class, &e))
-            }
-        }
     }
 
     fn on_client_error(&self, e: ClientError, call: CallKind) -> StepResult {

@@ -45,8 +45,21 @@ async fn publishes_an_image_uploaded_to_imgbb() -> Result<()> {
         .publish(&ig_user_id, &token, &container)
         .await?
         .value;
-    let permalink = env.graph.permalink(&media, &token).await?.value;
-    assert!(permalink.context("permalink")?.contains("/p/"));
+    let published = env.graph.published_media(&media, &token).await?.value;
+    assert!(published.permalink.context("permalink")?.contains("/p/"));
+    let at = published.timestamp.context("timestamp")?;
+    let publish_ms = env
+        .sim
+        .inspect()
+        .account(ACCOUNT)
+        .context("account")?
+        .publishes[0]
+        .at_ms;
+    assert_eq!(
+        at.timestamp(),
+        publish_ms.div_euclid(1000),
+        "Instagram's publish time, in whole seconds"
+    );
     let after = env.graph.container_status(&container, &token).await?.value;
     assert_eq!(after.status_code, StatusCode::Published);
 

@@ -122,6 +122,9 @@ pub struct InstagramConfig {
     /// When a media download fails, answer `status_code: ""` (with the `Error: ...` status)
     /// instead of `status_code: "ERROR"`: both have been observed.
     pub empty_status_code_on_download_error: bool,
+    /// How long a published media stays out of the `/{ig-user-id}/media` and `/stories`
+    /// lists, in milliseconds: Instagram's lists can lag behind a publish.
+    pub media_list_lag_ms: u64,
     /// Accounts that exist from start-up.
     pub accounts: Vec<IgAccountSpec>,
 }
@@ -138,6 +141,7 @@ impl Default for InstagramConfig {
             quota_total: 100,
             media_fetch_timeout_ms: 10_000,
             empty_status_code_on_download_error: false,
+            media_list_lag_ms: 0,
             accounts: vec![IgAccountSpec {
                 username: "aistudio_demo".to_owned(),
                 ..IgAccountSpec::default()

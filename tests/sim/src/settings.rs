@@ -19,6 +19,9 @@ pub struct Settings {
     pub quota_total: u32,
     /// Answer `status_code: ""` on media download failures.
     pub empty_status_code_on_download_error: bool,
+    /// How long a published media stays out of the account's media and story lists, in
+    /// milliseconds.
+    pub media_list_lag_ms: u64,
     /// Rendering of ImgBB numeric fields.
     pub imgbb_number_style: NumberStyle,
 }
@@ -34,6 +37,7 @@ impl Settings {
             empty_status_code_on_download_error: config
                 .instagram
                 .empty_status_code_on_download_error,
+            media_list_lag_ms: config.instagram.media_list_lag_ms,
             imgbb_number_style: config.imgbb.number_style,
         }
     }
@@ -58,6 +62,9 @@ impl Settings {
         if let Some(v) = patch.empty_status_code_on_download_error {
             self.empty_status_code_on_download_error = v;
         }
+        if let Some(v) = patch.media_list_lag_ms {
+            self.media_list_lag_ms = v;
+        }
         if let Some(v) = patch.imgbb_number_style {
             self.imgbb_number_style = v;
         }
@@ -80,6 +87,8 @@ pub struct SettingsPatch {
     pub quota_total: Option<u32>,
     /// New download-error rendering.
     pub empty_status_code_on_download_error: Option<bool>,
+    /// New media list lag.
+    pub media_list_lag_ms: Option<u64>,
     /// New ImgBB number rendering.
     pub imgbb_number_style: Option<NumberStyle>,
 }

@@ -114,6 +114,8 @@ async fn main() -> anyhow::Result<()> {
         failure_reason: Some(
             "Instagram could not fetch the image (temporary error); retries ran out".into(),
         ),
+        media_unresolved: None,
+        settled_at: None,
     };
     store.posts().insert(&post).await?;
     let steps = [

@@ -1,8 +1,10 @@
 //! Scheduling precision: N image posts due at the same second, published by W worker processes
 //! (release builds, default settings) against the simulator. Prints the time from the due
 //! second until Instagram saw the last publish, publish lateness p50/p99 as Instagram saw it,
-//! duplicates (must be 0), the most workflows in flight at once (container created, not yet
-//! published), the most publishing jobs waiting in Redis, each worker's peak RSS, and the CPU
+//! duplicates (must be 0), how many settled posts recorded Instagram's publish time (whole
+//! seconds, as its `timestamp` gives it) as `published_at`, the most workflows in flight at
+//! once (container created, not yet published), the most publishing jobs waiting in Redis,
+//! each worker's peak RSS, and the CPU
 //! share (100% = one core) the workers, the simulator (this process), the MongoDB server and
 //! Redis used from the workers' start to the last publish.
 //!
@@ -63,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
     let lead = arg(&args, "--lead-secs", 15 + posts as u64 / 50);
     let due = chrono::Utc::now() + chrono::Duration::seconds(lead as i64);
     let due = due - chrono::Duration::nanoseconds(i64::from(due.timestamp_subsec_nanos()));
-    s.insert_scheduled(posts, due).await;
+    let ids = s.insert_scheduled(posts, due).await;
     let store = s.env.store().await;
     let mut running = Vec::new();
     for _ in 0..workers {
@@ -117,6 +119,33 @@ async fn main() -> anyhow::Result<()> {
     {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+    // ...and, once each post's record is final, records Instagram's time as `published_at`.
+    let settling = Instant::now();
+    let records = loop {
+        let records = store.posts().by_ids(&ids).await?;
+        let settled = records.iter().filter(|p| p.settled_at.is_some()).count();
+        if !complete || settled == posts || settling.elapsed() > Duration::from_secs(120) {
+            break records;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let instagram_second: std::collections::HashMap<String, i64> = s
+        .sim
+        .inspect()
+        .accounts
+        .iter()
+        .flat_map(|a| &a.publishes)
+        .map(|p| (p.media_id.clone(), p.at_ms.div_euclid(1000) * 1000))
+        .collect();
+    let settled: Vec<_> = records.iter().filter(|p| p.settled_at.is_some()).collect();
+    let matching = settled
+        .iter()
+        .filter(|p| {
+            let recorded = p.published_at.map(|t| t.timestamp_millis());
+            let instagram = p.ig_media_id.as_ref().and_then(|m| instagram_second.get(m));
+            recorded.is_some() && recorded == instagram.copied()
+        })
+        .count();
     let used: Vec<String> = cpu_after
         .iter()
         .zip(cpu_before)
@@ -142,11 +171,13 @@ async fn main() -> anyhow::Result<()> {
         std::io::stdout(),
         "posts={posts} workers={workers} concurrency={concurrency} latency_ms={latency} \
          published={} all_published_after={finished} lateness_p50={:.2}s p99={:.2}s \
-         duplicates={duplicates} peak_in_flight={peak_in_flight} peak_redis_backlog={peak_backlog} \
+         duplicates={duplicates} published_at_is_instagrams={matching}/{} \
+         peak_in_flight={peak_in_flight} peak_redis_backlog={peak_backlog} \
          worker_rss_peak_mib=[{}] cpu(workers,simulator,mongo,redis)=[{}]",
         lateness.len(),
         percentile(&lateness, 50.0),
         percentile(&lateness, 99.0),
+        settled.len(),
         rss.join(","),
         used.join(","),
     )?;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aistudio_jobs::queue::PushOptions;
 use aistudio_jobs::store::{
-    Connection, ConnectionStatus, Post, PostContent, PostItem, PostStatus, Role, StepError,
-    StepOutcome, Store, WorkflowEvent,
+    Connection, ConnectionStatus, MediaUnresolved, Post, PostContent, PostItem, PostStatus, Role,
+    Settlement, StepError, StepOutcome, Store, WorkflowEvent,
 };
 use aistudio_jobs::tasks::Canary;
 use aistudio_tests::{Api, ApiClient, TestEnv, Worker, eventually};
@@ -197,6 +197,8 @@ async fn post(
         permalink: None,
         failure_reason: (status == PostStatus::Failed)
             .then(|| "Instagram refused the image".into()),
+        media_unresolved: None,
+        settled_at: None,
     };
     store.posts().insert(&post).await.unwrap();
     post
@@ -354,6 +356,27 @@ async fn who_may_see_the_console_and_what_operators_see() {
         assert!(detail.body.contains(text), "detail lacks {text}");
     }
     assert!(!detail.body.contains("ciphertext"));
+    // A published post whose media could not be told apart says so instead of a link.
+    let unresolved = post(&store, &customer, &ig, PostStatus::Published, Utc::now()).await;
+    let settled = store
+        .posts()
+        .settle(
+            &unresolved.id,
+            &Settlement {
+                unresolved: Some(MediaUnresolved::Ambiguous),
+                ..Settlement::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(settled);
+    let detail = operator
+        .get(&format!("/admin/posts/{}", unresolved.id))
+        .await;
+    assert_eq!(detail.status, 200);
+    for text in ["ambiguous", "could not be determined uniquely"] {
+        assert!(detail.body.contains(text), "detail lacks {text}");
+    }
     for path in ["/admin/workers", "/admin/queues", "/admin/audit"] {
         assert_eq!(operator.get(path).await.status, 200, "{path}");
     }

@@ -90,6 +90,48 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
     );
     assert!(round >= 3, "workers were killed {round} times");
     assert_eq!(s.assert_exactly_once(), 300, "exactly one publish per post");
+
+    // Every post's record becomes final, and none records a media that is not its own: the
+    // simulator's container behind each recorded media carries that post's caption.
+    let store = s.env.store().await;
+    let posts = eventually(
+        Duration::from_secs(180),
+        "every post's record to be final",
+        || async {
+            let posts = store.posts().by_ids(&ids).await.ok()?;
+            posts
+                .iter()
+                .all(|p| p.settled_at.is_some())
+                .then_some(posts)
+        },
+    )
+    .await;
+    let report = s.sim.inspect();
+    let caption_of: std::collections::HashMap<String, String> = report
+        .accounts
+        .iter()
+        .flat_map(|a| &a.containers)
+        .filter_map(|c| Some((c.media_id.clone()?, c.caption.clone().unwrap_or_default())))
+        .collect();
+    let mut recorded = std::collections::HashSet::new();
+    for post in &posts {
+        match &post.ig_media_id {
+            Some(media) => {
+                assert_eq!(
+                    caption_of.get(media),
+                    Some(&post.content.caption),
+                    "post {} recorded another post's media",
+                    post.id
+                );
+                assert!(recorded.insert(media.clone()), "{media} recorded twice");
+            }
+            None => assert!(
+                post.media_unresolved.is_some(),
+                "post {} has neither its media nor a reason",
+                post.id
+            ),
+        }
+    }
 }
 
 #[tokio::test]
@@ -233,4 +275,235 @@ async fn the_reconciler_resumes_a_stalled_workflow_once_per_stall_not_once_per_t
         .await
         .unwrap();
     assert_eq!(backlog(&queue).await.unwrap(), 2);
+}
+
+/// The documented ambiguous publish: Instagram publishes, then answers 4/2207051.
+fn ambiguous_publishes(n: u32) -> FaultRule {
+    FaultRule::next(
+        Endpoint::MediaPublish,
+        n,
+        Effect::GraphError {
+            code: 4,
+            subcode: Some(2207051),
+            http_status: None,
+            is_transient: false,
+            message: None,
+        },
+    )
+    .after_success()
+}
+
+fn millis(value: &serde_json::Value) -> i64 {
+    let text = value.as_str().expect("a time");
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("RFC 3339")
+        .timestamp_millis()
+}
+
+/// Instagram's `timestamp` (`2026-12-01T22:04:00+0000`) in milliseconds.
+fn instagram_millis(value: &serde_json::Value) -> i64 {
+    let text = value.as_str().expect("a timestamp");
+    chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
+        .expect("Instagram's format")
+        .timestamp_millis()
+}
+
+const SETTLED: Duration = Duration::from_secs(90);
+
+/// Asserts the post became the simulator's only publish: its media id, its permalink, and
+/// Instagram's own publish time (whole seconds) as `published_at`.
+async fn assert_recorded_as_instagram_saw_it(s: &Studio, post: &serde_json::Value) {
+    let publishes = s.publishes();
+    assert_eq!(publishes.len(), 1);
+    let media_id = publishes[0].media_id.as_str();
+    assert_eq!(post["ig_media_id"], media_id, "{post}");
+    let instagram = s.instagram_media(media_id).await;
+    assert!(instagram["permalink"].is_string(), "{instagram}");
+    assert_eq!(post["permalink"], instagram["permalink"], "{post}");
+    assert_eq!(
+        millis(&post["published_at"]),
+        instagram_millis(&instagram["timestamp"]),
+        "published_at is Instagram's timestamp: {post} {instagram}"
+    );
+    assert_eq!(
+        millis(&post["published_at"]),
+        publishes[0].at_ms.div_euclid(1000) * 1000,
+        "the second Instagram published it in"
+    );
+    assert!(post["media_unresolved"].is_null(), "{post}");
+    assert!(post["link_note"].is_null(), "{post}");
+}
+
+#[tokio::test]
+async fn an_ambiguous_publish_ends_with_its_media_permalink_and_instagrams_time() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(ambiguous_publishes(1));
+    let _worker = s.worker().await;
+    let id = s.image_post("Live despite the error").await;
+    let post = s.wait_settled(&id, SETTLED).await;
+    assert_eq!(post["status"], "published");
+    assert_eq!(
+        s.sim.inspect().faults_fired.get("media_publish"),
+        Some(&1),
+        "the publish answered an error"
+    );
+    assert_recorded_as_instagram_saw_it(&s, &post).await;
+    assert_eq!(s.assert_exactly_once(), 1, "published once, never again");
+}
+
+#[tokio::test]
+async fn identical_posts_published_ambiguously_together_are_not_given_each_others_media() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(ambiguous_publishes(2));
+    // The list answers slowly: both posts are live before either is looked up.
+    s.sim.add_fault(FaultRule::always(
+        Endpoint::MediaList,
+        Effect::Latency { ms: 2_000 },
+    ));
+    let _worker = s.worker().await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(4)).to_rfc3339();
+    let mut ids = Vec::new();
+    for media in [&s.image, &s.image2] {
+        ids.push(
+            s.post(
+                json!({ "kind": "image", "caption": "Same words, same moment",
+                "items": [{ "media_id": media }], "scheduled_at": at }),
+            )
+            .await,
+        );
+    }
+    for id in &ids {
+        let post = s.wait_settled(id, SETTLED).await;
+        assert_eq!(post["status"], "published", "{post}");
+        assert!(post["ig_media_id"].is_null(), "no media guessed: {post}");
+        assert!(post["permalink"].is_null(), "{post}");
+        assert_eq!(post["media_unresolved"], "ambiguous", "{post}");
+        let note = post["link_note"].as_str().unwrap_or_default();
+        assert!(note.contains("could not be determined uniquely"), "{note}");
+    }
+    assert_eq!(
+        s.sim.inspect().faults_fired.get("media_publish"),
+        Some(&2),
+        "both publishes answered an error"
+    );
+    assert_eq!(
+        s.assert_exactly_once(),
+        2,
+        "each published once, never again"
+    );
+}
+
+#[tokio::test]
+async fn a_media_list_that_lags_still_resolves_on_a_later_lookup() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.update_settings(&aistudio_sim::SettingsPatch {
+        media_list_lag_ms: Some(1_500),
+        ..aistudio_sim::SettingsPatch::default()
+    });
+    s.sim.add_fault(ambiguous_publishes(1));
+    let _worker = s.worker().await;
+    let id = s
+        .post(json!({ "kind": "story", "items": [{ "media_id": s.image2 }] }))
+        .await;
+    let post = s.wait_settled(&id, SETTLED).await;
+    assert_recorded_as_instagram_saw_it(&s, &post).await;
+    let store = s.env.store().await;
+    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.step == "fetch_permalink"
+            && e.error
+                .as_ref()
+                .is_some_and(|err| err.class == "media_not_listed")),
+        "the first lookup found nothing: {events:?}"
+    );
+    let calls = s.sim.inspect().calls;
+    assert!(
+        calls.get("stories_list").copied().unwrap_or(0) >= 2,
+        "{calls:?}"
+    );
+    assert_eq!(s.assert_exactly_once(), 1);
+}
+
+/// The value of an unlabelled Prometheus sample.
+fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let (key, value) = line.split_once(' ')?;
+        (key == name).then(|| value.trim().parse().ok()).flatten()
+    })
+}
+
+#[tokio::test]
+async fn a_normal_publish_records_instagrams_time_and_counts_its_lateness_once() {
+    let s = Studio::start(|_| {}).await;
+    let worker = s.worker().await;
+    let id = s.image_post("Right on time").await;
+    let post = s.wait_settled(&id, SETTLED).await;
+    assert_recorded_as_instagram_saw_it(&s, &post).await;
+    assert_eq!(s.sim.inspect().calls.get("media_list"), None, "no lookup");
+
+    // Lateness is counted once, from the final published_at.
+    let lateness =
+        (millis(&post["published_at"]) - millis(&post["scheduled_at"])).max(0) as f64 / 1000.0;
+    let url = format!("{}/metrics", worker.ops_url);
+    let metrics = eventually(Duration::from_secs(10), "the lateness sample", || async {
+        let text = reqwest::get(&url).await.ok()?.text().await.ok()?;
+        sample(&text, "aistudio_publish_lateness_seconds_count").map(|_| text)
+    })
+    .await;
+    assert_eq!(
+        sample(&metrics, "aistudio_publish_lateness_seconds_count"),
+        Some(1.0)
+    );
+    let sum = sample(&metrics, "aistudio_publish_lateness_seconds_sum").unwrap_or(-1.0);
+    assert!((sum - lateness).abs() < 0.002, "{sum} vs {lateness}");
+}
+
+#[tokio::test]
+async fn a_post_recorded_published_just_before_its_worker_died_still_gets_its_record() {
+    use mongodb::bson::{Bson, DateTime, Document, doc};
+
+    let s = Studio::start(|_| {}).await;
+    let mut worker = s.worker().await;
+    let id = s.image_post("Recorded, then the worker died").await;
+    let first = s.wait_settled(&id, SETTLED).await;
+    worker.process.signal("KILL");
+    let _ = worker.process.wait_exit(Duration::from_secs(10)).await;
+
+    // What a worker leaves when it dies between recording the post published (with the time
+    // it learned so) and saving the workflow's step.
+    let db = mongodb::Client::with_uri_str(&s.env.mongo_url)
+        .await
+        .unwrap()
+        .database(&s.env.database);
+    let learned = DateTime::from_millis(millis(&first["published_at"]) + 1_500);
+    let stale = DateTime::from_millis(chrono::Utc::now().timestamp_millis() - 60_000);
+    db.collection::<Document>("workflows")
+        .update_one(
+            doc! { "_id": &id },
+            doc! { "$set": {
+                "step": "publish", "ig_media_id": Bson::Null, "attempts": 0,
+                "lease_owner": Bson::Null, "lease_expires_at": Bson::Null, "next_run_at": stale,
+            } },
+        )
+        .await
+        .unwrap();
+    db.collection::<Document>("posts")
+        .update_one(
+            doc! { "_id": &id },
+            doc! { "$set": {
+                "permalink": Bson::Null, "settled_at": Bson::Null, "published_at": learned,
+            } },
+        )
+        .await
+        .unwrap();
+
+    let _worker = s.worker().await;
+    let post = s.wait_settled(&id, SETTLED).await;
+    assert_eq!(post["permalink"], first["permalink"], "{post}");
+    assert_recorded_as_instagram_saw_it(&s, &post).await;
+    assert_eq!(
+        s.assert_exactly_once(),
+        1,
+        "resumed without publishing again"
+    );
 }

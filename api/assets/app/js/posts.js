@@ -11,6 +11,14 @@ const POLL_MS = 3000;
 const CHANGEABLE = ['draft', 'scheduled', 'needs_reconnect'];
 const LIVE = ['scheduled', 'publishing'];
 
+// A published post's link; when Instagram did not say which post it became and that could
+// not be determined, why there is none.
+function link(p) {
+  if (p.permalink) return h('a', { href: p.permalink, rel: 'noopener', class: 'permalink' }, 'View on Instagram');
+  if (p.link_note) return h('span', { class: 'link-note' }, p.link_note);
+  return 'The link will appear shortly.';
+}
+
 function stateDetails(p) {
   switch (p.status) {
     case 'scheduled':
@@ -18,8 +26,7 @@ function stateDetails(p) {
     case 'publishing':
       return h('p', {}, 'Publishing to Instagram now', p.step ? ` (step: ${p.step})` : '', '…');
     case 'published':
-      return h('p', {}, `Published ${dateTime(p.published_at)}. `,
-        p.permalink ? h('a', { href: p.permalink, rel: 'noopener', class: 'permalink' }, 'View on Instagram') : 'The link will appear shortly.');
+      return h('p', {}, `Published ${dateTime(p.published_at)}. `, link(p));
     case 'failed':
       return h('div', {}, h('p', { class: 'error' }, `Not published: ${p.failure_reason || 'Instagram refused the post.'}`),
         h('p', {}, 'Fix what the message says, then ', h('a', { href: '/app/compose' }, 'compose it again'), '.'));
@@ -106,7 +113,7 @@ export async function render(main, { params, opts }) {
     }
     if (ticket !== latest || stopped) return; // a newer request (filter change) answers instead
     const busy = list.querySelector('details[open]') || list.contains(document.activeElement);
-    const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}`).join(',');
+    const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
     if (force || (next !== signature && !busy)) {
       signature = next;
       replace(list, posts.length ? posts.map((p) => card(p, media, refresh)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));

@@ -37,6 +37,8 @@ pub enum Endpoint {
     MediaCreate,
     /// `GET {graph}/{version}/{ig-user-id}/media`.
     MediaList,
+    /// `GET {graph}/{version}/{ig-user-id}/stories`.
+    StoriesList,
     /// `GET {graph}/{version}/{container-id}`.
     ContainerStatus,
     /// `POST {graph}/{version}/{ig-user-id}/media_publish`.
@@ -61,7 +63,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 17] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::IgAuthorize,
         Endpoint::IgToken,
         Endpoint::IgLongLived,
@@ -69,6 +71,7 @@ impl Endpoint {
         Endpoint::Me,
         Endpoint::MediaCreate,
         Endpoint::MediaList,
+        Endpoint::StoriesList,
         Endpoint::ContainerStatus,
         Endpoint::MediaPublish,
         Endpoint::Permalink,
@@ -91,6 +94,7 @@ impl Endpoint {
             Endpoint::Me => "me",
             Endpoint::MediaCreate => "media_create",
             Endpoint::MediaList => "media_list",
+            Endpoint::StoriesList => "stories_list",
             Endpoint::ContainerStatus => "container_status",
             Endpoint::MediaPublish => "media_publish",
             Endpoint::Permalink => "permalink",
@@ -112,6 +116,7 @@ impl Endpoint {
             | Endpoint::Me
             | Endpoint::MediaCreate
             | Endpoint::MediaList
+            | Endpoint::StoriesList
             | Endpoint::ContainerStatus
             | Endpoint::MediaPublish
             | Endpoint::Permalink

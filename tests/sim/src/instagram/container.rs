@@ -91,6 +91,8 @@ pub(crate) struct Container {
     pub user_id: String,
     pub media_type: MediaType,
     pub is_carousel_item: bool,
+    /// Created from a `video_url` (a story's media type depends on it).
+    pub is_video: bool,
     pub media_url: Option<String>,
     pub caption: Option<String>,
     pub children: Vec<String>,
@@ -150,6 +152,8 @@ pub(crate) struct Media {
     pub container_id: String,
     pub shortcode: String,
     pub media_type: MediaType,
+    /// Published from a video.
+    pub is_video: bool,
     pub caption: Option<String>,
     pub media_url: Option<String>,
     pub published_ms: i64,

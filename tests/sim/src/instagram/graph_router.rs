@@ -1,6 +1,6 @@
 //! Dispatch of `graph.instagram.com` paths: an optional `vNN.N` version segment, then
-//! `access_token`, `refresh_access_token`, `me`, `{id}`, `{id}/media`, `{id}/media_publish`,
-//! `{id}/content_publishing_limit`.
+//! `access_token`, `refresh_access_token`, `me`, `{id}`, `{id}/media`, `{id}/stories`,
+//! `{id}/media_publish`, `{id}/content_publishing_limit`.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::media_list::{self, Edge};
 use super::{me, media_create, publish, quota, read, tokens};
 use crate::graph_error::GraphError;
 use crate::params::Params;
@@ -35,7 +36,12 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
         (&Method::GET, ["me"]) => me::get_me(&shared, params).await,
         (&Method::GET, [id]) => read::get_object(&shared, id, params).await,
         (&Method::POST, [id, "media"]) => media_create::create(&shared, id, params).await,
-        (&Method::GET, [id, "media"]) => read::list_media(&shared, id, params).await,
+        (&Method::GET, [id, "media"]) => {
+            media_list::list(&shared, id, Edge::Media, rest, params).await
+        }
+        (&Method::GET, [id, "stories"]) => {
+            media_list::list(&shared, id, Edge::Stories, rest, params).await
+        }
         (&Method::POST, [id, "media_publish"]) => publish::publish(&shared, id, params).await,
         (&Method::GET, [id, "content_publishing_limit"]) => {
             quota::get_limit(&shared, id, params).await

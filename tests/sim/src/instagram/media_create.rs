@@ -312,6 +312,7 @@ fn insert(shared: &Shared, plan: &Plan) -> String {
             user_id: plan.user_id.clone(),
             media_type: plan.media_type,
             is_carousel_item: plan.is_carousel_item,
+            is_video: matches!(plan.download, Download::Video { .. }),
             media_url: plan.media_url.clone(),
             caption: plan.caption.clone(),
             children: plan.children.clone(),

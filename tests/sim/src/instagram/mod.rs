@@ -9,6 +9,7 @@ mod graph_router;
 mod me;
 mod media_create;
 mod media_fetch;
+mod media_list;
 mod post_page;
 mod publish;
 mod quota;

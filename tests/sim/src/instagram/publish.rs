@@ -126,6 +126,7 @@ fn run(shared: &Shared, path_id: &str, params: &Params) -> Result<Value, GraphEr
         container_id: creation_id.to_owned(),
         shortcode,
         media_type: container.media_type,
+        is_video: container.is_video,
         caption: container.caption.clone(),
         media_url: container.media_url.clone(),
         published_ms: now,

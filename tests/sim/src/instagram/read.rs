@@ -1,8 +1,8 @@
 //! `GET /{id}`: a container (`status_code`, `status`) or a published media (`permalink`, ...),
-//! and `GET /{ig-user-id}/media`, the account's published media.
+//! and the fields of a published media, which the account's lists (`media_list`) share.
 
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::container::{Container, Failure, Media, MediaType, StatusCode};
 use super::{IgState, respond, token_of};
@@ -28,32 +28,6 @@ pub(crate) async fn get_object(shared: &Shared, id: &str, params: Params) -> Res
     let call = Call::new(endpoint, params.kill.clone()).about(id).aged(age);
     guarded(shared, call, || async {
         respond(read(shared, id, &params))
-    })
-    .await
-}
-
-/// `GET {graph}/{version}/{ig-user-id}/media`.
-pub(crate) async fn list_media(shared: &Shared, path_id: &str, params: Params) -> Response {
-    let call = Call::new(Endpoint::MediaList, params.kill.clone()).about(path_id);
-    guarded(shared, call, || async {
-        respond((|| {
-            let now = shared.now_ms();
-            let state = shared.lock();
-            let token = state.ig.authenticate(token_of(&params), now)?;
-            let account = state.ig.path_account(token, path_id, "get")?;
-            let mut media: Vec<&Media> = state
-                .ig
-                .media
-                .values()
-                .filter(|m| m.user_id == account.user_id)
-                .collect();
-            media.sort_by(|a, b| b.published_ms.cmp(&a.published_ms).then(b.id.cmp(&a.id)));
-            let data: Vec<Value> = media
-                .iter()
-                .map(|m| media_fields(shared, &state.ig, m, &params.fields()))
-                .collect::<Result<_, _>>()?;
-            Ok(json!({ "data": data }))
-        })())
     })
     .await
 }
@@ -148,7 +122,8 @@ fn failure_of<'a>(ig: &'a IgState, container: &'a Container, now: i64) -> Option
         .find_map(|child| child.own_status(now).1)
 }
 
-fn media_fields(
+/// The requested `fields` of a published media (`id` always).
+pub(crate) fn media_fields(
     shared: &Shared,
     ig: &IgState,
     media: &Media,
@@ -165,8 +140,11 @@ fn media_fields(
             "id" => continue,
             "permalink" => permalink(shared, &media.shortcode).into(),
             "shortcode" => media.shortcode.clone().into(),
+            // Instagram reports a story as the image or video it is.
             "media_type" => match media.media_type {
                 MediaType::Reels | MediaType::Video => "VIDEO".into(),
+                MediaType::Stories if media.is_video => "VIDEO".into(),
+                MediaType::Stories => "IMAGE".into(),
                 other => other.as_str().into(),
             },
             "media_product_type" => match media.media_type {

@@ -6,5 +6,6 @@ mod faults;
 mod google;
 mod imgbb;
 mod instagram_oauth;
+mod media_list;
 mod publishing;
 mod publishing_errors;
