@@ -29,7 +29,7 @@ use aistudio_jobs::tasks::{
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
 use apalis::layers::WorkerBuilderExt;
-use apalis::prelude::{BackendExt, Event, Monitor, ParallelizeExt};
+use apalis::prelude::{BackendExt, Monitor, ParallelizeExt};
 
 use deps::Deps;
 use queue_worker::{cron_worker, queue_worker};
@@ -213,28 +213,9 @@ pub async fn run(
         .register(dispatch_schedule)
         .register(reconcile_schedule)
         .register(maintenance_schedule)
-        .on_event({
-            let supervision = supervision.clone();
-            move |ctx, event| {
-                tracing::debug!(worker = %ctx.name(), ?event, "worker event");
-                if matches!(
-                    event,
-                    Event::HeartBeat | Event::Success(_) | Event::Error(_)
-                ) {
-                    supervision.progressed(ctx.name());
-                }
-            }
-        })
-        .should_restart({
-            let supervision = supervision.clone();
-            move |ctx, error| {
-                tracing::error!(worker = %ctx.name(), %error, "worker failed; restarting it");
-                supervision.restarted(ctx.name());
-                true
-            }
-        })
         .shutdown_timeout(grace);
-    let result = monitor
+    let result = supervision
+        .observe(monitor)
         .run_with_signal(async move {
             shutdown.await;
             Ok(())

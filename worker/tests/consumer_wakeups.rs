@@ -6,21 +6,20 @@
 //! next tick without arming it, and a heartbeat that falls due during a fetch spends its wake-up
 //! on a poll that ignores it (see `vendor/README.md`).
 
+mod common;
+
 use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apalis::prelude::{BackendExt, Data, Monitor, WorkerBuilder, WorkerBuilderExt};
-use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent};
-use apalis_core::backend::{Backend, BackendConfig};
+use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
 use apalis_core::task::builder::TaskBuilder;
 use apalis_core::worker::context::WorkerContext;
-use tower::layer::util::Identity;
+use common::FakeBackend;
 
 const FETCH_LATENCY: Duration = Duration::from_millis(220);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -88,61 +87,6 @@ impl Persistence for SlowFetch {
     }
 }
 
-struct SlowBackend {
-    persisted: Persisted<SlowFetch>,
-    heartbeat: Duration,
-}
-
-impl SlowBackend {
-    fn new(consumer: &Consumer, heartbeat: Duration) -> Self {
-        Self {
-            persisted: Persisted::new(SlowFetch(consumer.clone())),
-            heartbeat,
-        }
-    }
-}
-
-impl Backend for SlowBackend {
-    type Task = Task<u64>;
-    type Error = io::Error;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), io::Error>> {
-        self.persisted.poll_ready(cx, worker, self.heartbeat)
-    }
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Option<Result<Task<u64>, io::Error>>> {
-        self.persisted.poll_next(cx, worker)
-    }
-    fn poll_close(
-        &mut self,
-        cx: &mut Context<'_>,
-        worker: &WorkerContext,
-    ) -> Poll<Result<(), io::Error>> {
-        self.persisted.poll_close(cx, worker)
-    }
-}
-
-impl BackendConfig for SlowBackend {
-    type Args = u64;
-    type Id = ();
-    type Kind = Ephemeral;
-    type Config = ();
-    type Layer = Identity;
-    fn config(&self) -> &() {
-        &()
-    }
-    fn middleware(&mut self, _: &mut WorkerContext) -> Identity {
-        Identity::new()
-    }
-}
-
 async fn run_job(ms: u64, consumer: Data<Consumer>) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     consumer.done.fetch_add(1, Ordering::SeqCst);
@@ -197,7 +141,8 @@ impl Pool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_poll_interval_keeps_waking_an_idle_consumer() {
     let pool = start_pool!((1..=10).map(|n| n * 10), |c: &Consumer| {
-        SlowBackend::new(c, Duration::from_secs(60)).poll_with_interval(POLL_INTERVAL)
+        FakeBackend::new(SlowFetch(c.clone()), Duration::from_secs(60))
+            .poll_with_interval(POLL_INTERVAL)
     });
     tokio::time::sleep(Duration::from_millis(1500)).await;
     for (_, consumer) in &pool.consumers {
@@ -224,8 +169,9 @@ async fn the_poll_interval_keeps_waking_an_idle_consumer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_heartbeat_due_during_a_slow_fetch_still_runs() {
     let heartbeat = Duration::from_millis(300);
-    let pool = start_pool!((10..=60).map(|n| n * 10), |c: &Consumer| SlowBackend::new(
-        c, heartbeat
+    let pool = start_pool!((10..=60).map(|n| n * 10), |c: &Consumer| FakeBackend::new(
+        SlowFetch(c.clone()),
+        heartbeat
     ));
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before: Vec<usize> = pool.consumers.iter().map(|(_, c)| c.heartbeats()).collect();

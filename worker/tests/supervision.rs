@@ -3,22 +3,21 @@
 //! over a fake persistence whose fetch can hang for good (one run, or every run), which is how
 //! a stalled consumer looks from inside; the watchdog checks Redis as in production.
 
+mod common;
+
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use aistudio_config::{RedisSettings, Secret};
 use aistudio_jobs::queue::Queue;
 use aistudio_worker::supervision::{Expect, Supervised, Supervision, Watchdog};
-use apalis::prelude::{BackendExt, Event, Monitor, WorkerBuilder};
-use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent};
-use apalis_core::backend::{Backend, BackendConfig};
+use apalis::prelude::{BackendExt, Monitor, WorkerBuilder};
+use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
 use apalis_core::worker::context::WorkerContext;
-use tower::layer::util::Identity;
+use common::FakeBackend;
 
 const HEARTBEAT: Duration = Duration::from_millis(300);
 const EXPECT: Expect = Expect {
@@ -80,48 +79,6 @@ impl Persistence for Freezable {
     }
 }
 
-struct FreezableBackend(Persisted<Freezable>);
-
-impl Backend for FreezableBackend {
-    type Task = Task<()>;
-    type Error = io::Error;
-    fn poll_ready(
-        &mut self,
-        cx: &mut Context<'_>,
-        w: &WorkerContext,
-    ) -> Poll<Result<(), io::Error>> {
-        self.0.poll_ready(cx, w, HEARTBEAT)
-    }
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        w: &WorkerContext,
-    ) -> Poll<Option<Result<Task<()>, io::Error>>> {
-        self.0.poll_next(cx, w)
-    }
-    fn poll_close(
-        &mut self,
-        cx: &mut Context<'_>,
-        w: &WorkerContext,
-    ) -> Poll<Result<(), io::Error>> {
-        self.0.poll_close(cx, w)
-    }
-}
-
-impl BackendConfig for FreezableBackend {
-    type Args = ();
-    type Id = ();
-    type Kind = Ephemeral;
-    type Config = ();
-    type Layer = Identity;
-    fn config(&self) -> &() {
-        &()
-    }
-    fn middleware(&mut self, _: &mut WorkerContext) -> Identity {
-        Identity::new()
-    }
-}
-
 fn queue() -> Queue {
     let url = std::env::var("AISTUDIO_TEST_REDIS_URL")
         .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -150,43 +107,24 @@ fn start(
     let supervision = Supervision::new("proc");
     let handle = supervision.add("frozen", EXPECT);
     let freeze = freeze.clone();
-    let monitor = Monitor::new()
-        .register(move |restarts| {
-            let name = if restarts == 0 {
-                "proc:frozen".to_string()
-            } else {
-                format!("proc:frozen:r{restarts}")
-            };
-            let persisted = Persisted::new(Freezable {
-                freeze: freeze.clone(),
-                run: restarts,
-            });
-            WorkerBuilder::new(name)
-                .backend(Supervised::new(
-                    FreezableBackend(persisted).poll_with_interval(Duration::from_millis(50)),
-                    handle.clone(),
-                ))
-                .build(|_: ()| async {})
-        })
-        .on_event({
-            let supervision = supervision.clone();
-            move |ctx, event| {
-                if matches!(
-                    event,
-                    Event::HeartBeat | Event::Success(_) | Event::Error(_)
-                ) {
-                    supervision.progressed(ctx.name());
-                }
-            }
-        })
-        .should_restart({
-            let supervision = supervision.clone();
-            move |ctx, _| {
-                supervision.restarted(ctx.name());
-                true
-            }
-        });
-    tokio::spawn(monitor.run());
+    let monitor = Monitor::new().register(move |restarts| {
+        let name = if restarts == 0 {
+            "proc:frozen".to_string()
+        } else {
+            format!("proc:frozen:r{restarts}")
+        };
+        let frozen = Freezable {
+            freeze: freeze.clone(),
+            run: restarts,
+        };
+        WorkerBuilder::new(name)
+            .backend(Supervised::new(
+                FakeBackend::new(frozen, HEARTBEAT).poll_with_interval(Duration::from_millis(50)),
+                handle.clone(),
+            ))
+            .build(|_: ()| async {})
+    });
+    tokio::spawn(supervision.observe(monitor).run());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let watchdog = Watchdog::spawn(supervision.clone(), queue(), give_up, move |stalled| {
         let _ = tx.send(stalled);

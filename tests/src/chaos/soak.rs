@@ -183,6 +183,7 @@ struct Rig {
     logs: Vec<PathBuf>,
     exits: Vec<String>,
     hog: Option<(CpuHog, Instant)>,
+    redis_paused_until: Option<Instant>,
     watch: ConsumerWatch,
 }
 
@@ -230,9 +231,13 @@ impl Rig {
             .await;
     }
 
-    /// Whether a fault is still in effect (a worker stopped, the cores busy).
+    /// Whether a fault is still in effect (a worker stopped, the cores busy, Redis paused).
     fn fault_ongoing(&self) -> bool {
-        self.hog.is_some() || self.slots.iter().any(|s| s.stopped_until.is_some())
+        self.hog.is_some()
+            || self.slots.iter().any(|s| s.stopped_until.is_some())
+            || self
+                .redis_paused_until
+                .is_some_and(|until| Instant::now() < until)
     }
 
     /// Injects one fault; a line saying what it did.
@@ -272,6 +277,7 @@ impl Rig {
                 "Redis killed and restarted (append-only file kept)".into()
             }
             Fault::PauseRedis => {
+                self.redis_paused_until = Some(Instant::now() + Duration::from_secs(10));
                 let paused: Result<String, _> = async {
                     let mut conn = redis::Client::open(self.redis.url())?
                         .get_multiplexed_async_connection()
@@ -310,7 +316,7 @@ impl Rig {
             Fault::InstagramThrottles => {
                 self.studio.sim.add_fault(FaultRule::next(
                     Endpoint::MediaCreate,
-                    3,
+                    1,
                     Effect::Http {
                         status: 429,
                         body: None,
@@ -318,7 +324,7 @@ impl Rig {
                         retry_after: Some(5),
                     },
                 ));
-                "Instagram throttles (429, Retry-After 5 s) three container creations".into()
+                "Instagram throttles the account (429, Retry-After 5 s)".into()
             }
         }
     }
@@ -432,6 +438,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         logs: Vec::new(),
         exits: Vec::new(),
         hog: None,
+        redis_paused_until: None,
         watch,
     };
     for _ in 0..options.workers {

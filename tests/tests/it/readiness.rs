@@ -17,7 +17,33 @@ async fn readyz_turns_503_naming_redis_while_it_is_down_and_recovers() {
     let body = wait_for_status(&api_ready, 200, Duration::from_secs(20)).await;
     assert_eq!(body["checks"]["mongodb"], "ok");
     assert_eq!(body["checks"]["redis"], "ok");
-    wait_for_status(&worker_ready, 200, Duration::from_secs(20)).await;
+    let body = wait_for_status(&worker_ready, 200, Duration::from_secs(20)).await;
+    assert_eq!(body["checks"]["consumers"], "ok", "{body}");
+    // Every consumer's liveness is exported, live ones at 0.
+    let metrics =
+        aistudio_tests::eventually(Duration::from_secs(10), "consumer metrics", || async {
+            let text = reqwest::get(format!("{}/metrics", worker.ops_url))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.contains("aistudio_queue_consumer_last_poll_age_seconds{queue=\"publish\"}")
+                .then_some(text)
+        })
+        .await;
+    for queue in aistudio_jobs::tasks::QUEUES {
+        for line in [
+            format!("aistudio_queue_consumer_stalled{{queue=\"{queue}\"}} 0"),
+            format!("aistudio_queue_consumer_restarts_total{{queue=\"{queue}\"}} 0"),
+        ] {
+            assert!(metrics.contains(&line), "{line} in\n{metrics}");
+        }
+    }
+    assert!(
+        metrics.contains("aistudio_queue_consumer_stalled{queue=\"dispatch-schedule\"} 0"),
+        "cron schedules are supervised too"
+    );
 
     redis.stop().await;
     for url in [&api_ready, &worker_ready] {

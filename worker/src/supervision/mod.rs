@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::Instant;
 
+use apalis::prelude::{Event, Monitor};
 use consumer::Consumer;
 
 /// The liveness records of this process's consumers, by label (the queue or schedule name).
@@ -41,6 +42,9 @@ impl Supervision {
 
     /// Starts supervising the consumer `label`, which makes progress as `expect` says.
     pub fn add(&self, label: &str, expect: Expect) -> ConsumerHandle {
+        // Exported from the start, at 0, so a dashboard shows every consumer.
+        metrics::counter!("aistudio_queue_consumer_restarts_total", "queue" => label.to_string())
+            .increment(0);
         self.lock()
             .insert(label.to_string(), Consumer::new(expect, Instant::now()));
         ConsumerHandle {
@@ -56,6 +60,27 @@ impl Supervision {
             Some((label, n)) if n.parse::<u64>().is_ok() => label,
             _ => rest,
         })
+    }
+
+    /// Feeds `monitor`'s events into the records: a heartbeat or a finished job is progress,
+    /// and every restart of a failed consumer is counted (and logged).
+    pub fn observe(&self, monitor: Monitor) -> Monitor {
+        let (events, restarts) = (self.clone(), self.clone());
+        monitor
+            .on_event(move |ctx, event| {
+                tracing::debug!(worker = %ctx.name(), ?event, "worker event");
+                if matches!(
+                    event,
+                    Event::HeartBeat | Event::Success(_) | Event::Error(_)
+                ) {
+                    events.progressed(ctx.name());
+                }
+            })
+            .should_restart(move |ctx, error| {
+                tracing::error!(worker = %ctx.name(), %error, "worker failed; restarting it");
+                restarts.restarted(ctx.name());
+                true
+            })
     }
 
     /// Notes progress of the consumer whose run is named `run_name`.
