@@ -142,8 +142,9 @@ impl ConsumerWatch {
         self.last.len()
     }
 
-    /// Jobs of each queue that have been due for more than `grace` and are not taken (still in
-    /// the scheduled set, or waiting in the active list).
+    /// Jobs of each queue that have been due for more than `grace` and are still in its
+    /// scheduled set: no consumer's fetch has taken them (any live consumer's fetch moves every
+    /// due job on).
     pub async fn due_not_taken(&mut self, grace: Duration) -> BTreeMap<String, u64> {
         let mut due = BTreeMap::new();
         let Ok((now, _)) = redis::cmd("TIME")

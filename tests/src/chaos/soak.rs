@@ -89,6 +89,8 @@ pub struct SoakReport {
     pub latest: Vec<(String, i64, i64)>,
     /// The longest time any consumer of each queue went without a heartbeat.
     pub longest_stalls: BTreeMap<String, Duration>,
+    /// The most jobs of a queue seen due for over 30 s and not taken by any consumer.
+    pub untaken: BTreeMap<String, u64>,
     /// Consumer restarts: by the workers' watchdogs (stalled), by the monitor (failed).
     pub consumer_restarts: (usize, usize),
     /// Worker processes that exited without being killed, with how.
@@ -98,8 +100,8 @@ pub struct SoakReport {
 }
 
 impl SoakReport {
-    /// The targets: nothing lost, nothing published twice, no consumer stalled over 30 s,
-    /// p99 lateness at most 15 s. The unmet ones.
+    /// The targets: nothing lost, nothing published twice, no consumer stalled over 30 s (nor a
+    /// job due that long untaken), p99 lateness at most 15 s. The unmet ones.
     pub fn missed_targets(&self) -> Vec<String> {
         let mut missed = Vec::new();
         if !self.lost.is_empty() {
@@ -115,6 +117,9 @@ impl SoakReport {
                     stall.as_secs_f64()
                 ));
             }
+        }
+        for (queue, n) in self.untaken.iter().filter(|(_, n)| **n > 0) {
+            missed.push(format!("{n} {queue} jobs due over 30 s untaken"));
         }
         if self.lateness_ms.1 > 15_000 {
             missed.push(format!("p99 lateness {} ms", self.lateness_ms.1));
@@ -143,9 +148,13 @@ impl fmt::Display for SoakReport {
         for (kind, due, late) in &self.latest {
             writeln!(f, "  {kind:<9} +{due:>4} s  {:.1} s", *late as f64 / 1000.0)?;
         }
-        writeln!(f, "longest consumer stall per queue:")?;
+        writeln!(
+            f,
+            "per queue: longest time a consumer went without a heartbeat; most jobs due > 30 s untaken"
+        )?;
         for (queue, stall) in &self.longest_stalls {
-            writeln!(f, "  {queue:<26} {:.1} s", stall.as_secs_f64())?;
+            let untaken = self.untaken.get(queue).copied().unwrap_or(0);
+            writeln!(f, "  {queue:<26} {:>5.1} s  {untaken}", stall.as_secs_f64())?;
         }
         let (stalled, failed) = self.consumer_restarts;
         writeln!(
@@ -185,6 +194,7 @@ struct Rig {
     hog: Option<(CpuHog, Instant)>,
     redis_paused_until: Option<Instant>,
     watch: ConsumerWatch,
+    untaken: BTreeMap<String, u64>,
 }
 
 impl Rig {
@@ -229,6 +239,10 @@ impl Rig {
                 |pid| running.iter().any(|(p, stopped)| *p == pid && *stopped),
             )
             .await;
+        for (queue, n) in self.watch.due_not_taken(Duration::from_secs(30)).await {
+            let most = self.untaken.entry(queue).or_default();
+            *most = (*most).max(n);
+        }
     }
 
     /// Whether a fault is still in effect (a worker stopped, the cores busy, Redis paused).
@@ -440,6 +454,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         hog: None,
         redis_paused_until: None,
         watch,
+        untaken: BTreeMap::new(),
     };
     for _ in 0..options.workers {
         let slot = rig.start_worker().await;
@@ -574,6 +589,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         ),
         latest,
         longest_stalls: rig.watch.longest_stalls().clone(),
+        untaken: rig.untaken.clone(),
         consumer_restarts: (
             logs.matches("queue consumer stalled; restarting it")
                 .count(),
