@@ -70,7 +70,6 @@ pub(crate) fn consumer_expectation(deps: &crate::deps::Deps) -> crate::supervisi
     let every = std::time::Duration::from_secs(deps.settings.redis.heartbeat_secs.max(1));
     let missed = deps.settings.redis.missed_heartbeats.max(2) as u32;
     crate::supervision::Expect {
-        every,
         stall_after: every * missed + std::time::Duration::from_secs(1),
         registered: true,
     }
@@ -85,7 +84,6 @@ pub(crate) fn schedule_expectation(schedule: &cron::Schedule) -> crate::supervis
     }
     .max(std::time::Duration::from_secs(1));
     crate::supervision::Expect {
-        every,
         stall_after: every * 2 + std::time::Duration::from_secs(10),
         registered: false,
     }

@@ -21,7 +21,6 @@ use common::FakeBackend;
 
 const HEARTBEAT: Duration = Duration::from_millis(300);
 const EXPECT: Expect = Expect {
-    every: HEARTBEAT,
     stall_after: Duration::from_secs(1),
     registered: false,
 };

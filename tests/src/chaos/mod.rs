@@ -7,6 +7,4 @@ mod slow_proxy;
 pub mod soak;
 
 pub use consumer_watch::{ConsumerWatch, in_flight_by_pid};
-pub use cpu_hog::{CpuHog, hog_cpu};
-pub use mongo_server::MongoServer;
 pub use slow_proxy::SlowProxy;

@@ -8,8 +8,6 @@ use serde::Serialize;
 /// How a consumer shows it is alive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expect {
-    /// A healthy consumer makes progress at least this often.
-    pub every: Duration,
     /// It is stalled after this long without progress.
     pub stall_after: Duration,
     /// Whether it holds a registration in its queue's workers set (queue consumers do, cron
@@ -221,7 +219,6 @@ mod tests {
     }
 
     const EXPECT: Expect = Expect {
-        every: Duration::from_secs(5),
         stall_after: Duration::from_secs(10),
         registered: true,
     };
