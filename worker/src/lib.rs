@@ -237,6 +237,7 @@ pub async fn run(
         }
     }
     drop(watchdog);
+    deps.engine.flush_events().await;
     presence.stop().await;
     ops_task.abort();
     result.map_err(|e| RunError::Monitor(e.to_string()))?;

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, doc};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
+use super::compare_and_set::update_then_read;
 use super::{StoreError, bson_now};
 
 pub(super) const COLLECTION: &str = "connections";
@@ -151,21 +151,19 @@ impl Connections {
         username: &str,
         update: &TokenUpdate,
     ) -> Result<Option<Connection>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id },
-                doc! { "$set": {
-                    "token": token_bson(&update.token)?,
-                    "username": username,
-                    "token_expires_at": mongodb::bson::DateTime::from_chrono(update.expires_at),
-                    "token_refreshed_at": bson_now(),
-                    "status": "active",
-                    "updated_at": bson_now(),
-                } },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            doc! { "_id": id },
+            doc! { "$set": {
+                "token": token_bson(&update.token)?,
+                "username": username,
+                "token_expires_at": mongodb::bson::DateTime::from_chrono(update.expires_at),
+                "token_refreshed_at": bson_now(),
+                "status": "active",
+                "updated_at": bson_now(),
+            } },
+        )
+        .await
     }
 
     /// Replaces the token only if it is still the one that was refreshed (`previous`): a refresh
@@ -222,17 +220,15 @@ impl Connections {
 
     /// Deletes the token at once and marks the connection disconnected.
     pub async fn disconnect(&self, id: &str) -> Result<Option<Connection>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id },
-                doc! {
-                    "$set": { "status": "disconnected", "updated_at": bson_now() },
-                    "$unset": { "token": "", "token_expires_at": "", "token_refreshed_at": "" },
-                },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            doc! { "_id": id },
+            doc! {
+                "$set": { "status": "disconnected", "updated_at": bson_now() },
+                "$unset": { "token": "", "token_expires_at": "", "token_refreshed_at": "" },
+            },
+        )
+        .await
     }
 
     /// Deletes one connection document; how many (0 or 1).

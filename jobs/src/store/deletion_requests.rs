@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use mongodb::bson::doc;
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use super::compare_and_set::update_then_read;
 use super::{StoreError, bson_now};
 
 pub(super) const COLLECTION: &str = "deletion_requests";
@@ -143,17 +143,15 @@ impl DeletionRequests {
 
     /// Marks the request completed and forgets the subject's id.
     pub async fn complete(&self, id: &str) -> Result<Option<DeletionRequest>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id },
-                doc! {
-                    "$set": { "status": "completed", "completed_at": bson_now() },
-                    "$unset": { "subject_id": "" },
-                },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            doc! { "_id": id },
+            doc! {
+                "$set": { "status": "completed", "completed_at": bson_now() },
+                "$unset": { "subject_id": "" },
+            },
+        )
+        .await
     }
 
     /// Pending requests older than `before`, for the sweep that re-drives stalled deletions.

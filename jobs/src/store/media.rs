@@ -9,11 +9,11 @@
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, doc};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::compare_and_set::read_then_update;
 use crate::domain::{MediaFacts, MediaKind};
 
 pub(super) const COLLECTION: &str = "media";
@@ -152,6 +152,21 @@ impl MediaLibrary {
             .await?)
     }
 
+    /// The user's media files among `ids`, whatever their status (in no particular order): one
+    /// query for all of a post's items.
+    pub async fn any_of_user(
+        &self,
+        ids: &[String],
+        user_id: &str,
+    ) -> Result<Vec<Media>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids }, "user_id": user_id })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// The user's ready media files among `ids` (in no particular order).
     pub async fn many_for_user(
         &self,
@@ -253,14 +268,12 @@ impl MediaLibrary {
     /// Marks an unpinned ready media file of the user as being deleted; the record as it was,
     /// or `None` if it is pinned, already being deleted, or not the user's.
     pub async fn begin_delete(&self, id: &str, user_id: &str) -> Result<Option<Media>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id, "user_id": user_id, "status": "ready", "used_by": { "$size": 0 } },
-                doc! { "$set": { "status": "deleting" } },
-            )
-            .return_document(ReturnDocument::Before)
-            .await?)
+        read_then_update(
+            &self.collection,
+            doc! { "_id": id, "user_id": user_id, "status": "ready", "used_by": { "$size": 0 } },
+            doc! { "$set": { "status": "deleting" } },
+        )
+        .await
     }
 
     /// Removes one pin (found stale).

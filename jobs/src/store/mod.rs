@@ -5,6 +5,8 @@
 
 mod audit_log;
 mod canary_runs;
+mod command_metrics;
+mod compare_and_set;
 mod connections;
 mod deletion_requests;
 mod indexes;
@@ -87,6 +89,7 @@ impl Store {
         options.connect_timeout = Some(timeout);
         options.server_selection_timeout = Some(timeout);
         options.app_name = Some("aistudio".into());
+        options.command_event_handler = Some(command_metrics::handler());
         let client = Client::with_options(options)?;
         Ok(Self {
             db: client.database(&settings.database),

@@ -9,10 +9,10 @@
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
+use super::compare_and_set::{update_by_id, update_then_read};
 use super::{StoreError, bson_now};
 use crate::domain::PostKind;
 
@@ -378,11 +378,12 @@ impl Posts {
     ) -> Result<Option<Post>, StoreError> {
         let mut set = set;
         set.insert("updated_at", bson_now());
-        Ok(self
-            .collection
-            .find_one_and_update(filter, doc! { "$set": set, "$inc": { "version": 1 } })
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            filter,
+            doc! { "$set": set, "$inc": { "version": 1 } },
+        )
+        .await
     }
 
     /// Replaces what the user composed, if the post is still at `version` and editable; the
@@ -455,19 +456,31 @@ impl Posts {
             .await
     }
 
-    /// Claims a scheduled post at exactly `version` for publishing: the publisher's side of
-    /// the compare-and-set. The claimed post (the content that will be published), or `None`
-    /// if it was edited, rescheduled, canceled, deleted or claimed meanwhile.
-    pub async fn claim_for_publishing(
-        &self,
-        id: &str,
-        version: i64,
-    ) -> Result<Option<Post>, StoreError> {
-        self.compare_and_set(
-            doc! { "_id": id, "version": version, "status": PostStatus::Scheduled.as_str() },
-            doc! { "status": PostStatus::Publishing.as_str() },
+    /// Claims a scheduled post, as read, for publishing: the publisher's side of the
+    /// compare-and-set on its version. The claimed post (the content read is the content that
+    /// will be published; nothing is read back), or `None` if it was edited, rescheduled,
+    /// canceled, deleted or claimed since it was read.
+    pub async fn claim_for_publishing(&self, post: &Post) -> Result<Option<Post>, StoreError> {
+        let now = Utc::now();
+        let claimed = update_by_id(
+            &self.collection,
+            doc! { "_id": &post.id, "version": post.version, "status": PostStatus::Scheduled.as_str() },
+            doc! {
+                "$set": {
+                    "status": PostStatus::Publishing.as_str(),
+                    "updated_at": mongodb::bson::DateTime::from_chrono(now),
+                },
+                "$inc": { "version": 1 },
+            },
         )
-        .await
+        .await?;
+        Ok(claimed.then(|| {
+            let mut claimed = post.clone();
+            claimed.content.status = PostStatus::Publishing;
+            claimed.version += 1;
+            claimed.updated_at = now;
+            claimed
+        }))
     }
 
     /// Deletes the user's post unless the publisher holds it; the deleted post.
@@ -633,20 +646,26 @@ impl Posts {
     }
 
     /// Publishing -> published, recording Instagram's media id (when known) and, as
-    /// `published_at`, now: when the publisher learned the post is live.
+    /// `published_at`, `at`: when the publisher learned the post is live. Whether it changed.
     pub async fn mark_published(
         &self,
         id: &str,
         ig_media_id: Option<&str>,
-    ) -> Result<Option<Post>, StoreError> {
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let media = ig_media_id.map_or(Bson::Null, |m| Bson::String(m.to_string()));
-        self.compare_and_set(
+        update_by_id(
+            &self.collection,
             doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
             doc! {
-                "status": PostStatus::Published.as_str(),
-                "ig_media_id": media,
-                "published_at": bson_now(),
-                "failure_reason": Bson::Null,
+                "$set": {
+                    "status": PostStatus::Published.as_str(),
+                    "ig_media_id": media,
+                    "published_at": mongodb::bson::DateTime::from_chrono(at),
+                    "failure_reason": Bson::Null,
+                    "updated_at": mongodb::bson::DateTime::from_chrono(at),
+                },
+                "$inc": { "version": 1 },
             },
         )
         .await

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use mongodb::bson::{Bson, doc};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
+use super::compare_and_set::update_then_read;
 use super::{StoreError, bson_now};
 
 pub(super) const COLLECTION: &str = "users";
@@ -119,14 +119,12 @@ impl Users {
 
     /// Renames an active user; the updated user, or `None` if there is no such active user.
     pub async fn set_name(&self, id: &str, name: &str) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id, "status": "active" },
-                doc! { "$set": { "name": name, "updated_at": bson_now() } },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            doc! { "_id": id, "status": "active" },
+            doc! { "$set": { "name": name, "updated_at": bson_now() } },
+        )
+        .await
     }
 
     /// Replaces the password hash of an active user.
@@ -149,26 +147,25 @@ impl Users {
         picture: Option<&str>,
     ) -> Result<Option<User>, StoreError> {
         let picture = picture.map_or(Bson::Null, |p| Bson::String(p.to_string()));
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": id, "status": "active" },
-                doc! { "$set": { "google_sub": sub, "picture": picture, "updated_at": bson_now() } },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        update_then_read(
+            &self.collection,
+            doc! { "_id": id, "status": "active" },
+            doc! { "$set": { "google_sub": sub, "picture": picture, "updated_at": bson_now() } },
+        )
+        .await
     }
 
     /// Sets the role of the user with this email; the updated user, if any.
     pub async fn set_role(&self, email: &str, role: Role) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "email": email },
-                doc! { "$set": { "role": role.as_str(), "updated_at": bson_now() } },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        let Some(user) = self.by_email(email).await? else {
+            return Ok(None);
+        };
+        update_then_read(
+            &self.collection,
+            doc! { "_id": &user.id, "email": email },
+            doc! { "$set": { "role": role.as_str(), "updated_at": bson_now() } },
+        )
+        .await
     }
 
     /// Marks the account as being deleted; true only for the request that changed it.

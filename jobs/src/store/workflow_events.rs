@@ -101,6 +101,14 @@ impl WorkflowEvents {
         Ok(())
     }
 
+    /// Appends events in one command.
+    pub async fn record_many(&self, events: &[WorkflowEvent]) -> Result<(), StoreError> {
+        if !events.is_empty() {
+            self.collection.insert_many(events).await?;
+        }
+        Ok(())
+    }
+
     /// A post's events, oldest first (at most `limit`).
     pub async fn for_post(
         &self,

@@ -6,10 +6,10 @@
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
+use super::compare_and_set::{update_by_id, update_then_read};
 use super::{StoreError, bson_now};
 
 pub(super) const COLLECTION: &str = "workflows";
@@ -134,6 +134,34 @@ pub struct Workflow {
     /// Created.
     #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
     pub created_at: DateTime<Utc>,
+    /// Fields changed in this process and not written yet ([`Workflow::defer`]): the next
+    /// write of the workflow ([`Workflows::save`], [`Workflows::release`]) carries them.
+    #[serde(skip)]
+    pub unsaved: Document,
+}
+
+impl Workflow {
+    /// This workflow with `set` (whole top-level fields) applied in memory only, to be written
+    /// with the next save or release: for step outputs that are cheap and harmless to produce
+    /// again should the process die first (an upload, a container never published).
+    pub fn defer(&self, set: Document) -> Result<Self, StoreError> {
+        let mut unsaved = self.unsaved.clone();
+        unsaved.extend(set.clone());
+        let mut deferred = with_fields(self, set)?;
+        deferred.unsaved = unsaved;
+        Ok(deferred)
+    }
+}
+
+/// `wf` with `set` (whole top-level fields) applied, as the database would have it.
+fn with_fields(wf: &Workflow, set: Document) -> Result<Workflow, StoreError> {
+    let encode = |e: &dyn std::fmt::Display| StoreError::Encode(e.to_string());
+    let mut state = mongodb::bson::to_document(wf).map_err(|e| encode(&e))?;
+    for (field, value) in set {
+        debug_assert!(!field.contains('.'), "whole fields only: {field}");
+        state.insert(field, value);
+    }
+    mongodb::bson::from_document(state).map_err(|e| encode(&e))
 }
 
 /// Repository of [`Workflow`]s.
@@ -153,15 +181,17 @@ impl Workflows {
         }
     }
 
-    /// Creates the workflow unless one exists for the post (claims are idempotent).
-    pub async fn create(&self, workflow: &Workflow) -> Result<(), StoreError> {
+    /// Creates the workflow unless one exists for the post (claims are idempotent); whether
+    /// this call created it.
+    pub async fn create(&self, workflow: &Workflow) -> Result<bool, StoreError> {
         match self
             .collection
             .insert_one(workflow)
             .await
             .map_err(StoreError::from)
         {
-            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
+            Ok(_) => Ok(true),
+            Err(StoreError::Duplicate) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -184,7 +214,8 @@ impl Workflows {
             .await?)
     }
 
-    /// Takes the lease for `owner` if nobody holds it (or it expired); the workflow, or `None`.
+    /// Takes the lease for `owner` (a fresh name per attempt) if nobody holds it: never held,
+    /// released, or expired; the workflow, or `None`.
     pub async fn acquire(
         &self,
         post_id: &str,
@@ -192,43 +223,47 @@ impl Workflows {
         lease: Duration,
     ) -> Result<Option<Workflow>, StoreError> {
         let now = Utc::now();
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! {
-                    "_id": post_id,
-                    "step": { "$nin": ["done", "failed"] },
-                    "$or": [
-                        { "lease_expires_at": Bson::Null },
-                        { "lease_expires_at": { "$lt": at(now) } },
-                        { "lease_owner": owner },
-                    ],
-                },
-                doc! { "$set": { "lease_owner": owner, "lease_expires_at": at(now + lease) } },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        let acquired = update_then_read(
+            &self.collection,
+            doc! {
+                "_id": post_id,
+                "step": { "$nin": ["done", "failed"] },
+                // Null, absent or past: one condition, where `$or` would make the server scan.
+                "lease_expires_at": { "$not": { "$gt": at(now) } },
+            },
+            doc! { "$set": { "lease_owner": owner, "lease_expires_at": at(now + lease) } },
+        )
+        .await?;
+        Ok(acquired.filter(|wf| wf.lease_owner.as_deref() == Some(owner)))
     }
 
-    /// Applies `set` (and renews the lease) only while `owner` holds the lease; the updated
-    /// workflow, or `None` when the lease was lost.
+    /// Applies `wf`'s unsaved fields and `set` (and renews the lease) only while `owner` holds
+    /// the lease; the workflow as it now is (`wf` with both applied: nothing is read back), or
+    /// `None` when the lease was lost. `set` names whole top-level fields.
     pub async fn save(
         &self,
-        post_id: &str,
+        wf: &Workflow,
         owner: &str,
         lease: Duration,
-        mut set: Document,
+        set: Document,
     ) -> Result<Option<Workflow>, StoreError> {
-        set.insert("lease_expires_at", at(Utc::now() + lease));
-        set.insert("updated_at", bson_now());
-        Ok(self
-            .collection
-            .find_one_and_update(
-                doc! { "_id": post_id, "lease_owner": owner },
-                doc! { "$set": set },
-            )
-            .return_document(ReturnDocument::After)
-            .await?)
+        let mut all = wf.unsaved.clone();
+        all.extend(set);
+        all.insert("lease_owner", owner);
+        all.insert("lease_expires_at", at(Utc::now() + lease));
+        all.insert("updated_at", bson_now());
+        let saved = update_by_id(
+            &self.collection,
+            doc! { "_id": &wf.post_id, "lease_owner": owner },
+            doc! { "$set": all.clone() },
+        )
+        .await?;
+        if !saved {
+            return Ok(None);
+        }
+        let mut state = with_fields(wf, all)?;
+        state.unsaved = Document::new();
+        Ok(Some(state))
     }
 
     /// Extends `owner`'s lease to `lease` from now; false when another worker holds it.
@@ -248,26 +283,27 @@ impl Workflows {
         Ok(result.matched_count == 1)
     }
 
-    /// Gives the lease back, to run again at `next_run_at`.
+    /// Gives the lease back, to run again at `next_run_at`, writing `wf`'s unsaved fields and
+    /// `set` in the same write; false when the lease was lost.
     pub async fn release(
         &self,
-        post_id: &str,
+        wf: &Workflow,
         owner: &str,
         next_run_at: DateTime<Utc>,
+        set: Document,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .collection
-            .update_one(
-                doc! { "_id": post_id, "lease_owner": owner },
-                doc! { "$set": {
-                    "lease_owner": Bson::Null,
-                    "lease_expires_at": Bson::Null,
-                    "next_run_at": at(next_run_at),
-                    "updated_at": bson_now(),
-                } },
-            )
-            .await?;
-        Ok(result.matched_count == 1)
+        let mut all = wf.unsaved.clone();
+        all.extend(set);
+        all.insert("lease_owner", Bson::Null);
+        all.insert("lease_expires_at", Bson::Null);
+        all.insert("next_run_at", at(next_run_at));
+        all.insert("updated_at", bson_now());
+        update_by_id(
+            &self.collection,
+            doc! { "_id": &wf.post_id, "lease_owner": owner },
+            doc! { "$set": all },
+        )
+        .await
     }
 
     /// Unfinished workflows nobody holds (lease expired or released) that should have run
@@ -283,10 +319,7 @@ impl Workflows {
             .find(doc! {
                 "step": { "$nin": ["done", "failed"] },
                 "next_run_at": { "$lt": at(before) },
-                "$or": [
-                    { "lease_expires_at": Bson::Null },
-                    { "lease_expires_at": { "$lt": at(now) } },
-                ],
+                "lease_expires_at": { "$not": { "$gt": at(now) } },
             })
             .limit(limit)
             .await?

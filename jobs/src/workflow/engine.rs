@@ -7,6 +7,7 @@ use aistudio_config::{Secret, Settings};
 use chrono::Utc;
 use mongodb::bson::{Bson, doc};
 
+use super::event_log::EventLog;
 use super::outcome::{StepResult, backoff};
 use super::throttle;
 use crate::clients::{GraphClient, ImgbbClient};
@@ -42,6 +43,7 @@ pub struct Engine {
     pub(super) vault: Vault,
     pub(super) media: Arc<dyn MediaStorage>,
     pub(super) worker: Arc<str>,
+    events: EventLog,
 }
 
 impl std::fmt::Debug for Engine {
@@ -86,6 +88,7 @@ impl Engine {
         worker: Arc<str>,
     ) -> Self {
         Self {
+            events: EventLog::start(store.workflow_events()),
             settings,
             store,
             queue,
@@ -102,78 +105,116 @@ impl Engine {
     }
 
     /// Moves the post's workflow forward as far as it can go now.
+    ///
+    /// Round trips are counted (`aistudio_mongo_commands_total`): the lease is taken with one
+    /// write and one read, or, on the first run, the post is claimed and its workflow created
+    /// already leased; the post and its connection are read once per run, not per step; what
+    /// this process writes is not read back; events go to the batched [`EventLog`].
     #[tracing::instrument(skip(self), fields(user_id, ig_user_id))]
     pub async fn drive(&self, post_id: &str) -> Result<(), EngineError> {
         let workflows = self.store.workflows();
-        let existing = workflows.by_post(post_id).await?;
-        let Some(wf) = (match existing {
-            Some(wf) => Some(wf),
-            None => self.claim(post_id).await?,
-        }) else {
-            return Ok(());
-        };
-        if wf.step.is_terminal() {
-            return Ok(());
-        }
         let owner = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
-        let Some(mut wf) = workflows.acquire(post_id, &owner, self.lease()).await? else {
+        let Some(post) = self.store.posts().by_id(post_id).await? else {
+            workflows.delete(post_id).await?;
             return Ok(());
         };
-        tracing::Span::current().record("user_id", wf.user_id.as_str());
-        if wf.next_run_at > Utc::now() + chrono::Duration::seconds(1) {
-            // Not yet: make sure a job exists for its time, and let go.
-            let at = wf.next_run_at;
-            workflows.release(post_id, &owner, at).await?;
-            self.schedule(post_id, at).await?;
-            return Ok(());
-        }
-        loop {
-            let Some(post) = self.store.posts().by_id(post_id).await? else {
-                workflows.delete(post_id).await?;
+        let (wf, post, connection) = if post.content.status == PostStatus::Scheduled {
+            match self.claim(post, &owner).await? {
+                Some(claimed) => claimed,
+                None => return Ok(()),
+            }
+        } else {
+            let Some(wf) = workflows.acquire(post_id, &owner, self.lease()).await? else {
+                // Finished, held by another worker, or never created: a post claimed by a
+                // worker that died before creating its workflow.
+                if post.content.status == PostStatus::Publishing
+                    && workflows.by_post(post_id).await?.is_none()
+                    && let Some(claimed) = self.claim(post, &owner).await?
+                {
+                    return self.run_steps(claimed, &owner).await;
+                }
                 return Ok(());
             };
+            if wf.next_run_at > Utc::now() + chrono::Duration::seconds(1) {
+                // Not yet: make sure a job exists for its time, and let go.
+                let at = wf.next_run_at;
+                workflows.release(&wf, &owner, at, doc! {}).await?;
+                self.schedule(post_id, at).await?;
+                return Ok(());
+            }
             let connection = self.store.connections().by_id(&wf.connection_id).await?;
+            (wf, post, connection)
+        };
+        self.run_steps((wf, post, connection), &owner).await
+    }
+
+    /// Runs steps while they advance, under `owner`'s lease.
+    async fn run_steps(
+        &self,
+        (mut wf, mut post, connection): (Workflow, Post, Option<Connection>),
+        owner: &str,
+    ) -> Result<(), EngineError> {
+        let workflows = self.store.workflows();
+        let post_id = post.id.clone();
+        let post_id = post_id.as_str();
+        tracing::Span::current().record("user_id", wf.user_id.as_str());
+        // When the lease was last taken, saved or renewed.
+        let mut confirmed = tokio::time::Instant::now();
+        loop {
             let started = Utc::now();
             let step = wf.step;
             let result = super::lease::while_holding(
                 &workflows,
                 post_id,
-                &owner,
+                owner,
                 self.lease(),
-                self.run(&wf, &post, connection.as_ref(), &owner),
+                &mut confirmed,
+                self.run(&wf, &post, connection.as_ref(), owner),
             )
             .await;
+            let writes = !matches!(result, StepResult::Advance(_) | StepResult::Progress(_))
+                || next_step(step).is_terminal();
             let Some(next) = self
-                .apply(
-                    wf,
-                    &post,
-                    connection.as_ref(),
-                    &owner,
-                    step,
-                    started,
-                    result,
-                )
+                .apply(wf, &post, connection.as_ref(), owner, step, started, result)
                 .await?
             else {
                 return Ok(());
             };
+            if writes {
+                confirmed = tokio::time::Instant::now();
+            }
             wf = next;
-            if wf.step.is_terminal() {
-                workflows.release(post_id, &owner, Utc::now()).await?;
-                return Ok(());
+            if step == Step::Publish
+                && wf.step == Step::FetchPermalink
+                && post.content.status == PostStatus::Publishing
+            {
+                // What `published` just wrote, without reading it back.
+                post.content.status = PostStatus::Published;
+                post.ig_media_id.clone_from(&wf.ig_media_id);
+                post.published_at = Some(Utc::now());
             }
         }
     }
 
-    /// Claims a due scheduled post at its current version and creates its workflow.
-    async fn claim(&self, post_id: &str) -> Result<Option<Workflow>, EngineError> {
+    /// Claims a due scheduled post at the version read and creates its workflow, leased to
+    /// `owner`; the workflow, the claimed post and its connection. `None` when there is nothing
+    /// to do: not due, not publishable, claimed by another, or its workflow exists already.
+    async fn claim(
+        &self,
+        post: Post,
+        owner: &str,
+    ) -> Result<Option<(Workflow, Post, Option<Connection>)>, EngineError> {
         let posts = self.store.posts();
-        let Some(post) = posts.by_id(post_id).await? else {
+        let Some(connection_id) = post.content.connection_id.clone() else {
             return Ok(None);
         };
-        let claimed = match post.content.status {
-            // Claimed earlier by a worker that died before creating the workflow.
-            PostStatus::Publishing => post,
+        let (claimed, connection) = match post.content.status {
+            // Claimed earlier by a worker that died before creating the workflow, or its
+            // workflow exists (creating it again is refused below).
+            PostStatus::Publishing => {
+                let connection = self.store.connections().by_id(&connection_id).await?;
+                (post, connection)
+            }
             PostStatus::Scheduled => {
                 // Claimed up to `prepare_ahead_secs` early: from here the post is no longer
                 // editable, and the publish step waits for its time.
@@ -191,44 +232,51 @@ impl Engine {
                 if user.is_none_or(|u| u.status != UserStatus::Active) {
                     return Ok(None);
                 }
-                let Some(connection_id) = post.content.connection_id.as_deref() else {
-                    return Ok(None);
-                };
-                let connection = self.store.connections().by_id(connection_id).await?;
+                let connection = self.store.connections().by_id(&connection_id).await?;
                 if connection
                     .as_ref()
                     .is_none_or(|c| c.status != ConnectionStatus::Active || c.token.is_none())
                 {
-                    posts.park_for_connection(connection_id).await?;
+                    posts.park_for_connection(&connection_id).await?;
                     return Ok(None);
                 }
-                match posts.claim_for_publishing(&post.id, post.version).await? {
-                    Some(claimed) => claimed,
+                match posts.claim_for_publishing(&post).await? {
+                    Some(claimed) => (claimed, connection),
                     None => return Ok(None),
                 }
             }
             _ => return Ok(None),
         };
-        let mut items = Vec::new();
-        for item in &claimed.content.items {
-            let media = self
-                .store
-                .media()
-                .any_by_id_for_user(&item.media_id, &claimed.user_id)
-                .await?;
-            items.push(WorkItem {
+        let ids: Vec<String> = claimed
+            .content
+            .items
+            .iter()
+            .map(|i| i.media_id.clone())
+            .collect();
+        let media = self
+            .store
+            .media()
+            .any_of_user(&ids, &claimed.user_id)
+            .await?;
+        let items = claimed
+            .content
+            .items
+            .iter()
+            .map(|item| WorkItem {
                 media_id: item.media_id.clone(),
-                is_video: media.is_some_and(|m| m.kind == MediaKind::Video),
+                is_video: media
+                    .iter()
+                    .any(|m| m.id == item.media_id && m.kind == MediaKind::Video),
                 alt_text: item.alt_text.clone(),
                 public_url: None,
                 container_id: None,
-            });
-        }
+            })
+            .collect();
         let now = Utc::now();
         let wf = Workflow {
             post_id: claimed.id.clone(),
             user_id: claimed.user_id.clone(),
-            connection_id: claimed.content.connection_id.clone().unwrap_or_default(),
+            connection_id,
             post_version: claimed.version,
             step: Step::PrepareMedia,
             attempts: 0,
@@ -242,11 +290,14 @@ impl Engine {
             ig_media_id: None,
             waiting_reason: None,
             next_run_at: now,
-            lease_owner: None,
-            lease_expires_at: None,
+            lease_owner: Some(owner.to_string()),
+            lease_expires_at: Some(now + self.lease()),
             created_at: now,
+            unsaved: Default::default(),
         };
-        self.store.workflows().create(&wf).await?;
+        if !self.store.workflows().create(&wf).await? {
+            return Ok(None);
+        }
         self.record(
             &wf,
             "claim",
@@ -256,9 +307,8 @@ impl Engine {
             None,
             None,
             Some(format!("version {}", claimed.version)),
-        )
-        .await?;
-        Ok(self.store.workflows().by_post(post_id).await?)
+        );
+        Ok(Some((wf, claimed, connection)))
     }
 
     async fn run(
@@ -379,7 +429,15 @@ impl Engine {
                 set.insert("step", mongodb::bson::to_bson(&next).unwrap_or(Bson::Null));
                 set.insert("attempts", 0);
                 set.insert("waiting_reason", Bson::Null);
-                let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
+                // Finished: the last write gives the lease back. Before that, a step's output is
+                // written with the next write (a wait, the publish marker, the end): redoing an
+                // upload or a container is harmless, and publishing is guarded by the marker.
+                let saved = if next.is_terminal() {
+                    workflows.release(&wf, owner, Utc::now(), set).await?;
+                    None
+                } else {
+                    Some(wf.defer(set)?)
+                };
                 self.record(
                     &wf,
                     step.as_str(),
@@ -389,11 +447,10 @@ impl Engine {
                     None,
                     None,
                     None,
-                )
-                .await?;
+                );
                 Ok(saved)
             }
-            StepResult::Progress(set) => Ok(workflows.save(&wf.post_id, owner, lease, set).await?),
+            StepResult::Progress(set) => Ok(Some(wf.defer(set)?)),
             StepResult::Wait { delay, reason } => {
                 if reason.starts_with("throttled")
                     && let Some(c) = connection
@@ -401,15 +458,8 @@ impl Engine {
                     throttle::close(&self.queue, &c.ig_user_id, delay).await?;
                 }
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                workflows
-                    .save(
-                        &wf.post_id,
-                        owner,
-                        lease,
-                        doc! { "waiting_reason": &reason },
-                    )
+                self.wait_until(&wf, owner, at, doc! { "waiting_reason": &reason })
                     .await?;
-                self.wait_until(&wf, owner, at).await?;
                 self.record(
                     &wf,
                     step.as_str(),
@@ -419,8 +469,7 @@ impl Engine {
                     None,
                     Some(at),
                     Some(reason),
-                )
-                .await?;
+                );
                 Ok(None)
             }
             StepResult::Retry(error) if attempt >= w.max_attempts => {
@@ -439,15 +488,8 @@ impl Engine {
                     Duration::from_millis(w.retry_max_ms),
                 );
                 let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                workflows
-                    .save(
-                        &wf.post_id,
-                        owner,
-                        lease,
-                        doc! { "attempts": attempt as i64 },
-                    )
+                self.wait_until(&wf, owner, at, doc! { "attempts": attempt as i64 })
                     .await?;
-                self.wait_until(&wf, owner, at).await?;
                 self.record(
                     &wf,
                     step.as_str(),
@@ -457,8 +499,7 @@ impl Engine {
                     Some(error),
                     Some(at),
                     None,
-                )
-                .await?;
+                );
                 metrics::counter!("aistudio_workflow_retries_total", "step" => step.as_str())
                     .increment(1);
                 Ok(None)
@@ -483,7 +524,7 @@ impl Engine {
                     "publish_attempted_at": Bson::Null,
                     "container_generation": (wf.container_generation + 1) as i64,
                 };
-                let saved = workflows.save(&wf.post_id, owner, lease, set).await?;
+                let saved = workflows.save(&wf, owner, lease, set).await?;
                 self.record(
                     &wf,
                     step.as_str(),
@@ -493,8 +534,7 @@ impl Engine {
                     Some(error),
                     None,
                     Some("new containers".into()),
-                )
-                .await?;
+                );
                 Ok(saved)
             }
             StepResult::Fail(error, message) => {
@@ -529,8 +569,7 @@ impl Engine {
                     Some(error),
                     None,
                     None,
-                )
-                .await?;
+                );
                 workflows.delete(&wf.post_id).await?;
                 metrics::counter!("aistudio_posts_parked_total").increment(1);
                 Ok(None)
@@ -545,9 +584,8 @@ impl Engine {
                     None,
                     None,
                     Some(note),
-                )
-                .await?;
-                workflows.release(&wf.post_id, owner, Utc::now()).await?;
+                );
+                workflows.release(&wf, owner, Utc::now(), doc! {}).await?;
                 Ok(None)
             }
         }
@@ -568,11 +606,7 @@ impl Engine {
         self.store.media().unpin_post(&wf.post_id).await?;
         self.store
             .workflows()
-            .save(&wf.post_id, owner, self.lease(), doc! { "step": "failed" })
-            .await?;
-        self.store
-            .workflows()
-            .release(&wf.post_id, owner, Utc::now())
+            .release(wf, owner, Utc::now(), doc! { "step": "failed" })
             .await?;
         self.record(
             wf,
@@ -583,8 +617,7 @@ impl Engine {
             Some(error),
             None,
             Some(message.to_string()),
-        )
-        .await?;
+        );
         metrics::counter!("aistudio_posts_failed_total").increment(1);
         tracing::warn!(post_id = %wf.post_id, reason = message, "post failed");
         Ok(())
@@ -595,11 +628,9 @@ impl Engine {
         wf: &Workflow,
         owner: &str,
         at: chrono::DateTime<Utc>,
+        set: mongodb::bson::Document,
     ) -> Result<(), EngineError> {
-        self.store
-            .workflows()
-            .release(&wf.post_id, owner, at)
-            .await?;
+        self.store.workflows().release(wf, owner, at, set).await?;
         self.schedule(&wf.post_id, at).await
     }
 
@@ -617,7 +648,7 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record(
+    fn record(
         &self,
         wf: &Workflow,
         step: &str,
@@ -627,25 +658,26 @@ impl Engine {
         error: Option<StepError>,
         next_retry_at: Option<chrono::DateTime<Utc>>,
         note: Option<String>,
-    ) -> Result<(), EngineError> {
+    ) {
         let outcome_name = format!("{outcome:?}").to_lowercase();
         metrics::counter!("aistudio_workflow_steps_total", "step" => step.to_string(), "outcome" => outcome_name).increment(1);
-        self.store
-            .workflow_events()
-            .record(&WorkflowEvent {
-                post_id: wf.post_id.clone(),
-                user_id: wf.user_id.clone(),
-                step: step.to_string(),
-                attempt,
-                worker: self.worker.to_string(),
-                started_at: started,
-                ended_at: Utc::now(),
-                outcome,
-                error,
-                next_retry_at,
-                note,
-            })
-            .await?;
-        Ok(())
+        self.events.record(WorkflowEvent {
+            post_id: wf.post_id.clone(),
+            user_id: wf.user_id.clone(),
+            step: step.to_string(),
+            attempt,
+            worker: self.worker.to_string(),
+            started_at: started,
+            ended_at: Utc::now(),
+            outcome,
+            error,
+            next_retry_at,
+            note,
+        });
+    }
+
+    /// Waits until every event recorded so far is written (graceful shutdown).
+    pub async fn flush_events(&self) {
+        self.events.flush().await;
     }
 }

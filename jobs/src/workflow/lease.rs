@@ -14,13 +14,15 @@ use tokio::time::Instant;
 use super::outcome::StepResult;
 use crate::store::Workflows;
 
-/// Runs `step` under `owner`'s lease on `post_id`'s workflow, renewing it every third of
-/// `lease`. The lease was just taken or renewed (by `acquire` or `save`).
+/// Runs `step` under `owner`'s lease on `post_id`'s workflow, renewing it a third of `lease`
+/// after it was last confirmed (`confirmed`: when it was taken, saved or renewed; at once if
+/// that is longer ago), then every third of `lease`. `confirmed` is kept up to date.
 pub(super) async fn while_holding<F>(
     workflows: &Workflows,
     post_id: &str,
     owner: &str,
     lease: chrono::Duration,
+    confirmed: &mut Instant,
     step: F,
 ) -> StepResult
 where
@@ -28,12 +30,17 @@ where
 {
     let length = lease.to_std().unwrap_or(Duration::from_secs(10));
     let renewals = async {
-        let mut confirmed_until = Instant::now() + length;
+        let mut confirmed_until = *confirmed + length;
+        let mut next = *confirmed + length / 3;
         loop {
-            tokio::time::sleep(length / 3).await;
+            tokio::time::sleep_until(next).await;
             let asked = Instant::now();
             match workflows.renew(post_id, owner, lease).await {
-                Ok(true) => confirmed_until = asked + length,
+                Ok(true) => {
+                    confirmed_until = asked + length;
+                    *confirmed = asked;
+                    next = asked + length / 3;
+                }
                 Ok(false) => return "another worker holds the lease now".to_string(),
                 Err(e) => {
                     tracing::warn!(post_id, error = %e, "could not renew a workflow lease");
@@ -41,6 +48,7 @@ where
                     if Instant::now() + length / 3 >= confirmed_until {
                         return format!("the lease could not be renewed: {e}");
                     }
+                    next = Instant::now() + length / 3;
                 }
             }
         }

@@ -23,6 +23,7 @@
 
 pub mod dispatcher;
 mod engine;
+mod event_log;
 mod find_media;
 mod lease;
 pub mod media_match;

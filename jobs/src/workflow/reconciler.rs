@@ -89,10 +89,25 @@ impl Reconcile {
             resume(wf.post_id, key).await?;
             resumed += 1;
         }
-        for post in store.posts().publishing_since(now - lease, 200).await? {
-            if store.workflows().by_post(&post.id).await?.is_none() {
-                let key = format!("publish:resume:{}:{}", post.id, self.tick);
-                resume(post.id, key).await?;
+        // Claimed but without a workflow (the claimer died in between): one query for all.
+        let publishing: Vec<String> = store
+            .posts()
+            .publishing_since(now - lease, 200)
+            .await?
+            .into_iter()
+            .map(|post| post.id)
+            .collect();
+        let with_workflow: std::collections::HashSet<String> = store
+            .workflows()
+            .for_posts(&publishing)
+            .await?
+            .into_iter()
+            .map(|wf| wf.post_id)
+            .collect();
+        for post_id in publishing {
+            if !with_workflow.contains(&post_id) {
+                let key = format!("publish:resume:{post_id}:{}", self.tick);
+                resume(post_id, key).await?;
                 resumed += 1;
             }
         }

@@ -47,9 +47,14 @@ pub(super) fn internal(message: String) -> StepError {
     }
 }
 
+/// The longest poll interval waited out inside the step.
+const SHORT_POLL: Duration = Duration::from_secs(2);
+/// How long a step polls in place before it gives the workflow back to wait in the queue.
+const POLL_IN_PLACE: Duration = Duration::from_secs(10);
+
 impl Engine {
     /// Uploads each image to ImgBB (with an expiration) and signs each video's public URL,
-    /// one item per attempt so progress survives a crash.
+    /// saving after each item but the last so progress survives a crash.
     pub(super) async fn prepare_media(&self, wf: &Workflow) -> StepResult {
         let settings = &self.settings;
         let mut items = wf.items.clone();
@@ -77,9 +82,12 @@ impl Engine {
                     Err(result) => return result,
                 }
             }
-            return StepResult::Progress(doc! { "items": items_bson(&items) });
+            if items.iter().any(|i| i.public_url.is_none()) {
+                return StepResult::Progress(doc! { "items": items_bson(&items) });
+            }
         }
-        let mut set = doc! {};
+        // The last item's URL is saved with the step's end, in one write.
+        let mut set = doc! { "items": items_bson(&items) };
         if let Some(cover) = &wf.cover_url
             && !cover.starts_with("http")
         {
@@ -220,13 +228,23 @@ impl Engine {
         if let Some(parent) = &wf.parent_container_id {
             ids.push(ContainerId(parent.clone()));
         }
-        for id in &ids {
+        let polling = tokio::time::Instant::now();
+        let mut finished = 0;
+        while let Some(id) = ids.get(finished) {
             match self.graph.container_status(id, token).await {
                 Ok(answer) => match answer.value.status_code {
-                    StatusCode::Finished | StatusCode::Published => {}
-                    StatusCode::InProgress | StatusCode::Unknown(_) => {
-                        return self.poll_wait(wf);
-                    }
+                    StatusCode::Finished | StatusCode::Published => finished += 1,
+                    StatusCode::InProgress | StatusCode::Unknown(_) => match self.poll_wait(wf) {
+                        // A short wait is waited out here (the lease is renewed meanwhile),
+                        // rather than by giving the workflow back and taking it again.
+                        StepResult::Wait { delay, .. }
+                            if delay <= SHORT_POLL
+                                && polling.elapsed() + delay <= POLL_IN_PLACE =>
+                        {
+                            tokio::time::sleep(delay).await;
+                        }
+                        wait => return wait,
+                    },
                     StatusCode::Error | StatusCode::Expired => {
                         return StepResult::NewContainers(StepError {
                             class: "container_unusable".into(),
@@ -326,9 +344,9 @@ impl Engine {
         let marked = self
             .store
             .workflows()
-            .save(&wf.post_id, owner, self.lease(), attempt)
+            .save(wf, owner, self.lease(), attempt)
             .await;
-        match marked {
+        let wf = match marked {
             // The lease was just renewed; if it has nearly run out anyway, this process was
             // not running in between (stopped, starved): another worker may be taking over.
             Ok(Some(saved))
@@ -338,10 +356,11 @@ impl Engine {
             {
                 return StepResult::Abandon("lease ran out before publishing".into());
             }
-            Ok(Some(_)) => {}
+            Ok(Some(saved)) => saved,
             Ok(None) => return StepResult::Abandon("lease lost before publishing".into()),
             Err(e) => return StepResult::Retry(internal(e.to_string())),
-        }
+        };
+        let wf = &wf;
         match self.graph.publish(ig_user_id, token, &container).await {
             Ok(answer) => self.published(wf, Some(answer.value)).await,
             Err(e) => {
@@ -384,14 +403,14 @@ impl Engine {
         match self
             .store
             .posts()
-            .mark_published(&wf.post_id, media_id.as_deref())
+            .mark_published(&wf.post_id, media_id.as_deref(), chrono::Utc::now())
             .await
         {
             // Lateness is counted when the record is final (`publish_record`).
-            Ok(Some(_)) => {
+            Ok(true) => {
                 metrics::counter!("aistudio_posts_published_total").increment(1);
             }
-            Ok(None) => {}
+            Ok(false) => {}
             Err(e) => return StepResult::Retry(internal(e.to_string())),
         }
         // Published media may be deleted from the library now.
@@ -399,7 +418,11 @@ impl Engine {
             tracing::warn!(error = %e, "could not unpin the media of a published post");
         }
         let media = media_id.map_or(Bson::Null, Bson::String);
-        StepResult::Advance(doc! { "ig_media_id": media })
+        // The marker saved during this step goes with its end (the engine does not read back).
+        let attempted = wf
+            .publish_attempted_at
+            .map_or(Bson::Null, |t| Bson::DateTime(t.into()));
+        StepResult::Advance(doc! { "ig_media_id": media, "publish_attempted_at": attempted })
     }
 
     fn on_client_error(&self, e: ClientError, call: CallKind) -> StepResult {

@@ -1,4 +1,4 @@
-//! Scheduling precision: N image posts due at the same second, published by W worker processes
+//! Scheduling precision: N posts of one kind (image by default) due at the same second, published by W worker processes
 //! (release builds, default settings) against the simulator. Prints the time from the due
 //! second until Instagram saw the last publish, publish lateness p50/p99 as Instagram saw it,
 //! duplicates (must be 0), how many settled posts recorded Instagram's publish time (whole
@@ -6,10 +6,13 @@
 //! once (container created, not yet published), the most publishing jobs waiting in Redis,
 //! each worker's peak RSS, and the CPU
 //! share (100% = one core) the workers, the simulator (this process), the MongoDB server and
-//! Redis used from the workers' start to the last publish.
+//! Redis used from the posts' storing to the last publish, and the MongoDB commands the
+//! workers sent per published post, by command name (their idle rate, measured before the posts
+//! were stored, taken off).
 //!
 //! ```text
-//! bench-publish --posts 1000 --workers 2 [--concurrency 16] [--latency-ms 100] [--max-secs 3600]
+//! bench-publish --posts 1000 --workers 2 [--kind image|carousel|reel|story] [--concurrency 16]
+//!               [--latency-ms 100] [--max-secs 3600]
 //! ```
 //! `--latency-ms` adds that much latency to every Instagram and ImgBB call; after `--max-secs`
 //! the run reports what was published so far. Needs the local services
@@ -19,11 +22,13 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use aistudio_jobs::domain::PostKind;
 use aistudio_jobs::store::PostStatus;
 use aistudio_jobs::workflow::dispatcher::backlog;
 use aistudio_sim::{Effect, Endpoint, FaultRule};
-use aistudio_tests::bench::{arg, cpu_secs, find_process, percentile, rss_kib};
-use aistudio_tests::{FAST_WORKFLOW, Studio, Worker};
+use aistudio_tests::bench::{arg, arg_str, cpu_secs, find_process, percentile, rss_kib};
+use aistudio_tests::mongo_commands::CommandCounts;
+use aistudio_tests::{FAST_WORKFLOW, ScheduledPost, Studio, Worker};
 use anyhow::bail;
 
 /// Every call a publishing workflow makes.
@@ -44,6 +49,13 @@ async fn main() -> anyhow::Result<()> {
     let concurrency = arg(&args, "--concurrency", 16);
     let latency = arg(&args, "--latency-ms", 0);
     let max_secs = arg(&args, "--max-secs", 3600);
+    let kind = match arg_str(&args, "--kind", "image") {
+        "image" => PostKind::Image,
+        "carousel" => PostKind::Carousel,
+        "reel" => PostKind::Reel,
+        "story" => PostKind::Story,
+        other => bail!("--kind {other}: image, carousel, reel or story"),
+    };
 
     // The product's default workflow timings, not the tests' fast ones.
     let s = Studio::start(|env| {
@@ -60,17 +72,42 @@ async fn main() -> anyhow::Result<()> {
             .add_fault(FaultRule::always(endpoint, Effect::Latency { ms: latency }));
     }
 
+    let store = s.env.store().await;
+    // The workers start first: the commands they send idle (dispatcher, reconciler, presence)
+    // are measured, to be taken off what publishing cost.
+    let mut running = Vec::new();
+    for _ in 0..workers {
+        running.push(Worker::start(&s.env).await);
+    }
+    let ops: Vec<String> = running.iter().map(|w| w.ops_url.clone()).collect();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle_from = (Instant::now(), CommandCounts::scrape(&ops).await?);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_to = (Instant::now(), CommandCounts::scrape(&ops).await?);
+    let idle_per_sec = idle_to
+        .1
+        .since(&idle_from.1, &CommandCounts::default())
+        .scaled(1.0 / idle_to.0.duration_since(idle_from.0).as_secs_f64());
     // The due second leaves time to store the posts (about 20 ms each here) and start the
     // workers; --lead-secs overrides it.
     let lead = arg(&args, "--lead-secs", 15 + posts as u64 / 50);
     let due = chrono::Utc::now() + chrono::Duration::seconds(lead as i64);
     let due = due - chrono::Duration::nanoseconds(i64::from(due.timestamp_subsec_nanos()));
-    let ids = s.insert_scheduled(posts, due).await;
-    let store = s.env.store().await;
-    let mut running = Vec::new();
-    for _ in 0..workers {
-        running.push(Worker::start(&s.env).await);
-    }
+    let media = |i: usize| match kind {
+        PostKind::Carousel => vec![s.image.clone(), s.image2.clone()],
+        PostKind::Reel => vec![s.video.clone()],
+        _ if i % 2 == 0 => vec![s.image.clone()],
+        _ => vec![s.image2.clone()],
+    };
+    let scheduled: Vec<ScheduledPost> = (0..posts)
+        .map(|i| ScheduledPost {
+            kind,
+            media: media(i),
+            caption: format!("bulk post {i}"),
+            at: due,
+        })
+        .collect();
+    let ids = s.insert_posts(&scheduled).await;
     if chrono::Utc::now() > due - chrono::Duration::seconds(2) {
         bail!("storing {posts} posts outlasted the lead time; raise --lead-secs");
     }
@@ -137,6 +174,11 @@ async fn main() -> anyhow::Result<()> {
         .flat_map(|a| &a.publishes)
         .map(|p| (p.media_id.clone(), p.at_ms.div_euclid(1000) * 1000))
         .collect();
+    let counted_for = idle_to.0.elapsed().as_secs_f64();
+    let per_post = CommandCounts::scrape(&ops)
+        .await?
+        .since(&idle_to.1, &idle_per_sec.scaled(counted_for))
+        .scaled(1.0 / posts.max(1) as f64);
     let settled: Vec<_> = records.iter().filter(|p| p.settled_at.is_some()).collect();
     let matching = settled
         .iter()
@@ -169,11 +211,13 @@ async fn main() -> anyhow::Result<()> {
     };
     writeln!(
         std::io::stdout(),
-        "posts={posts} workers={workers} concurrency={concurrency} latency_ms={latency} \
+        "posts={posts} kind={} workers={workers} concurrency={concurrency} latency_ms={latency} \
          published={} all_published_after={finished} lateness_p50={:.2}s p99={:.2}s \
          duplicates={duplicates} published_at_is_instagrams={matching}/{} \
          peak_in_flight={peak_in_flight} peak_redis_backlog={peak_backlog} \
-         worker_rss_peak_mib=[{}] cpu(workers,simulator,mongo,redis)=[{}]",
+         worker_rss_peak_mib=[{}] cpu(workers,simulator,mongo,redis)=[{}] \
+         mongo_commands_per_post={per_post}",
+        kind.as_str(),
         lateness.len(),
         percentile(&lateness, 50.0),
         percentile(&lateness, 99.0),

@@ -21,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
     let options = SoakOptions {
         duration: Duration::from_secs(env_u64("SOAK_SECS", 1200)?),
+        per_second: 1,
         workers: 3,
         chaos_every: Duration::from_secs(30),
         longest_stop: Duration::from_secs(30),

@@ -29,8 +29,10 @@ use crate::{FAST_WORKFLOW, RedisServer, ScheduledPost, Studio, Worker};
 /// How a soak runs.
 #[derive(Debug, Clone)]
 pub struct SoakOptions {
-    /// How long posts come due (one per second) while faults are injected.
+    /// How long posts come due while faults are injected.
     pub duration: Duration,
+    /// Posts due each second.
+    pub per_second: usize,
     /// Worker processes.
     pub workers: usize,
     /// Mean time between two faults (each one 0.5x to 1.5x of it).
@@ -85,8 +87,9 @@ pub struct SoakReport {
     pub duplicates: usize,
     /// Publish lateness of the published posts, in ms: p50, p99, max.
     pub lateness_ms: (i64, i64, i64),
-    /// The latest posts: kind, seconds after the first was due, lateness in ms.
-    pub latest: Vec<(String, i64, i64)>,
+    /// The latest posts: kind, seconds after the first was due, lateness in ms, and the steps
+    /// each went through (offsets from its due time), to tell where the time went.
+    pub latest: Vec<(String, i64, i64, Vec<String>)>,
     /// The longest time any consumer of each queue went without a heartbeat.
     pub longest_stalls: BTreeMap<String, Duration>,
     /// The most jobs of a queue seen due for over 30 s and not taken by any consumer.
@@ -145,8 +148,13 @@ impl fmt::Display for SoakReport {
             max as f64 / 1000.0
         )?;
         writeln!(f, "latest posts (kind, due at +s, late by):")?;
-        for (kind, due, late) in &self.latest {
+        for (kind, due, late, steps) in &self.latest {
             writeln!(f, "  {kind:<9} +{due:>4} s  {:.1} s", *late as f64 / 1000.0)?;
+            if *late > 5_000 {
+                for step in steps {
+                    writeln!(f, "      {step}")?;
+                }
+            }
         }
         writeln!(
             f,
@@ -370,8 +378,8 @@ fn background_faults(studio: &Studio) {
     );
 }
 
-/// The posts: one due every second from `first`, cycling through the kinds.
-fn posts(studio: &Studio, first: DateTime<Utc>, n: usize) -> Vec<ScheduledPost> {
+/// The posts: `per_second` due each second from `first`, cycling through the kinds.
+fn posts(studio: &Studio, first: DateTime<Utc>, n: usize, per_second: usize) -> Vec<ScheduledPost> {
     (0..n)
         .map(|i| {
             let (kind, media) = match i % 4 {
@@ -387,7 +395,7 @@ fn posts(studio: &Studio, first: DateTime<Utc>, n: usize) -> Vec<ScheduledPost> 
                 kind,
                 media,
                 caption: format!("soak post {i}"),
-                at: first + chrono::Duration::seconds(i as i64),
+                at: first + chrono::Duration::seconds((i / per_second.max(1)) as i64),
             }
         })
         .collect()
@@ -407,6 +415,38 @@ fn duplicates(studio: &Studio, published_posts: usize) -> usize {
     let report = studio.sim.inspect();
     let publishes: usize = report.accounts.iter().map(|a| a.publishes.len()).sum();
     publishes.saturating_sub(published_posts) + report.duplicate_publishes.len()
+}
+
+/// A post's workflow steps, each with its start and end relative to the due time.
+async fn timeline(
+    store: &aistudio_jobs::store::Store,
+    post_id: &str,
+    due: DateTime<Utc>,
+) -> Vec<String> {
+    let events = store
+        .workflow_events()
+        .for_post(post_id, 100)
+        .await
+        .unwrap_or_default();
+    let at = |t: DateTime<Utc>| (t - due).num_milliseconds() as f64 / 1000.0;
+    events
+        .iter()
+        .map(|e| {
+            let error = e
+                .error
+                .as_ref()
+                .map(|e| format!(" {}: {}", e.class, e.message))
+                .unwrap_or_default();
+            format!(
+                "{:+7.1} s .. {:+7.1} s  {} #{} {:?}{error}",
+                at(e.started_at),
+                at(e.ended_at),
+                e.step,
+                e.attempt,
+                e.outcome
+            )
+        })
+        .collect()
 }
 
 /// Runs the soak; `say` gets progress lines.
@@ -429,13 +469,15 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         .sim
         .set_quota_total("acme", Some(u32::MAX))
         .expect("quota");
-    let n = options.duration.as_secs() as usize;
+    let n = options.duration.as_secs() as usize * options.per_second.max(1);
     // Posts are claimed 30 s ahead by default: the first is due once the workers are up.
     let first = Utc::now()
         .duration_trunc(chrono::Duration::seconds(1))
         .expect("whole second")
         + chrono::Duration::seconds(45 + n as i64 / 40);
-    let ids = studio.insert_posts(&posts(&studio, first, n)).await;
+    let ids = studio
+        .insert_posts(&posts(&studio, first, n, options.per_second))
+        .await;
     say(&format!("{n} posts stored, the first due at {first}"));
 
     let watch = ConsumerWatch::new(
@@ -541,18 +583,16 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         .collect();
     late.sort_by_key(|(ms, _)| *ms);
     let lateness: Vec<i64> = late.iter().map(|(ms, _)| *ms).collect();
-    let latest = late
-        .iter()
-        .rev()
-        .take(8)
-        .map(|(ms, p)| {
-            let due = p
-                .content
-                .scheduled_at
-                .map_or(0, |at| (at - first).num_seconds());
-            (p.content.kind.as_str().to_string(), due, *ms)
-        })
-        .collect();
+    let mut latest = Vec::new();
+    for (ms, p) in late.iter().rev().take(8) {
+        let due_at = p.content.scheduled_at.unwrap_or(first);
+        latest.push((
+            p.content.kind.as_str().to_string(),
+            (due_at - first).num_seconds(),
+            *ms,
+            timeline(&store, &p.id, due_at).await,
+        ));
+    }
     let mut failed = BTreeMap::new();
     for post in posts
         .iter()

@@ -552,9 +552,10 @@ async fn edit_reschedule_cancel_and_delete_follow_the_state_rules() {
     assert_eq!(a.client.delete(&path).await.status, 404);
     let busy = a.create(a.post("image", &[&a.square], json!({}))).await;
     let busy_id = busy["id"].as_str().unwrap();
+    let read = store.posts().by_id(busy_id).await.unwrap().unwrap();
     store
         .posts()
-        .claim_for_publishing(busy_id, 1)
+        .claim_for_publishing(&read)
         .await
         .unwrap()
         .unwrap();
@@ -696,7 +697,10 @@ async fn a_cancel_racing_the_publishers_claim_never_lets_both_win() {
         let claim = {
             let store = store.clone();
             let id = id.clone();
-            tokio::spawn(async move { store.posts().claim_for_publishing(&id, 1).await.unwrap() })
+            tokio::spawn(async move {
+                let read = store.posts().by_id(&id).await.unwrap().unwrap();
+                store.posts().claim_for_publishing(&read).await.unwrap()
+            })
         };
         let client = a.client.clone();
         let cancel_path = format!("/api/v1/posts/{id}/cancel");
@@ -718,6 +722,7 @@ async fn a_cancel_racing_the_publishers_claim_never_lets_both_win() {
         // An edit that landed first makes the claim of the old version fail.
         let post = a.create(a.post("image", &[&a.square], json!({}))).await;
         let id = post["id"].as_str().unwrap();
+        let old = store.posts().by_id(id).await.unwrap().unwrap();
         let edited = a
             .client
             .put(
@@ -733,15 +738,16 @@ async fn a_cancel_racing_the_publishers_claim_never_lets_both_win() {
         assert!(
             store
                 .posts()
-                .claim_for_publishing(id, 1)
+                .claim_for_publishing(&old)
                 .await
                 .unwrap()
                 .is_none(),
             "old version"
         );
+        let new = store.posts().by_id(id).await.unwrap().unwrap();
         let claimed = store
             .posts()
-            .claim_for_publishing(id, 2)
+            .claim_for_publishing(&new)
             .await
             .unwrap()
             .unwrap();
