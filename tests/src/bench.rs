@@ -48,6 +48,26 @@ pub fn cpu_secs(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) as f64 / 100.0
 }
 
+/// The id of the first running process whose command line contains `needle` and, when given,
+/// the port of `url` (another copy of the same server may run on another port).
+pub fn find_server(needle: &str, url: &str) -> Option<u32> {
+    let port = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .and_then(|host| host.rsplit_once(':'))
+        .map(|(_, port)| port.to_string());
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| {
+                let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+                cmd.contains(needle) && port.as_ref().is_none_or(|p| cmd.contains(p.as_str()))
+            })
+        })
+}
+
 /// The id of the first running process whose command line contains `needle`.
 pub fn find_process(needle: &str) -> Option<u32> {
     std::fs::read_dir("/proc")

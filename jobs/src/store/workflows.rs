@@ -36,6 +36,17 @@ pub enum Step {
 }
 
 impl Step {
+    /// The steps of an unfinished workflow, by name. Filters name them (`$in`) rather than
+    /// exclude the finished ones (`$nin`): the local server serves `$in` from the index and
+    /// scans for `$nin`, and finished workflows are most of the collection.
+    pub const ACTIVE: [&'static str; 5] = [
+        "prepare_media",
+        "create_containers",
+        "poll_containers",
+        "publish",
+        "fetch_permalink",
+    ];
+
     /// The step's name (as in events).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -227,7 +238,7 @@ impl Workflows {
             &self.collection,
             doc! {
                 "_id": post_id,
-                "step": { "$nin": ["done", "failed"] },
+                "step": { "$in": Step::ACTIVE.as_slice() },
                 // Null, absent or past: one condition, where `$or` would make the server scan.
                 "lease_expires_at": { "$not": { "$gt": at(now) } },
             },
@@ -317,7 +328,7 @@ impl Workflows {
         Ok(self
             .collection
             .find(doc! {
-                "step": { "$nin": ["done", "failed"] },
+                "step": { "$in": Step::ACTIVE.as_slice() },
                 "next_run_at": { "$lt": at(before) },
                 "lease_expires_at": { "$not": { "$gt": at(now) } },
             })
@@ -338,7 +349,7 @@ impl Workflows {
             .collection
             .find(doc! {
                 "connection_id": connection_id,
-                "step": { "$nin": ["done", "failed"] },
+                "step": { "$in": Step::ACTIVE.as_slice() },
                 "publish_attempted_at": { "$ne": Bson::Null },
             })
             .limit(limit)
@@ -352,7 +363,7 @@ impl Workflows {
         Ok(self
             .collection
             .count_documents(doc! {
-                "step": { "$nin": ["done", "failed"] },
+                "step": { "$in": Step::ACTIVE.as_slice() },
                 "waiting_reason": { "$regex": format!("^{reason_prefix}") },
             })
             .await?)

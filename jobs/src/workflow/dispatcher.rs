@@ -1,9 +1,9 @@
 //! The dispatcher: moves posts due within `workflow.dispatch_lookahead_secs` from MongoDB into
 //! the `publish` queue, each to run `workflow.prepare_ahead_secs` before its time, one job per
-//! post version (the idempotency key names both), never more than `workflow.max_queued` waiting
-//! in Redis: apalis-redis moves every due job to its active list in one script call and fails
-//! above about 8,000, so 10,000 posts due in the same minute are fed in as the workers drain
-//! them. One run per tick across all worker processes. After Redis loses its data, the next
+//! post version (the idempotency key names both), about `workflow.max_queued` at most waiting
+//! in Redis, so 10,000 posts due in the same minute are fed in as the workers drain them: when
+//! half the bound has drained, not on every tick, since finding due posts costs in proportion
+//! to how many are due. One run per tick across all worker processes. After Redis loses its data, the next
 //! ticks push again what is missing.
 
 use std::time::{Duration, SystemTime};
@@ -69,12 +69,16 @@ impl Dispatch {
     ) -> Result<u64, DispatchError> {
         let waiting = backlog(queue).await?;
         metrics::gauge!("aistudio_publish_queue_depth").set(waiting as f64);
-        let room = max_queued.saturating_sub(waiting);
-        if room == 0 {
+        // More than half the bound waiting: the workers have plenty to do. Looking for more
+        // waits until half has drained, for the query costs as much as the posts it matches
+        // on the local server (every due post, not just the ones returned).
+        if waiting > max_queued / 2 {
             return Ok(0);
         }
         let horizon = Utc::now() + chrono::Duration::from_std(lookahead).unwrap_or_default();
-        let due = store.posts().due(horizon, room as i64).await?;
+        // Posts queued earlier and not claimed yet come first in the order: asking for them
+        // too lets the new ones follow (pushing them again is a no-op: same idempotency key).
+        let due = store.posts().due(horizon, max_queued as i64).await?;
         let mut pushed = 0;
         for post in due {
             let Some(at) = post.content.scheduled_at else {

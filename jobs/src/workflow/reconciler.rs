@@ -3,12 +3,19 @@
 //! parked and deferred posts for metrics and the admin console. One run per tick across all
 //! worker processes.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{PostStatus, Store, StoreError};
 use crate::tasks::PublishPost;
+
+/// Seconds between two refreshes of the late, parked and deferred gauges.
+const GAUGES_EVERY: i64 = 30;
+/// The tick of this process's last refresh.
+static GAUGES_AT: AtomicI64 = AtomicI64::new(i64::MIN / 2);
 
 /// Queue name of reconciler runs.
 pub const QUEUE: &str = "publish-reconcile";
@@ -40,8 +47,8 @@ pub enum ReconcileError {
 pub struct Reconciled {
     /// Workflows pushed again.
     pub resumed: u64,
-    /// Scheduled posts later than `workflow.late_after_secs`.
-    pub late: u64,
+    /// Scheduled posts later than `workflow.late_after_secs`, when this run counted them.
+    pub late: Option<u64>,
 }
 
 impl Reconcile {
@@ -111,6 +118,22 @@ impl Reconcile {
                 resumed += 1;
             }
         }
+        if resumed > 0 {
+            tracing::info!(resumed, "stalled workflows resumed");
+        }
+        // The gauges count over whole statuses (every late post, say): refreshed at most every
+        // `GAUGES_EVERY` seconds by a process, not on every tick.
+        let last = GAUGES_AT.load(Ordering::Relaxed);
+        if self.tick - last < GAUGES_EVERY
+            || GAUGES_AT
+                .compare_exchange(last, self.tick, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return Ok(Reconciled {
+                resumed,
+                late: None,
+            });
+        }
         let late = store.posts().count_late(now - late_after).await?;
         metrics::gauge!("aistudio_posts_late").set(late as f64);
         metrics::gauge!("aistudio_posts_parked").set(
@@ -124,9 +147,9 @@ impl Reconcile {
         if late > 0 {
             tracing::warn!(late, "scheduled posts are late");
         }
-        if resumed > 0 {
-            tracing::info!(resumed, "stalled workflows resumed");
-        }
-        Ok(Reconciled { resumed, late })
+        Ok(Reconciled {
+            resumed,
+            late: Some(late),
+        })
     }
 }

@@ -26,7 +26,7 @@ use aistudio_jobs::domain::PostKind;
 use aistudio_jobs::store::PostStatus;
 use aistudio_jobs::workflow::dispatcher::backlog;
 use aistudio_sim::{Effect, Endpoint, FaultRule};
-use aistudio_tests::bench::{arg, arg_str, cpu_secs, find_process, percentile, rss_kib};
+use aistudio_tests::bench::{arg, arg_str, cpu_secs, find_server, percentile, rss_kib};
 use aistudio_tests::mongo_commands::CommandCounts;
 use aistudio_tests::{FAST_WORKFLOW, ScheduledPost, Studio, Worker};
 use anyhow::bail;
@@ -111,8 +111,8 @@ async fn main() -> anyhow::Result<()> {
     if chrono::Utc::now() > due - chrono::Duration::seconds(2) {
         bail!("storing {posts} posts outlasted the lead time; raise --lead-secs");
     }
-    let mongo = find_process("secantusd");
-    let redis = find_process("redis-server");
+    let mongo = find_server("secantusd", &s.env.mongo_url);
+    let redis = find_server("redis-server", &s.env.redis_url);
     let pids: Vec<u32> = running.iter().map(|w| w.process.pid()).collect();
     let cpu_used = || {
         [

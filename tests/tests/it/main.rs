@@ -17,5 +17,6 @@ mod publishing_faults;
 mod queue_fetch;
 mod queue_stall;
 mod readiness;
+mod scan_free;
 mod shutdown;
 mod soak;
