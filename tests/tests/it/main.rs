@@ -14,6 +14,7 @@ mod operator;
 mod posts;
 mod publishing;
 mod publishing_faults;
+mod queue_due_at_once;
 mod queue_fetch;
 mod queue_stall;
 mod readiness;

@@ -22,12 +22,17 @@ if not registered then
     error("Cant fetch next: worker not registered")
 end
 
--- 1. Promote any due scheduled jobs
+-- 1. Promote due scheduled jobs, at most 1,000 per call (patched, see vendor/README.md):
+-- `unpack` below fails above about 8,000 ids, which made every fetch fail while more were
+-- due. The rest stay scheduled for the next fetches.
 local scheduled_ids = redis.call(
     "zrangebyscore",
     KEYS[7],
     0,
-    ARGV[1]
+    ARGV[1],
+    "LIMIT",
+    0,
+    1000
 )
 
 if #scheduled_ids > 0 then

@@ -82,6 +82,8 @@ where
     state: State<Task<P::Compact>, P::Error>,
     heartbeat_timer: Option<Delay>,
     receiver: Option<Receiver<TaskEvent<P::Response>>>,
+    // Completions drained by `poll_ready`, sent with the next fetch (patched: see `poll_next`).
+    deferred: Box<Vec<TaskEvent<P::Response>>>,
     sink_buffer: Vec<Task<P::Compact>>,
     sink_future: Option<BoxSyncFuture<Result<(), P::Error>>>,
 }
@@ -96,6 +98,7 @@ where
             state: State::NotBootstrapped,
             heartbeat_timer: None,
             receiver: None,
+            deferred: Box::default(),
             sink_buffer: Vec::new(),
             sink_future: None,
         }
@@ -147,6 +150,7 @@ where
             inner,
             heartbeat_timer: None,
             receiver: None,
+            deferred: Box::default(),
             state: State::NotBootstrapped,
             sink_buffer: Vec::new(),
             sink_future: None,
@@ -168,7 +172,7 @@ where
     /// Returns `None` if there's nothing to process.
     fn try_drain_events(&mut self, _: &mut Context<'_>) -> Option<Vec<TaskEvent<P::Response>>> {
         let receiver = self.receiver.as_mut()?;
-        let mut events = Vec::new();
+        let mut events = std::mem::take(&mut *self.deferred);
         let mut polls = 0u32;
 
         while let Ok(event) = receiver.try_recv() {
@@ -283,6 +287,13 @@ where
                     }
 
                     if let Some(events) = self.try_drain_events(cx) {
+                        // Completions only: they go with the next fetch, in the same round
+                        // trip (`poll_next`), instead of one round trip of their own that the
+                        // fetch waits for. A job completing frees a slot, so a fetch follows.
+                        if events.iter().all(|e| matches!(e, TaskEvent::Complete(_))) {
+                            *self.deferred = events;
+                            return Poll::Ready(Ok(()));
+                        }
                         debug!(
                             count = events.len(),
                             "poll_ready: draining events -> dispatching ProcessEvents future"
@@ -317,7 +328,10 @@ where
         &mut self,
         cx: &mut Context<'_>,
         worker: &WorkerContext,
-    ) -> Poll<Option<Result<Task<P::Compact>, P::Error>>> {
+    ) -> Poll<Option<Result<Task<P::Compact>, P::Error>>>
+    where
+        P::Error: Send,
+    {
         trace!("poll_next: poll: {state:?}", state = self.state);
         loop {
             match &mut self.state {
@@ -325,7 +339,23 @@ where
                     trace!("poll_next: State::Ready -> dispatching Fetch future");
                     let mut provider = self.inner.clone();
                     let worker = worker.clone();
-                    let fut = async move { provider.fetch_next(&worker).await };
+                    // Pending events are handled together with the fetch: both requests go out
+                    // before either answer is awaited (one round trip on a multiplexed
+                    // connection, the events first). Either failing fails the fetch.
+                    let events = self.try_drain_events(cx);
+                    let mut events_provider = self.inner.clone();
+                    let fut = async move {
+                        let Some(events) = events else {
+                            return provider.fetch_next(&worker).await;
+                        };
+                        let (handled, fetched) = futures_util::future::join(
+                            events_provider.handle_events(events, &worker),
+                            provider.fetch_next(&worker),
+                        )
+                        .await;
+                        handled?;
+                        fetched
+                    };
                     self.state = State::Fetch(fut.boxed().into());
                 }
 
@@ -419,6 +449,14 @@ where
                     poll_fut_or_return!(fut, cx);
                     debug!("poll_close: ReenqueueOrphaned complete -> Ready");
                     self.state = State::Ready;
+                }
+
+                // A fetch carries the pending completions (see `poll_next`): let it finish,
+                // then hand back what it took.
+                State::Fetch(fut) => {
+                    let tasks = poll_fut_or_return!(fut, cx);
+                    debug!(count = tasks.len(), "poll_close: in-flight Fetch completed");
+                    self.state = State::Buffered(VecDeque::from(tasks));
                 }
 
                 State::Buffered(remaining) => {
