@@ -331,6 +331,16 @@ impl PostSearch {
     }
 }
 
+/// Adds `condition` (operators) to `field`'s conditions in `query`.
+fn and_field(query: &mut Document, field: &str, condition: Document) {
+    match query.get_document_mut(field) {
+        Ok(conditions) => conditions.extend(condition),
+        Err(_) => {
+            query.insert(field, condition);
+        }
+    }
+}
+
 /// Repository of [`Post`]s.
 #[derive(Debug, Clone)]
 pub struct Posts {
@@ -520,24 +530,40 @@ impl Posts {
         if order == PostOrder::Schedule {
             range.insert("$ne", Bson::Null);
         }
-        let mut clauses = Vec::new();
         if !range.is_empty() {
-            clauses.push(doc! { "scheduled_at": range });
+            query.insert("scheduled_at", range);
         }
         let (key, direction, beyond) = match order {
             PostOrder::Newest => ("created_at", -1, "$lt"),
             PostOrder::Schedule => ("scheduled_at", 1, "$gt"),
         };
-        if let Some(cursor) = cursor {
-            let at = mongodb::bson::DateTime::from_chrono(cursor.at);
-            clauses.push(doc! { "$or": [
-                { key: { beyond: at } },
-                { key: at, "_id": { beyond: &cursor.id } },
-            ] });
+        let Some(cursor) = cursor else {
+            return self.sorted(query, key, direction, limit).await;
+        };
+        // After the cursor: first the rest of its own instant (by id), then what lies beyond
+        // it. Two queries with plain per-field conditions, each served by the index, where one
+        // with `$or` (or `$and`) would make the local server scan the whole collection.
+        let at = mongodb::bson::DateTime::from_chrono(cursor.at);
+        let mut same_instant = query.clone();
+        and_field(&mut same_instant, key, doc! { "$eq": at });
+        same_instant.insert("_id", doc! { beyond: &cursor.id });
+        let mut page = self.sorted(same_instant, key, direction, limit).await?;
+        let left = limit - page.len() as i64;
+        if left > 0 {
+            and_field(&mut query, key, doc! { beyond: at });
+            page.extend(self.sorted(query, key, direction, left).await?);
         }
-        if !clauses.is_empty() {
-            query.insert("$and", clauses);
-        }
+        Ok(page)
+    }
+
+    /// The posts matching `query`, by `key` then id in `direction`, at most `limit`.
+    async fn sorted(
+        &self,
+        query: Document,
+        key: &str,
+        direction: i32,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
         Ok(self
             .collection
             .find(query)
