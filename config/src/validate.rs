@@ -199,7 +199,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
     c.require(
         "workflow.max_queued",
         (1..=5000).contains(&s.workflow.max_queued),
-        "must be between 1 and 5000 (apalis-redis fails with more than about 8000 due jobs)",
+        "must be between 1 and 5000 (the publishing backlog held in Redis at once)",
     );
     c.require(
         "workflow.lease_secs",
