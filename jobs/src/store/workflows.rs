@@ -207,6 +207,23 @@ impl Workflows {
         }
     }
 
+    /// Replaces the finished workflow of an earlier version of the post (a failed post that an
+    /// operator retried) with `workflow`; whether it did.
+    pub async fn replace_finished(&self, workflow: &Workflow) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .replace_one(
+                doc! {
+                    "_id": &workflow.post_id,
+                    "step": { "$in": ["done", "failed"] },
+                    "post_version": { "$lt": workflow.post_version },
+                },
+                workflow,
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
     /// The workflow of a post.
     pub async fn by_post(&self, post_id: &str) -> Result<Option<Workflow>, StoreError> {
         Ok(self.collection.find_one(doc! { "_id": post_id }).await?)

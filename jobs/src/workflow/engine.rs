@@ -125,10 +125,13 @@ impl Engine {
             }
         } else {
             let Some(wf) = workflows.acquire(post_id, &owner, self.lease()).await? else {
-                // Finished, held by another worker, or never created: a post claimed by a
-                // worker that died before creating its workflow.
+                // Finished, held by another worker, or never created (or one of an earlier
+                // version): a post claimed by a worker that died before creating its workflow.
                 if post.content.status == PostStatus::Publishing
-                    && workflows.by_post(post_id).await?.is_none()
+                    && workflows
+                        .by_post(post_id)
+                        .await?
+                        .is_none_or(|w| w.step.is_terminal() && w.post_version < post.version)
                     && let Some(claimed) = self.claim(post, &owner).await?
                 {
                     return self.run_steps(claimed, &owner).await;
@@ -295,7 +298,8 @@ impl Engine {
             created_at: now,
             unsaved: Default::default(),
         };
-        if !self.store.workflows().create(&wf).await? {
+        let workflows = self.store.workflows();
+        if !workflows.create(&wf).await? && !workflows.replace_finished(&wf).await? {
             return Ok(None);
         }
         self.record(

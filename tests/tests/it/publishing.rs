@@ -120,6 +120,34 @@ async fn bad_content_fails_with_a_message_the_user_can_act_on() {
 }
 
 #[tokio::test]
+async fn a_failed_post_retried_by_an_operator_is_published() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::next(
+        Endpoint::MediaCreate,
+        1,
+        Effect::GraphError {
+            code: 36003,
+            subcode: Some(2207009),
+            http_status: Some(400),
+            is_transient: false,
+            message: Some("The aspect ratio is not supported.".into()),
+        },
+    ));
+    let _worker = s.worker().await;
+    let id = s.image_post("Second chance").await;
+    let failed = s.wait_for(&id, "failed", PUBLISHED).await;
+    // Its finished workflow stays; the retried version must not be stopped by it.
+    let actions =
+        aistudio_jobs::admin_actions::AdminActions::new(s.env.store().await, s.env.queue());
+    actions
+        .retry_now(&id, failed["version"].as_i64().unwrap())
+        .await
+        .expect("retried");
+    s.wait_for(&id, "published", PUBLISHED).await;
+    assert_eq!(s.assert_exactly_once(), 1);
+}
+
+#[tokio::test]
 async fn a_refused_token_parks_posts_and_reconnecting_resumes_them() {
     let s = Studio::start(|_| {}).await;
     s.sim
