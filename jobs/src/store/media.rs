@@ -159,12 +159,12 @@ impl MediaLibrary {
         ids: &[String],
         user_id: &str,
     ) -> Result<Vec<Media>, StoreError> {
-        Ok(self
-            .collection
-            .find(doc! { "_id": { "$in": ids }, "user_id": user_id })
-            .await?
-            .try_collect()
-            .await?)
+        self.among(doc! { "_id": { "$in": ids }, "user_id": user_id })
+            .await
+    }
+
+    async fn among(&self, filter: mongodb::bson::Document) -> Result<Vec<Media>, StoreError> {
+        Ok(self.collection.find(filter).await?.try_collect().await?)
     }
 
     /// The user's ready media files among `ids` (in no particular order).
@@ -173,12 +173,8 @@ impl MediaLibrary {
         ids: &[String],
         user_id: &str,
     ) -> Result<Vec<Media>, StoreError> {
-        Ok(self
-            .collection
-            .find(doc! { "_id": { "$in": ids }, "user_id": user_id, "status": "ready" })
-            .await?
-            .try_collect()
-            .await?)
+        self.among(doc! { "_id": { "$in": ids }, "user_id": user_id, "status": "ready" })
+            .await
     }
 
     /// A page of the user's ready media, newest first, strictly after the `after` position

@@ -175,15 +175,14 @@ impl Engine {
                 self.run(&wf, &post, connection.as_ref(), owner),
             )
             .await;
-            let writes = !matches!(result, StepResult::Advance(_) | StepResult::Progress(_))
-                || next_step(step).is_terminal();
             let Some(next) = self
                 .apply(wf, &post, connection.as_ref(), owner, step, started, result)
                 .await?
             else {
                 return Ok(());
             };
-            if writes {
+            // Nothing left unsaved: this step's end was written, and the write renewed the lease.
+            if next.unsaved.is_empty() {
                 confirmed = tokio::time::Instant::now();
             }
             wf = next;
