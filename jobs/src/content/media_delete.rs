@@ -3,9 +3,10 @@
 //! The record is first switched to `deleting` by a compare-and-set that requires no pins (so
 //! no post write can pin it afterwards), then its bytes are removed, then the record. A retry
 //! after a crash finds it `deleting` and finishes. A pin is *live* when its post exists, is at
-//! the pin's version and may still publish, or when it is younger than [`PIN_GRACE`] (a write
-//! in flight that has not landed yet); other pins are stale leftovers of interrupted writes and
-//! are removed.
+//! the pin's version and may still publish, or when no post is at its version yet and it is
+//! younger than [`PIN_GRACE`] (a write in flight that has not landed yet). Other pins are stale
+//! and are removed: leftovers of interrupted writes, and the pins of posts that were published
+//! (the publisher leaves them for this check rather than spend a write per post).
 
 use std::time::Duration;
 
@@ -62,10 +63,11 @@ pub async fn delete_media(
         }
         for pin in &media.used_by {
             let post = store.posts().by_id(&pin.post_id).await?;
-            let current = post
-                .as_ref()
-                .filter(|p| p.pin_token == pin.token && p.content.status.holds_media());
-            let young = (now - pin.at).to_std().map_or(true, |age| age < PIN_GRACE);
+            let pinned_version = post.as_ref().filter(|p| p.pin_token == pin.token);
+            let current = pinned_version.filter(|p| p.content.status.holds_media());
+            // A write in flight: no post is at the pin's version yet.
+            let young = pinned_version.is_none()
+                && (now - pin.at).to_std().map_or(true, |age| age < PIN_GRACE);
             match (current, young) {
                 (Some(post), _) => {
                     return Err(MediaDeleteError::InUse {

@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use futures::future::BoxFuture;
-use futures::io::{AsyncReadExt, AsyncWriteExt};
-use futures::{FutureExt, StreamExt};
-use mongodb::bson::{Bson, doc};
+use futures::io::AsyncWriteExt;
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use mongodb::bson::{Bson, Document, doc};
 use mongodb::gridfs::GridFsBucket;
 use mongodb::options::GridFsBucketOptions;
-use mongodb::{Database, error::ErrorKind, error::GridFsErrorKind};
+use mongodb::{Collection, Database, error::ErrorKind, error::GridFsErrorKind};
 use tokio::io::AsyncReadExt as _;
 
 use crate::media::{ByteStream, MediaStorage, StorageError};
@@ -25,6 +25,11 @@ const BUFFER: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct GridFsMediaStorage {
     bucket: GridFsBucket,
+    chunks: Collection<Document>,
+}
+
+fn io_error(e: impl ToString) -> std::io::Error {
+    std::io::Error::other(e.to_string())
 }
 
 fn backend(e: mongodb::error::Error) -> StorageError {
@@ -41,6 +46,7 @@ impl GridFsMediaStorage {
             .build();
         Self {
             bucket: db.gridfs_bucket(options),
+            chunks: db.collection(&format!("{BUCKET}.chunks")),
         }
     }
 
@@ -80,24 +86,45 @@ impl GridFsMediaStorage {
         Ok(total)
     }
 
+    /// The file's chunks in order, read with one query. The bucket's own download stream
+    /// reads the files document first, a second round trip for what the chunks say anyway.
+    /// No chunk at all means no file: every stored file has bytes (media is never empty).
     async fn download(&self, key: &str) -> Result<ByteStream, StorageError> {
-        let stream = self
-            .bucket
-            .open_download_stream(Bson::String(key.to_string()))
+        let mut cursor = self
+            .chunks
+            .find(doc! { "files_id": key })
+            .sort(doc! { "n": 1 })
             .await
             .map_err(backend)?;
-        let chunks = futures::stream::unfold(Some(stream), |state| async move {
-            let mut stream = state?;
-            let mut buffer = vec![0u8; BUFFER];
-            match stream.read(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((Ok(buffer), Some(stream)))
+        let first = match cursor.try_next().await.map_err(backend)? {
+            Some(chunk) => chunk,
+            None => return Err(StorageError::NotFound),
+        };
+        let chunks = futures::stream::try_unfold(
+            (Some(first), cursor, 0i64),
+            |(next, mut cursor, n)| async move {
+                let chunk = match next {
+                    Some(chunk) => chunk,
+                    None => match cursor.try_next().await.map_err(io_error)? {
+                        Some(chunk) => chunk,
+                        None => return Ok(None),
+                    },
+                };
+                let at = match chunk.get("n") {
+                    Some(Bson::Int32(n)) => Some(i64::from(*n)),
+                    Some(Bson::Int64(n)) => Some(*n),
+                    _ => None,
+                };
+                if at != Some(n) {
+                    return Err(io_error(format!("chunk {n} is missing (found {at:?})")));
                 }
-                Err(e) => Some((Err(e), None)),
-            }
-        });
+                let bytes = match chunk.get("data") {
+                    Some(Bson::Binary(binary)) => binary.bytes.clone(),
+                    _ => return Err(io_error(format!("chunk {n} has no data"))),
+                };
+                Ok(Some((bytes, (None, cursor, n + 1))))
+            },
+        );
         Ok(chunks.boxed())
     }
 

@@ -131,6 +131,18 @@ pub struct Settlement {
     pub unresolved: Option<MediaUnresolved>,
 }
 
+/// What settling writes besides `published_at`: when, the permalink, why the media is unknown.
+fn settlement_fields(settlement: &Settlement) -> Document {
+    let mut set = doc! { "settled_at": bson_now() };
+    if let Some(permalink) = &settlement.permalink {
+        set.insert("permalink", permalink);
+    }
+    if let Some(reason) = settlement.unresolved {
+        set.insert("media_unresolved", reason.as_str());
+    }
+    set
+}
+
 fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
@@ -672,27 +684,37 @@ impl Posts {
     }
 
     /// Publishing -> published, recording Instagram's media id (when known) and, as
-    /// `published_at`, `at`: when the publisher learned the post is live. Whether it changed.
+    /// `published_at`, `at`: when the publisher learned the post is live. With `settled` (the
+    /// permalink was read right after the publish), the record is made final in the same
+    /// write, as [`Posts::settle`] would. Whether it changed.
     pub async fn mark_published(
         &self,
         id: &str,
         ig_media_id: Option<&str>,
         at: DateTime<Utc>,
+        settled: Option<&Settlement>,
     ) -> Result<bool, StoreError> {
         let media = ig_media_id.map_or(Bson::Null, |m| Bson::String(m.to_string()));
+        let mut set = doc! {
+            "status": PostStatus::Published.as_str(),
+            "ig_media_id": media,
+            "published_at": mongodb::bson::DateTime::from_chrono(at),
+            "failure_reason": Bson::Null,
+            "updated_at": mongodb::bson::DateTime::from_chrono(at),
+        };
+        if let Some(settlement) = settled {
+            set.extend(settlement_fields(settlement));
+            if let Some(instagram) = settlement.instagram_at {
+                set.insert(
+                    "published_at",
+                    mongodb::bson::DateTime::from_chrono(at.min(instagram)),
+                );
+            }
+        }
         update_by_id(
             &self.collection,
             doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
-            doc! {
-                "$set": {
-                    "status": PostStatus::Published.as_str(),
-                    "ig_media_id": media,
-                    "published_at": mongodb::bson::DateTime::from_chrono(at),
-                    "failure_reason": Bson::Null,
-                    "updated_at": mongodb::bson::DateTime::from_chrono(at),
-                },
-                "$inc": { "version": 1 },
-            },
+            doc! { "$set": set, "$inc": { "version": 1 } },
         )
         .await
     }
@@ -715,13 +737,8 @@ impl Posts {
     /// than when the publisher learned the post was live), or why its media is unknown.
     /// `true` for the one call that settled it.
     pub async fn settle(&self, id: &str, settlement: &Settlement) -> Result<bool, StoreError> {
-        let mut set = doc! { "settled_at": bson_now(), "updated_at": bson_now() };
-        if let Some(permalink) = &settlement.permalink {
-            set.insert("permalink", permalink);
-        }
-        if let Some(reason) = settlement.unresolved {
-            set.insert("media_unresolved", reason.as_str());
-        }
+        let mut set = settlement_fields(settlement);
+        set.insert("updated_at", bson_now());
         let mut update = doc! { "$set": set };
         if let Some(at) = settlement.instagram_at {
             update.insert(

@@ -12,7 +12,7 @@ use super::outcome::{StepResult, backoff};
 use super::throttle;
 use crate::clients::{GraphClient, ImgbbClient};
 use crate::crypto::vault::Vault;
-use crate::domain::MediaKind;
+use crate::domain::{MediaKind, PostKind};
 use crate::media::MediaStorage;
 use crate::queue::{Queue, QueueError};
 use crate::store::{
@@ -255,20 +255,28 @@ impl Engine {
             .iter()
             .map(|i| i.media_id.clone())
             .collect();
-        let media = self
-            .store
-            .media()
-            .any_of_user(&ids, &claimed.user_id)
-            .await?;
+        // The post's kind says it for images and reels (checked when the post was written);
+        // stories and carousels ask the library.
+        let videos: Vec<String> = match claimed.content.kind {
+            PostKind::Image => Vec::new(),
+            PostKind::Reel => ids.clone(),
+            PostKind::Story | PostKind::Carousel => self
+                .store
+                .media()
+                .any_of_user(&ids, &claimed.user_id)
+                .await?
+                .into_iter()
+                .filter(|m| m.kind == MediaKind::Video)
+                .map(|m| m.id)
+                .collect(),
+        };
         let items = claimed
             .content
             .items
             .iter()
             .map(|item| WorkItem {
                 media_id: item.media_id.clone(),
-                is_video: media
-                    .iter()
-                    .any(|m| m.id == item.media_id && m.kind == MediaKind::Video),
+                is_video: videos.contains(&item.media_id),
                 alt_text: item.alt_text.clone(),
                 public_url: None,
                 container_id: None,
@@ -395,7 +403,7 @@ impl Engine {
                 },
                 left => {
                     tokio::time::sleep(left.unwrap_or_default()).await;
-                    self.publish(wf, owner, &connection.ig_user_id, &token)
+                    self.publish(wf, post, owner, &connection.ig_user_id, &token)
                         .await
                 }
             },
@@ -426,9 +434,12 @@ impl Engine {
         let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
         metrics::histogram!("aistudio_workflow_step_seconds", "step" => step.as_str())
             .record(elapsed);
+        let next = match result {
+            StepResult::Finish(_) => Step::Done,
+            _ => next_step(step),
+        };
         match result {
-            StepResult::Advance(mut set) => {
-                let next = next_step(step);
+            StepResult::Advance(mut set) | StepResult::Finish(mut set) => {
                 set.insert("step", mongodb::bson::to_bson(&next).unwrap_or(Bson::Null));
                 set.insert("attempts", 0);
                 set.insert("waiting_reason", Bson::Null);

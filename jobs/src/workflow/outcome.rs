@@ -13,6 +13,9 @@ use crate::store::StepError;
 pub enum StepResult {
     /// Done: persist `set` and move to the next step.
     Advance(Document),
+    /// Done, and the workflow with it (the publish step made the post's record final too):
+    /// persist `set` and end.
+    Finish(Document),
     /// Persist progress, stay on this step, run again at once (e.g. one container created).
     Progress(Document),
     /// Come back later without counting an attempt (polling, throttling, quota).

@@ -24,6 +24,15 @@ fn final_published_at(post: &Post, instagram_at: Option<DateTime<Utc>>) -> Optio
     }
 }
 
+/// Records the lateness of a post whose record was just made final, `published` its final
+/// `published_at`.
+pub(super) fn count_lateness(post: &Post, published: Option<DateTime<Utc>>) {
+    if let (Some(published), Some(scheduled)) = (published, post.content.scheduled_at) {
+        let lateness = (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::histogram!("aistudio_publish_lateness_seconds").record(lateness);
+    }
+}
+
 impl Engine {
     /// Finds the media if the publish answer did not name it, then reads its permalink and
     /// Instagram's publish time (three tries; never fails the post) and settles the record.
@@ -61,12 +70,7 @@ impl Engine {
     pub(super) async fn settle(&self, post: &Post, settlement: Settlement) -> StepResult {
         match self.store.posts().settle(&post.id, &settlement).await {
             Ok(true) => {
-                let published = final_published_at(post, settlement.instagram_at);
-                if let (Some(published), Some(scheduled)) = (published, post.content.scheduled_at) {
-                    let lateness =
-                        (published - scheduled).num_milliseconds().max(0) as f64 / 1000.0;
-                    metrics::histogram!("aistudio_publish_lateness_seconds").record(lateness);
-                }
+                count_lateness(post, final_published_at(post, settlement.instagram_at));
                 StepResult::Advance(doc! {})
             }
             Ok(false) => StepResult::Advance(doc! {}),

@@ -9,12 +9,13 @@ use mongodb::bson::{Bson, doc};
 
 use super::engine::Engine;
 use super::outcome::{StepResult, react, step_error};
+use super::publish_record::count_lateness;
 use super::{quota, sign_media_url};
 use crate::clients::{
     CallKind, ClientError, ContainerId, ContainerSpec, ErrorClass, MediaId, MediaUrl, StatusCode,
 };
 use crate::domain::PostKind;
-use crate::store::{Post, StepError, WorkItem, Workflow};
+use crate::store::{Post, Settlement, StepError, WorkItem, Workflow};
 
 fn items_bson(items: &[WorkItem]) -> Bson {
     mongodb::bson::to_bson(items).unwrap_or(Bson::Array(Vec::new()))
@@ -287,6 +288,7 @@ impl Engine {
     pub(super) async fn publish(
         &self,
         wf: &Workflow,
+        post: &Post,
         owner: &str,
         ig_user_id: &str,
         token: &Secret,
@@ -297,7 +299,7 @@ impl Engine {
         if wf.publish_attempted_at.is_some() {
             match self.graph.container_status(&container, token).await {
                 Ok(answer) => match answer.value.status_code {
-                    StatusCode::Published => return self.published(wf, None).await,
+                    StatusCode::Published => return self.published(wf, post, None, token).await,
                     StatusCode::Finished => {}
                     StatusCode::InProgress | StatusCode::Unknown(_) => return self.poll_wait(wf),
                     StatusCode::Error | StatusCode::Expired => {
@@ -362,7 +364,7 @@ impl Engine {
         };
         let wf = &wf;
         match self.graph.publish(ig_user_id, token, &container).await {
-            Ok(answer) => self.published(wf, Some(answer.value)).await,
+            Ok(answer) => self.published(wf, post, Some(answer.value), token).await,
             Err(e) => {
                 let class = e.classify(CallKind::Publish);
                 match class {
@@ -373,7 +375,7 @@ impl Engine {
                         // Was it published anyway? Read before anything else.
                         match self.graph.container_status(&container, token).await {
                             Ok(read) if read.value.status_code == StatusCode::Published => {
-                                self.published(wf, None).await
+                                self.published(wf, post, None, token).await
                             }
                             Ok(_) => {
                                 let _ = quota::release(&self.queue, ig_user_id, &wf.post_id).await;
@@ -398,31 +400,65 @@ impl Engine {
         }
     }
 
-    async fn published(&self, wf: &Workflow, media: Option<MediaId>) -> StepResult {
+    /// Records the post published. When the publish answer named the media, its permalink and
+    /// Instagram's time are read at once and written with the status, which makes the record
+    /// final in one write and ends the workflow; otherwise (or if that read fails) the
+    /// `fetch_permalink` step follows. The media stays pinned: a published post no longer
+    /// holds it (`content::media_delete`).
+    async fn published(
+        &self,
+        wf: &Workflow,
+        post: &Post,
+        media: Option<MediaId>,
+        token: &Secret,
+    ) -> StepResult {
+        let learned = chrono::Utc::now();
+        let settlement = match &media {
+            Some(media) => self
+                .graph
+                .published_media(media, token)
+                .await
+                .ok()
+                .map(|answer| Settlement {
+                    permalink: answer.value.permalink,
+                    instagram_at: answer.value.timestamp,
+                    unresolved: None,
+                }),
+            None => None,
+        };
         let media_id = media.map(|m| m.0);
-        match self
+        let changed = match self
             .store
             .posts()
-            .mark_published(&wf.post_id, media_id.as_deref(), chrono::Utc::now())
+            .mark_published(
+                &wf.post_id,
+                media_id.as_deref(),
+                learned,
+                settlement.as_ref(),
+            )
             .await
         {
-            // Lateness is counted when the record is final (`publish_record`).
-            Ok(true) => {
-                metrics::counter!("aistudio_posts_published_total").increment(1);
-            }
-            Ok(false) => {}
+            Ok(changed) => changed,
             Err(e) => return StepResult::Retry(internal(e.to_string())),
-        }
-        // Published media may be deleted from the library now.
-        if let Err(e) = self.store.media().unpin_post(&wf.post_id).await {
-            tracing::warn!(error = %e, "could not unpin the media of a published post");
+        };
+        if changed {
+            metrics::counter!("aistudio_posts_published_total").increment(1);
         }
         let media = media_id.map_or(Bson::Null, Bson::String);
         // The marker saved during this step goes with its end (the engine does not read back).
         let attempted = wf
             .publish_attempted_at
             .map_or(Bson::Null, |t| Bson::DateTime(t.into()));
-        StepResult::Advance(doc! { "ig_media_id": media, "publish_attempted_at": attempted })
+        let set = doc! { "ig_media_id": media, "publish_attempted_at": attempted };
+        match settlement {
+            Some(settlement) if changed => {
+                let instagram = settlement.instagram_at;
+                count_lateness(post, Some(instagram.map_or(learned, |at| at.min(learned))));
+                StepResult::Finish(set)
+            }
+            // Lateness is counted when the record is final (`publish_record`).
+            _ => StepResult::Advance(set),
+        }
     }
 
     fn on_client_error(&self, e: ClientError, call: CallKind) -> StepResult {

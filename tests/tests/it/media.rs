@@ -497,3 +497,47 @@ async fn another_users_media_is_not_found_anywhere() {
         assert_eq!(anon.get(path).await.status, 401);
     }
 }
+
+#[tokio::test]
+async fn stored_bytes_come_back_whole_in_order_and_a_lost_chunk_is_an_error() {
+    use aistudio_jobs::media::{MediaStorage, StorageError};
+    use futures::TryStreamExt;
+
+    let env = TestEnv::new();
+    let store = env.store().await;
+    let storage = store.media_files();
+    // Four chunks and a bit (GridFS stores 255 KiB per chunk), bytes that differ everywhere.
+    let bytes: Vec<u8> = (0..4 * 261_120 + 1_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let source = std::env::temp_dir().join(format!("{}-chunks", env.database));
+    tokio::fs::write(&source, &bytes).await.unwrap();
+    assert_eq!(
+        storage.put("m1", "video/mp4", &source).await.unwrap(),
+        bytes.len() as u64
+    );
+    let read: Vec<Vec<u8>> = storage
+        .open("m1")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sha256(&read.concat()), sha256(&bytes));
+    assert!(matches!(
+        storage.open("nothing").await.map(|_| ()),
+        Err(StorageError::NotFound)
+    ));
+
+    // A chunk lost from the middle: reading fails rather than returning a shorter file.
+    let client = mongodb::Client::with_uri_str(&env.mongo_url).await.unwrap();
+    client
+        .database(&env.database)
+        .collection::<mongodb::bson::Document>("media_files.chunks")
+        .delete_one(doc! { "files_id": "m1", "n": 2 })
+        .await
+        .unwrap();
+    let broken: Result<Vec<Vec<u8>>, _> = storage.open("m1").await.unwrap().try_collect().await;
+    assert!(broken.is_err(), "a file with a missing chunk was read");
+    let _ = tokio::fs::remove_file(&source).await;
+}

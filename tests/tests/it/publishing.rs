@@ -48,7 +48,8 @@ async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
         "one container per item and per post"
     );
 
-    // Every step left an event.
+    // Every step left an event. The publish answer named the media, so its permalink was read
+    // within the publish step and no separate step was needed.
     let store = s.env.store().await;
     let events = store
         .workflow_events()
@@ -62,10 +63,46 @@ async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
         "create_containers",
         "poll_containers",
         "publish",
-        "fetch_permalink",
     ] {
         assert!(steps.contains(&step), "{step} missing from {steps:?}");
     }
+    assert!(!steps.contains(&"fetch_permalink"), "{steps:?}");
+
+    // Published posts no longer hold their media: the library deletes it at once.
+    for media in [&s.image, &s.image2, &s.video] {
+        let deleted = s.user.delete(&format!("/api/v1/media/{media}")).await;
+        assert_eq!(deleted.status, 204, "{media}: {:?}", deleted.body);
+    }
+}
+
+#[tokio::test]
+async fn a_permalink_read_that_fails_after_the_publish_is_retried_in_its_own_step() {
+    let s = Studio::start(|_| {}).await;
+    s.sim.add_fault(FaultRule::next(
+        Endpoint::Permalink,
+        1,
+        Effect::Http {
+            status: 500,
+            body: None,
+            content_type: None,
+            retry_after: None,
+        },
+    ));
+    let _worker = s.worker().await;
+    let id = s.image_post("Linked later").await;
+    let post = s.wait_settled(&id, PUBLISHED).await;
+    assert!(post["ig_media_id"].is_string(), "{post}");
+    assert!(
+        post["permalink"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("http")),
+        "{post}"
+    );
+    assert_eq!(s.assert_exactly_once(), 1);
+    let store = s.env.store().await;
+    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
+    let steps: Vec<&str> = events.iter().map(|e| e.step.as_str()).collect();
+    assert!(steps.contains(&"fetch_permalink"), "{steps:?}");
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ async fn costs(store: &Store, s: &Studio, post_id: &str) -> Vec<(&'static str, D
             "posts.mark_published",
             cost!(
                 posts
-                    .mark_published(post_id, Some("m"), Utc::now())
+                    .mark_published(post_id, Some("m"), Utc::now(), None)
                     .await
                     .unwrap()
             ),
