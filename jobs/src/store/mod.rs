@@ -14,6 +14,7 @@ mod maintenance_runs;
 mod media;
 mod media_files;
 mod oauth_states;
+mod post_context;
 mod posts;
 mod sessions;
 mod users;
@@ -35,6 +36,7 @@ pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
 pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
+pub use post_context::{PostContext, PostContexts};
 pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
     PostStatus, Posts, Settlement,
@@ -145,6 +147,11 @@ impl Store {
     /// Media bytes, in GridFS.
     pub fn media_files(&self) -> GridFsMediaStorage {
         GridFsMediaStorage::new(&self.db)
+    }
+
+    /// Posts with their workflow, connection and owner's status, read together.
+    pub fn post_contexts(&self) -> PostContexts {
+        PostContexts::new(&self.db)
     }
 
     /// Posts.

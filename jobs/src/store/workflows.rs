@@ -145,6 +145,11 @@ pub struct Workflow {
     /// Created.
     #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
     pub created_at: DateTime<Utc>,
+    /// How many times its state was written (by [`Workflows::save`] and
+    /// [`Workflows::release`]): [`Workflows::take`] leases a workflow read earlier only if it
+    /// is still at the revision read.
+    #[serde(default)]
+    pub revision: i64,
     /// Fields changed in this process and not written yet ([`Workflow::defer`]): the next
     /// write of the workflow ([`Workflows::save`], [`Workflows::release`]) carries them.
     #[serde(skip)]
@@ -265,6 +270,35 @@ impl Workflows {
         Ok(acquired.filter(|wf| wf.lease_owner.as_deref() == Some(owner)))
     }
 
+    /// Takes the lease of `wf`, read earlier, for `owner` if nobody holds it and its state is
+    /// still the one read (same revision): one write where [`Workflows::acquire`] needs a
+    /// write and a read. `wf` leased to `owner`, or `None` (changed since, or held).
+    pub async fn take(
+        &self,
+        wf: &Workflow,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<Workflow>, StoreError> {
+        let now = Utc::now();
+        let until = now + lease;
+        let taken = update_by_id(
+            &self.collection,
+            doc! {
+                "_id": &wf.post_id,
+                "revision": wf.revision,
+                "step": { "$in": Step::ACTIVE.as_slice() },
+                "lease_expires_at": { "$not": { "$gt": at(now) } },
+            },
+            doc! { "$set": { "lease_owner": owner, "lease_expires_at": at(until) } },
+        )
+        .await?;
+        Ok(taken.then(|| Workflow {
+            lease_owner: Some(owner.to_string()),
+            lease_expires_at: Some(until),
+            ..wf.clone()
+        }))
+    }
+
     /// Applies `wf`'s unsaved fields and `set` (and renews the lease) only while `owner` holds
     /// the lease; the workflow as it now is (`wf` with both applied: nothing is read back), or
     /// `None` when the lease was lost. `set` names whole top-level fields.
@@ -277,6 +311,7 @@ impl Workflows {
     ) -> Result<Option<Workflow>, StoreError> {
         let mut all = wf.unsaved.clone();
         all.extend(set);
+        all.insert("revision", wf.revision + 1);
         all.insert("lease_owner", owner);
         all.insert("lease_expires_at", at(Utc::now() + lease));
         all.insert("updated_at", bson_now());
@@ -322,6 +357,7 @@ impl Workflows {
     ) -> Result<bool, StoreError> {
         let mut all = wf.unsaved.clone();
         all.extend(set);
+        all.insert("revision", wf.revision + 1);
         all.insert("lease_owner", Bson::Null);
         all.insert("lease_expires_at", Bson::Null);
         all.insert("next_run_at", at(next_run_at));

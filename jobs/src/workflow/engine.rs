@@ -16,8 +16,8 @@ use crate::domain::{MediaKind, PostKind};
 use crate::media::MediaStorage;
 use crate::queue::{Queue, QueueError};
 use crate::store::{
-    Connection, ConnectionStatus, Post, PostStatus, Step, StepError, StepOutcome, Store,
-    StoreError, UserStatus, WorkItem, Workflow, WorkflowEvent,
+    Connection, ConnectionStatus, Post, PostContext, PostStatus, Step, StepError, StepOutcome,
+    Store, StoreError, UserStatus, WorkItem, Workflow, WorkflowEvent,
 };
 use crate::tasks::PublishPost;
 
@@ -58,6 +58,11 @@ impl std::fmt::Debug for Engine {
 fn time_left(post: &Post) -> Option<Duration> {
     let at = post.content.scheduled_at?;
     (at - Utc::now()).to_std().ok().filter(|d| !d.is_zero())
+}
+
+/// Whether nobody holds the lease of this unfinished workflow, as read.
+fn is_free(wf: &Workflow) -> bool {
+    !wf.step.is_terminal() && wf.lease_expires_at.is_none_or(|until| until <= Utc::now())
 }
 
 /// A prepared post this close to its time waits in the worker rather than in the queue.
@@ -106,49 +111,60 @@ impl Engine {
 
     /// Moves the post's workflow forward as far as it can go now.
     ///
-    /// Round trips are counted (`aistudio_mongo_commands_total`): the lease is taken with one
-    /// write and one read, or, on the first run, the post is claimed and its workflow created
-    /// already leased; the post and its connection are read once per run, not per step; what
-    /// this process writes is not read back; events go to the batched [`EventLog`].
+    /// Round trips are counted (`aistudio_mongo_commands_total`): the post, its workflow, its
+    /// connection and its owner's status are read in one command; the lease is then taken
+    /// with one write (or, on the first run, the post is claimed and its workflow created
+    /// already leased); what this process writes is not read back; events go to the batched
+    /// [`EventLog`].
     #[tracing::instrument(skip(self), fields(user_id, ig_user_id))]
     pub async fn drive(&self, post_id: &str) -> Result<(), EngineError> {
         let workflows = self.store.workflows();
         let owner = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
-        let Some(post) = self.store.posts().by_id(post_id).await? else {
+        let Some(read) = self.store.post_contexts().by_post(post_id).await? else {
             workflows.delete(post_id).await?;
             return Ok(());
         };
-        let (wf, post, connection) = if post.content.status == PostStatus::Scheduled {
-            match self.claim(post, &owner).await? {
-                Some(claimed) => claimed,
-                None => return Ok(()),
-            }
-        } else {
-            let Some(wf) = workflows.acquire(post_id, &owner, self.lease()).await? else {
-                // Finished, held by another worker, or never created (or one of an earlier
-                // version): a post claimed by a worker that died before creating its workflow.
-                if post.content.status == PostStatus::Publishing
-                    && workflows
-                        .by_post(post_id)
-                        .await?
-                        .is_none_or(|w| w.step.is_terminal() && w.post_version < post.version)
-                    && let Some(claimed) = self.claim(post, &owner).await?
-                {
-                    return self.run_steps(claimed, &owner).await;
-                }
-                return Ok(());
+        if read.post.content.status == PostStatus::Scheduled {
+            return match self.claim(read, &owner).await? {
+                Some(claimed) => self.run_steps(claimed, &owner).await,
+                None => Ok(()),
             };
-            if wf.next_run_at > Utc::now() + chrono::Duration::seconds(1) {
-                // Not yet: make sure a job exists for its time, and let go.
-                let at = wf.next_run_at;
-                workflows.release(&wf, &owner, at, doc! {}).await?;
-                self.schedule(post_id, at).await?;
-                return Ok(());
-            }
-            let connection = self.store.connections().by_id(&wf.connection_id).await?;
-            (wf, post, connection)
+        }
+        let lease = self.lease();
+        let taken = match &read.workflow {
+            Some(wf) if is_free(wf) => match workflows.take(wf, &owner, lease).await? {
+                Some(taken) => Some(taken),
+                // Written since it was read: take it as it is now, if still free.
+                None => workflows.acquire(post_id, &owner, lease).await?,
+            },
+            _ => None,
         };
-        self.run_steps((wf, post, connection), &owner).await
+        let Some(wf) = taken else {
+            // Finished, held by another worker, or never created (or one of an earlier
+            // version): a post claimed by a worker that died before creating its workflow.
+            if read.post.content.status == PostStatus::Publishing
+                && read
+                    .workflow
+                    .as_ref()
+                    .is_none_or(|w| w.step.is_terminal() && w.post_version < read.post.version)
+                && let Some(claimed) = self.claim(read, &owner).await?
+            {
+                return self.run_steps(claimed, &owner).await;
+            }
+            return Ok(());
+        };
+        if wf.next_run_at > Utc::now() + chrono::Duration::seconds(1) {
+            // Not yet: make sure a job exists for its time, and let go.
+            let at = wf.next_run_at;
+            workflows.release(&wf, &owner, at, doc! {}).await?;
+            self.schedule(post_id, at).await?;
+            return Ok(());
+        }
+        let connection = match read.connection {
+            Some(c) if c.id == wf.connection_id => Some(c),
+            _ => self.store.connections().by_id(&wf.connection_id).await?,
+        };
+        self.run_steps((wf, read.post, connection), &owner).await
     }
 
     /// Runs steps while they advance, under `owner`'s lease.
@@ -201,22 +217,23 @@ impl Engine {
     /// Claims a due scheduled post at the version read and creates its workflow, leased to
     /// `owner`; the workflow, the claimed post and its connection. `None` when there is nothing
     /// to do: not due, not publishable, claimed by another, or its workflow exists already.
+    /// Decides on the owner's status and the connection as `read` found them.
     async fn claim(
         &self,
-        post: Post,
+        read: PostContext,
         owner: &str,
     ) -> Result<Option<(Workflow, Post, Option<Connection>)>, EngineError> {
         let posts = self.store.posts();
+        let PostContext {
+            post, connection, ..
+        } = read;
         let Some(connection_id) = post.content.connection_id.clone() else {
             return Ok(None);
         };
         let (claimed, connection) = match post.content.status {
             // Claimed earlier by a worker that died before creating the workflow, or its
             // workflow exists (creating it again is refused below).
-            PostStatus::Publishing => {
-                let connection = self.store.connections().by_id(&connection_id).await?;
-                (post, connection)
-            }
+            PostStatus::Publishing => (post, connection),
             PostStatus::Scheduled => {
                 // Claimed up to `prepare_ahead_secs` early: from here the post is no longer
                 // editable, and the publish step waits for its time.
@@ -230,11 +247,9 @@ impl Engine {
                 if !due {
                     return Ok(None);
                 }
-                let user = self.store.users().by_id(&post.user_id).await?;
-                if user.is_none_or(|u| u.status != UserStatus::Active) {
+                if read.owner != Some(UserStatus::Active) {
                     return Ok(None);
                 }
-                let connection = self.store.connections().by_id(&connection_id).await?;
                 if connection
                     .as_ref()
                     .is_none_or(|c| c.status != ConnectionStatus::Active || c.token.is_none())
@@ -303,6 +318,7 @@ impl Engine {
             lease_owner: Some(owner.to_string()),
             lease_expires_at: Some(now + self.lease()),
             created_at: now,
+            revision: 0,
             unsaved: Default::default(),
         };
         let workflows = self.store.workflows();

@@ -1,9 +1,11 @@
 //! The workflow's event log, written in batches. A step hands its event to a writer task that
 //! inserts whatever has gathered in one command, so a step costs no round trip of its own and
-//! a burst of workflows costs a few commands for all their events. Events reach MongoDB within
-//! [`GATHER`] plus one insert; a process killed in that window loses its last events (the
-//! history shown to operators), never workflow state, which each step saves before moving on.
-//! A graceful shutdown flushes what is pending.
+//! a burst of workflows costs a few commands for all their events. The writer waits [`GATHER`]
+//! after the first event, and again while more keep arriving (a busy worker), up to
+//! [`MAX_GATHER`]: a quiet worker writes within 20 ms, a busy one writes dozens of events per
+//! insert. A process killed in that window loses its last events (the history shown to
+//! operators), never workflow state, which each step saves before moving on. A graceful
+//! shutdown flushes what is pending.
 
 use std::time::Duration;
 
@@ -11,8 +13,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{WorkflowEvent, WorkflowEvents};
 
-/// How long the writer lets events gather after the first one arrives.
+/// How long the writer lets events gather after the first one arrives, and again after each
+/// wait in which more arrived.
 const GATHER: Duration = Duration::from_millis(20);
+/// The longest events gather before they are written.
+const MAX_GATHER: Duration = Duration::from_millis(250);
 /// Most events in one insert.
 const MAX_BATCH: usize = 500;
 /// How many times a batch is tried before it is dropped (with a WARN and a metric).
@@ -57,15 +62,27 @@ async fn write(events: WorkflowEvents, mut receiver: mpsc::UnboundedReceiver<Mes
     while let Some(first) = receiver.recv().await {
         let mut batch = Vec::new();
         let mut flushed = Vec::new();
-        let gather = matches!(first, Message::Event(_));
+        let mut gather = matches!(first, Message::Event(_));
         take(first, &mut batch, &mut flushed);
-        if gather {
-            tokio::time::sleep(GATHER).await;
-        }
-        while batch.len() < MAX_BATCH
-            && let Ok(message) = receiver.try_recv()
-        {
-            take(message, &mut batch, &mut flushed);
+        let started = tokio::time::Instant::now();
+        loop {
+            if gather {
+                tokio::time::sleep(GATHER).await;
+            }
+            let before = batch.len();
+            while batch.len() < MAX_BATCH
+                && let Ok(message) = receiver.try_recv()
+            {
+                take(message, &mut batch, &mut flushed);
+            }
+            // Quiet, full, gathered long enough, or asked to flush: write now.
+            gather = batch.len() > before
+                && batch.len() < MAX_BATCH
+                && started.elapsed() + GATHER <= MAX_GATHER
+                && flushed.is_empty();
+            if !gather {
+                break;
+            }
         }
         insert(&events, &batch).await;
         for done in flushed {

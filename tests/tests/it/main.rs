@@ -21,3 +21,4 @@ mod readiness;
 mod scan_free;
 mod shutdown;
 mod soak;
+mod workflow_take;

@@ -241,6 +241,7 @@ async fn the_reconciler_resumes_a_stalled_workflow_once_per_stall_not_once_per_t
         lease_owner: None,
         lease_expires_at: None,
         created_at: now,
+        revision: 0,
         unsaved: Default::default(),
     };
     store.workflows().create(&workflow).await.unwrap();

@@ -177,6 +177,14 @@ async fn costs(store: &Store, s: &Studio, post_id: &str) -> Vec<(&'static str, D
             cost!(workflows.acquire(post_id, owner, lease).await.unwrap()),
         ),
         (
+            "workflows.take",
+            cost!(workflows.take(&wf, owner, lease).await.unwrap()),
+        ),
+        (
+            "post_contexts.by_post",
+            cost!(store.post_contexts().by_post(post_id).await.unwrap()),
+        ),
+        (
             "workflows.by_post",
             cost!(workflows.by_post(post_id).await.unwrap()),
         ),

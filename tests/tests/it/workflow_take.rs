@@ -1,0 +1,91 @@
+//! Taking a workflow's lease from a state read earlier (one write instead of a write and a
+//! read) is refused once anyone wrote the workflow since: a worker never runs steps from a
+//! stale state, which could otherwise publish a post whose publish marker it did not see.
+
+use aistudio_jobs::store::{Step, Workflow};
+use mongodb::bson::doc;
+
+fn waiting_workflow() -> Workflow {
+    let now = chrono::Utc::now();
+    Workflow {
+        post_id: "take-post".into(),
+        user_id: "someone".into(),
+        connection_id: "a-connection".into(),
+        post_version: 1,
+        step: Step::Publish,
+        attempts: 0,
+        items: Vec::new(),
+        cover_url: None,
+        parent_container_id: None,
+        container_generation: 0,
+        poll_started_at: None,
+        publish_attempted_at: None,
+        ig_media_id: None,
+        waiting_reason: None,
+        next_run_at: now,
+        lease_owner: None,
+        lease_expires_at: None,
+        created_at: now,
+        revision: 0,
+        unsaved: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_lease_is_taken_from_a_read_state_only_while_nobody_wrote_it_since() {
+    let env = aistudio_tests::TestEnv::new();
+    let workflows = env.store().await.workflows();
+    let lease = chrono::Duration::seconds(10);
+    workflows.create(&waiting_workflow()).await.unwrap();
+    let read = workflows.by_post("take-post").await.unwrap().unwrap();
+
+    // Another worker takes it, marks the publish and gives it back.
+    let other = workflows
+        .take(&read, "other", lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.lease_owner.as_deref(), Some("other"));
+    let marked = workflows
+        .save(
+            &other,
+            "other",
+            lease,
+            doc! { "publish_attempted_at": mongodb::bson::DateTime::now() },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        workflows
+            .release(&marked, "other", chrono::Utc::now(), doc! {})
+            .await
+            .unwrap()
+    );
+
+    // The state read before that is stale: its lease is refused although nobody holds one.
+    assert!(
+        workflows
+            .take(&read, "late", lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Read again, it is taken, with the marker.
+    let fresh = workflows.by_post("take-post").await.unwrap().unwrap();
+    let taken = workflows
+        .take(&fresh, "late", lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(taken.publish_attempted_at.is_some());
+    assert_eq!(taken.lease_owner.as_deref(), Some("late"));
+    // Held now: nobody else takes it, even from the same fresh state.
+    assert!(
+        workflows
+            .take(&fresh, "third", lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
