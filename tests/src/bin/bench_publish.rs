@@ -11,7 +11,7 @@
 //! were stored, taken off).
 //!
 //! ```text
-//! bench-publish --posts 1000 --workers 2 [--kind image|carousel|reel|story] [--concurrency 16]
+//! bench-publish --posts 1000 --workers 2 [--kind image|carousel|reel|story] [--concurrency 64]
 //!               [--latency-ms 100] [--max-secs 3600]
 //! ```
 //! `--latency-ms` adds that much latency to every Instagram and ImgBB call; after `--max-secs`
@@ -46,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let posts = arg(&args, "--posts", 1000) as usize;
     let workers = arg(&args, "--workers", 2) as usize;
-    let concurrency = arg(&args, "--concurrency", 16);
+    let concurrency = arg(&args, "--concurrency", 64);
     let latency = arg(&args, "--latency-ms", 0);
     let max_secs = arg(&args, "--max-secs", 3600);
     let kind = match arg_str(&args, "--kind", "image") {
