@@ -271,7 +271,7 @@ impl Workflows {
     }
 
     /// Takes the lease of `wf`, read earlier, for `owner` if nobody holds it and its state is
-    /// still the one read (same revision): one write where [`Workflows::acquire`] needs a
+    /// still the one read (same claim, same revision): one write where [`Workflows::acquire`] needs a
     /// write and a read. `wf` leased to `owner`, or `None` (changed since, or held).
     pub async fn take(
         &self,
@@ -285,6 +285,9 @@ impl Workflows {
             &self.collection,
             doc! {
                 "_id": &wf.post_id,
+                // The claim's post version too: a workflow replaced by a later claim starts
+                // its revisions again.
+                "post_version": wf.post_version,
                 "revision": wf.revision,
                 "step": { "$in": Step::ACTIVE.as_slice() },
                 "lease_expires_at": { "$not": { "$gt": at(now) } },

@@ -89,3 +89,62 @@ async fn a_lease_is_taken_from_a_read_state_only_while_nobody_wrote_it_since() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_state_read_before_the_workflow_was_replaced_by_a_later_claim_is_refused() {
+    let env = aistudio_tests::TestEnv::new();
+    let workflows = env.store().await.workflows();
+    let lease = chrono::Duration::seconds(10);
+    workflows.create(&waiting_workflow()).await.unwrap();
+    let first = workflows.by_post("take-post").await.unwrap().unwrap();
+    let taken = workflows.take(&first, "a", lease).await.unwrap().unwrap();
+    assert!(
+        workflows
+            .release(&taken, "a", chrono::Utc::now(), doc! {})
+            .await
+            .unwrap()
+    );
+    // Read at revision 1 of the first claim, then that claim fails.
+    let stale = workflows.by_post("take-post").await.unwrap().unwrap();
+    assert_eq!(stale.revision, 1);
+    let taken = workflows.take(&stale, "a", lease).await.unwrap().unwrap();
+    assert!(
+        workflows
+            .release(&taken, "a", chrono::Utc::now(), doc! { "step": "failed" })
+            .await
+            .unwrap()
+    );
+    // An operator retries the post: a later claim replaces the workflow, and gives its lease
+    // back once, which brings it to revision 1 as well.
+    let retried = Workflow {
+        post_version: 3,
+        lease_owner: Some("b".into()),
+        lease_expires_at: Some(chrono::Utc::now() + lease),
+        ..waiting_workflow()
+    };
+    assert!(workflows.replace_finished(&retried).await.unwrap());
+    assert!(
+        workflows
+            .release(&retried, "b", chrono::Utc::now(), doc! {})
+            .await
+            .unwrap()
+    );
+    let current = workflows.by_post("take-post").await.unwrap().unwrap();
+    assert_eq!((current.revision, current.post_version), (1, 3));
+
+    assert!(
+        workflows
+            .take(&stale, "late", lease)
+            .await
+            .unwrap()
+            .is_none(),
+        "a state of the earlier claim must not lease the later one"
+    );
+    assert!(
+        workflows
+            .take(&current, "late", lease)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
