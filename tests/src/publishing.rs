@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aistudio_jobs::store::WorkflowEvent;
 use aistudio_sim::{SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
 
@@ -280,6 +281,24 @@ impl Studio {
         eventually(timeout, &format!("post {id} to have its link"), || async {
             let post = self.get(id).await;
             (post["permalink"].is_string() || post["media_unresolved"].is_string()).then_some(post)
+        })
+        .await
+    }
+
+    /// The post's workflow events, once one of them is `what` (`found`): a worker writes its
+    /// events in batches, a moment after their step.
+    pub async fn events_with(
+        &self,
+        id: &str,
+        what: &str,
+        found: impl Fn(&WorkflowEvent) -> bool,
+    ) -> Vec<WorkflowEvent> {
+        let store = self.env.store().await;
+        let found = &found;
+        let store = &store;
+        eventually(Duration::from_secs(15), what, || async move {
+            let events = store.workflow_events().for_post(id, 100).await.ok()?;
+            events.iter().any(found).then_some(events)
         })
         .await
     }

@@ -50,12 +50,9 @@ async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
 
     // Every step left an event. The publish answer named the media, so its permalink was read
     // within the publish step and no separate step was needed.
-    let store = s.env.store().await;
-    let events = store
-        .workflow_events()
-        .for_post(&carousel, 100)
-        .await
-        .unwrap();
+    let events = s
+        .events_with(&carousel, "the publish event", |e| e.step == "publish")
+        .await;
     let steps: Vec<&str> = events.iter().map(|e| e.step.as_str()).collect();
     for step in [
         "claim",
@@ -99,10 +96,11 @@ async fn a_permalink_read_that_fails_after_the_publish_is_retried_in_its_own_ste
         "{post}"
     );
     assert_eq!(s.assert_exactly_once(), 1);
-    let store = s.env.store().await;
-    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
-    let steps: Vec<&str> = events.iter().map(|e| e.step.as_str()).collect();
-    assert!(steps.contains(&"fetch_permalink"), "{steps:?}");
+    // The permalink came from its own step (the read within the publish step failed).
+    s.events_with(&id, "the fetch_permalink event", |e| {
+        e.step == "fetch_permalink"
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -125,14 +123,11 @@ async fn transient_errors_and_an_ambiguous_publish_still_publish_once() {
     let post = s.wait_for(&id, "published", PUBLISHED).await;
     assert_eq!(post["status"], "published");
     assert_eq!(s.assert_exactly_once(), 1);
-    let store = s.env.store().await;
-    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e.step == "create_containers" && e.error.is_some()),
-        "the transient errors were recorded"
-    );
+    // The transient errors were recorded.
+    s.events_with(&id, "the transient errors recorded", |e| {
+        e.step == "create_containers" && e.error.is_some()
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -235,14 +230,10 @@ async fn throttling_waits_for_that_account_and_then_publishes() {
     let id = s.image_post("Patience").await;
     let post = s.wait_for(&id, "published", PUBLISHED).await;
     assert_eq!(post["status"], "published");
-    let store = s.env.store().await;
-    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e.note.as_deref() == Some("throttled by Instagram")),
-        "{events:?}"
-    );
+    s.events_with(&id, "the throttled wait recorded", |e| {
+        e.note.as_deref() == Some("throttled by Instagram")
+    })
+    .await;
     assert_eq!(s.assert_exactly_once(), 1);
 }
 

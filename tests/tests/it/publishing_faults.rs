@@ -409,15 +409,14 @@ async fn a_media_list_that_lags_still_resolves_on_a_later_lookup() {
         .await;
     let post = s.wait_settled(&id, SETTLED).await;
     assert_recorded_as_instagram_saw_it(&s, &post).await;
-    let store = s.env.store().await;
-    let events = store.workflow_events().for_post(&id, 100).await.unwrap();
-    assert!(
-        events.iter().any(|e| e.step == "fetch_permalink"
+    // The first lookup found nothing.
+    s.events_with(&id, "a lookup that found nothing", |e| {
+        e.step == "fetch_permalink"
             && e.error
                 .as_ref()
-                .is_some_and(|err| err.class == "media_not_listed")),
-        "the first lookup found nothing: {events:?}"
-    );
+                .is_some_and(|err| err.class == "media_not_listed")
+    })
+    .await;
     let calls = s.sim.inspect().calls;
     assert!(
         calls.get("stories_list").copied().unwrap_or(0) >= 2,
