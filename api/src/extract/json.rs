@@ -46,7 +46,7 @@ where
 /// Deserialises `bytes`, naming the field at fault.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -59,7 +59,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .unwrap_or(&message)
             .to_string();
         field_error(&path, message)
-    })
+    })?;
+    // One JSON value and nothing after it but whitespace: `{..}xyz` or `{..}{..}` is refused.
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 /// A 422 for a deserialisation `message` at `path`, naming the unknown or missing field
@@ -137,5 +142,20 @@ mod tests {
             parse::<In>(b"{not json"),
             Err(ApiError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn refuses_anything_after_the_json_value() {
+        for body in [
+            r#"{"name":"a","items":[]}xyz"#,
+            r#"{"name":"a","items":[]}{"name":"b","items":[]}"#,
+            r#"{"name":"a","items":[]} trailing"#,
+        ] {
+            assert!(
+                matches!(parse::<In>(body.as_bytes()), Err(ApiError::BadRequest(_))),
+                "{body}"
+            );
+        }
+        assert!(parse::<In>(b"{\"name\":\"a\",\"items\":[]}\n  ").is_ok());
     }
 }

@@ -10,6 +10,7 @@ use aistudio_jobs::crypto::signed_request::{self, SignedRequest};
 use aistudio_jobs::store::DeletionKind;
 use aistudio_jobs::tasks::DeleteInstagramData;
 use axum::extract::State;
+use axum::extract::rejection::FormRejection;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,21 @@ pub struct DataDeletionOut {
     pub confirmation_code: String,
 }
 
+/// The callback's form, or why it is refused: 415 for another content type, else 400 (a
+/// missing or malformed `signed_request` is a refusal like any other).
+fn callback_form(
+    form: Result<Form<SignedRequestIn>, FormRejection>,
+) -> Result<SignedRequestIn, ApiError> {
+    match form {
+        Ok(Form(form)) => Ok(form),
+        Err(FormRejection::InvalidFormContentType(_)) => Err(ApiError::UnsupportedMediaType),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "the callback needs the form field signed_request: {}",
+            e.body_text()
+        ))),
+    }
+}
+
 async fn verified(state: &AppState, form: &SignedRequestIn) -> Result<SignedRequest, ApiError> {
     let now = chrono::Utc::now().timestamp();
     let secret = state.settings.instagram.client_secret.expose_secret();
@@ -74,13 +90,14 @@ async fn verified(state: &AppState, form: &SignedRequestIn) -> Result<SignedRequ
     request_body(content = SignedRequestIn, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Done (also when no connection matched)"),
-        (status = 400, description = "Forged, malformed, expired or replayed", body = ErrorOut),
+        (status = 400, description = "Forged, malformed, expired or replayed, or no `signed_request`", body = ErrorOut),
+        (status = 415, description = "The body is not a form", body = ErrorOut),
     ))]
 pub async fn create_deauthorization(
     State(state): State<AppState>,
-    Form(form): Form<SignedRequestIn>,
+    form: Result<Form<SignedRequestIn>, FormRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let request = verified(&state, &form).await?;
+    let request = verified(&state, &callback_form(form)?).await?;
     let connections = state.store.connections();
     if let Some(connection) = connections.by_ig_user_id(&request.user_id).await? {
         connections.disconnect(&connection.id).await?;
@@ -95,13 +112,14 @@ pub async fn create_deauthorization(
     request_body(content = SignedRequestIn, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Accepted", body = DataDeletionOut),
-        (status = 400, description = "Forged, malformed, expired or replayed", body = ErrorOut),
+        (status = 400, description = "Forged, malformed, expired or replayed, or no `signed_request`", body = ErrorOut),
+        (status = 415, description = "The body is not a form", body = ErrorOut),
     ))]
 pub async fn create_data_deletion(
     State(state): State<AppState>,
-    Form(form): Form<SignedRequestIn>,
+    form: Result<Form<SignedRequestIn>, FormRejection>,
 ) -> Result<Json<DataDeletionOut>, ApiError> {
-    let request = verified(&state, &form).await?;
+    let request = verified(&state, &callback_form(form)?).await?;
     let deletion = state
         .store
         .deletion_requests()

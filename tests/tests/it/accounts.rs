@@ -239,6 +239,25 @@ async fn bad_input_gets_4xx_naming_the_field_and_stores_nothing() {
         (broken.status, broken.body["code"].as_str()),
         (400, Some("bad_request"))
     );
+    // A whole, valid request followed by anything but whitespace is not JSON either.
+    for trailing in ["xyz", "{\"name\":\"Other\"}", " trailing"] {
+        let body = format!(
+            "{{\"name\":\"Trailing\",\"email\":\"t@example.com\",\"password\":\"{PASSWORD}\"}}{trailing}"
+        );
+        let reply = anon
+            .send_raw(
+                reqwest::Method::POST,
+                "/api/v1/auth/signup",
+                "application/json",
+                &body,
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["code"].as_str()),
+            (400, Some("bad_request")),
+            "{body}"
+        );
+    }
     let form = anon
         .send_raw(
             reqwest::Method::POST,

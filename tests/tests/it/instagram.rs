@@ -527,6 +527,14 @@ async fn meta_deauthorize_verifies_the_signature_and_deletes_the_token() {
         assert_eq!(r.status(), 400, "{signed}");
         assert!(has_token().await, "a refused callback changed nothing");
     }
+    // No signed_request at all, or another field: refused the same way, status and code agreeing.
+    for body in [vec![], vec![("other", "x".to_string())]] {
+        let r = http.post(&url).form(&body).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{body:?}");
+        let answer: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(answer["code"], "bad_request", "{answer}");
+        assert!(has_token().await, "a refused callback changed nothing");
+    }
 
     let genuine = aistudio_sim::meta::signed_request(&secret, &payload);
     let r = http.post(&url).form(&form(&genuine)).send().await.unwrap();
