@@ -24,7 +24,7 @@ pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;
 pub use instagram_flow::{Browser, Hop, with_param};
 pub use process::{Process, binary};
-pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow};
+pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow, unleased_workflow};
 pub use redis_server::RedisServer;
 
 use std::time::Duration;

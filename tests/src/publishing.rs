@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aistudio_jobs::store::WorkflowEvent;
+use aistudio_jobs::store::{Step, Workflow, WorkflowEvent};
 use aistudio_sim::{SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
 
@@ -317,5 +317,36 @@ impl Studio {
                     .sum()
             })
             .unwrap_or(0)
+    }
+}
+
+/// A workflow of post `post_id` at `step`, due at `next_run_at`, held by nobody, with nothing
+/// done yet: for tests that store one directly.
+pub fn unleased_workflow(
+    post_id: &str,
+    step: Step,
+    next_run_at: chrono::DateTime<chrono::Utc>,
+) -> Workflow {
+    Workflow {
+        post_id: post_id.into(),
+        user_id: "someone".into(),
+        connection_id: "a-connection".into(),
+        post_version: 1,
+        step,
+        attempts: 0,
+        items: Vec::new(),
+        cover_url: None,
+        parent_container_id: None,
+        container_generation: 0,
+        poll_started_at: None,
+        publish_attempted_at: None,
+        ig_media_id: None,
+        waiting_reason: None,
+        next_run_at,
+        lease_owner: None,
+        lease_expires_at: None,
+        created_at: chrono::Utc::now(),
+        revision: 0,
+        unsaved: Default::default(),
     }
 }

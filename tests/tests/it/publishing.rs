@@ -9,6 +9,27 @@ use serde_json::json;
 
 const PUBLISHED: Duration = Duration::from_secs(60);
 
+/// A bare HTTP 500.
+fn server_error() -> Effect {
+    Effect::Http {
+        status: 500,
+        body: None,
+        content_type: None,
+        retry_after: None,
+    }
+}
+
+/// Instagram refusing the media for good (a bad aspect ratio).
+fn aspect_ratio_refused() -> Effect {
+    Effect::GraphError {
+        code: 36003,
+        subcode: Some(2207009),
+        http_status: Some(400),
+        is_transient: false,
+        message: Some("The aspect ratio is not supported.".into()),
+    }
+}
+
 #[tokio::test]
 async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
     let s = Studio::start(|_| {}).await;
@@ -75,16 +96,8 @@ async fn every_post_kind_publishes_exactly_once_with_its_permalink() {
 #[tokio::test]
 async fn a_permalink_read_that_fails_after_the_publish_is_retried_in_its_own_step() {
     let s = Studio::start(|_| {}).await;
-    s.sim.add_fault(FaultRule::next(
-        Endpoint::Permalink,
-        1,
-        Effect::Http {
-            status: 500,
-            body: None,
-            content_type: None,
-            retry_after: None,
-        },
-    ));
+    s.sim
+        .add_fault(FaultRule::next(Endpoint::Permalink, 1, server_error()));
     let _worker = s.worker().await;
     let id = s.image_post("Linked later").await;
     let post = s.wait_settled(&id, PUBLISHED).await;
@@ -106,16 +119,8 @@ async fn a_permalink_read_that_fails_after_the_publish_is_retried_in_its_own_ste
 #[tokio::test]
 async fn transient_errors_and_an_ambiguous_publish_still_publish_once() {
     let s = Studio::start(|_| {}).await;
-    s.sim.add_fault(FaultRule::next(
-        Endpoint::MediaCreate,
-        2,
-        Effect::Http {
-            status: 500,
-            body: None,
-            content_type: None,
-            retry_after: None,
-        },
-    ));
+    s.sim
+        .add_fault(FaultRule::next(Endpoint::MediaCreate, 2, server_error()));
     s.sim
         .add_fault(FaultRule::next(Endpoint::MediaPublish, 1, Effect::Drop).after_success());
     let _worker = s.worker().await;
@@ -135,13 +140,7 @@ async fn bad_content_fails_with_a_message_the_user_can_act_on() {
     let s = Studio::start(|_| {}).await;
     s.sim.add_fault(FaultRule::always(
         Endpoint::MediaCreate,
-        Effect::GraphError {
-            code: 36003,
-            subcode: Some(2207009),
-            http_status: Some(400),
-            is_transient: false,
-            message: Some("The aspect ratio is not supported.".into()),
-        },
+        aspect_ratio_refused(),
     ));
     let _worker = s.worker().await;
     let id = s.image_post("Wrong shape").await;
@@ -157,13 +156,7 @@ async fn a_failed_post_retried_by_an_operator_is_published() {
     s.sim.add_fault(FaultRule::next(
         Endpoint::MediaCreate,
         1,
-        Effect::GraphError {
-            code: 36003,
-            subcode: Some(2207009),
-            http_status: Some(400),
-            is_transient: false,
-            message: Some("The aspect ratio is not supported.".into()),
-        },
+        aspect_ratio_refused(),
     ));
     let _worker = s.worker().await;
     let id = s.image_post("Second chance").await;

@@ -213,7 +213,7 @@ async fn a_cancel_racing_the_due_time_never_publishes_a_canceled_post() {
 
 #[tokio::test]
 async fn the_reconciler_resumes_a_stalled_workflow_once_per_stall_not_once_per_tick() {
-    use aistudio_jobs::store::{Step, Workflow};
+    use aistudio_jobs::store::Step;
     use aistudio_jobs::workflow::dispatcher::backlog;
     use aistudio_jobs::workflow::reconciler::Reconcile;
 
@@ -222,28 +222,11 @@ async fn the_reconciler_resumes_a_stalled_workflow_once_per_stall_not_once_per_t
     let queue = env.queue();
     let now = chrono::Utc::now();
     // Its wake-up is a minute overdue and nobody holds it: a worker behind, or a lost job.
-    let workflow = Workflow {
-        post_id: "stalled-post".into(),
-        user_id: "someone".into(),
-        connection_id: "a-connection".into(),
-        post_version: 1,
-        step: Step::PollContainers,
-        attempts: 0,
-        items: Vec::new(),
-        cover_url: None,
-        parent_container_id: None,
-        container_generation: 0,
-        poll_started_at: None,
-        publish_attempted_at: None,
-        ig_media_id: None,
-        waiting_reason: None,
-        next_run_at: now - chrono::Duration::seconds(60),
-        lease_owner: None,
-        lease_expires_at: None,
-        created_at: now,
-        revision: 0,
-        unsaved: Default::default(),
-    };
+    let workflow = aistudio_tests::unleased_workflow(
+        "stalled-post",
+        Step::PollContainers,
+        now - chrono::Duration::seconds(60),
+    );
     store.workflows().create(&workflow).await.unwrap();
     let lease = chrono::Duration::seconds(120);
     let late = chrono::Duration::seconds(60);

@@ -6,29 +6,7 @@ use aistudio_jobs::store::{Step, Workflow};
 use mongodb::bson::doc;
 
 fn waiting_workflow() -> Workflow {
-    let now = chrono::Utc::now();
-    Workflow {
-        post_id: "take-post".into(),
-        user_id: "someone".into(),
-        connection_id: "a-connection".into(),
-        post_version: 1,
-        step: Step::Publish,
-        attempts: 0,
-        items: Vec::new(),
-        cover_url: None,
-        parent_container_id: None,
-        container_generation: 0,
-        poll_started_at: None,
-        publish_attempted_at: None,
-        ig_media_id: None,
-        waiting_reason: None,
-        next_run_at: now,
-        lease_owner: None,
-        lease_expires_at: None,
-        created_at: now,
-        revision: 0,
-        unsaved: Default::default(),
-    }
+    aistudio_tests::unleased_workflow("take-post", Step::Publish, chrono::Utc::now())
 }
 
 #[tokio::test]
