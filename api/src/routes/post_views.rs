@@ -70,6 +70,7 @@ pub async fn get_summary(
 
 /// The calendar's range and zone.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarIn {
     /// First day, `YYYY-MM-DD`, in `time_zone`.

@@ -223,6 +223,7 @@ pub async fn get_post(
 
 /// Filters and paging of the post listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PostListIn {
     /// Comma-separated statuses, e.g. `scheduled,needs_reconnect` (all when absent).
@@ -237,6 +238,7 @@ pub struct PostListIn {
     /// a time only).
     pub order: Option<String>,
     /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page (with the same filters and order).
     pub cursor: Option<String>,

@@ -1087,15 +1087,23 @@ async fn openapi_documents_exactly_the_routes_that_exist() {
             documented.push((method.to_uppercase(), path.clone()));
         }
     }
-    // Every documented operation is routed (never "no such route" nor 405).
+    // Every documented operation is routed (never "no such route" nor 405), and refuses a
+    // request without a session exactly when the document says it needs one.
     for (method, path) in &documented {
         let concrete = path
             .replace("{id}", "0123456789abcdef")
             .replace("{code}", "0123");
+        let needs_session = paths[path][method.to_lowercase()]["security"].is_array();
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let reply = anon.send(method.clone(), &concrete, None).await;
         assert_ne!(reply.status, 405, "{method} {path}");
         assert_ne!(reply.body["message"], "no such route", "{method} {path}");
+        assert_eq!(
+            reply.status == 401,
+            needs_session,
+            "{method} {path} answered {} without a session",
+            reply.status
+        );
     }
     // Every content route is documented.
     for expected in [

@@ -4,9 +4,12 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+mod common_responses;
+
 use crate::error::ErrorOut;
 use crate::routes;
 use crate::state::AppState;
+use common_responses::CommonResponses;
 
 /// The API description served at `/openapi.json`.
 #[derive(OpenApi)]
@@ -50,7 +53,7 @@ use crate::state::AppState;
         routes::post_views::get_calendar,
     ),
     components(schemas(ErrorOut)),
-    modifiers(&SessionAuth),
+    modifiers(&SessionAuth, &CommonResponses),
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
@@ -87,4 +90,73 @@ impl utoipa::Modify for SessionAuth {
 /// `/openapi.json` and the interactive docs page at `/docs`.
 pub fn router() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+
+    fn operations() -> Vec<(String, String, Value)> {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                out.push((method.to_uppercase(), path.clone(), operation.clone()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn path_parameters_are_exactly_the_names_in_the_path() {
+        for (method, path, operation) in operations() {
+            let empty = Vec::new();
+            let parameters = operation["parameters"].as_array().unwrap_or(&empty);
+            for p in parameters {
+                let name = p["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    p["in"] == "path",
+                    in_path,
+                    "{method} {path}: `{name}` is declared in {}",
+                    p["in"]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn page_limits_declare_the_range_the_server_takes() {
+        let mut seen = 0;
+        for (method, path, operation) in operations() {
+            for p in operation["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "limit" {
+                    seen += 1;
+                    assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
+                    assert_eq!(p["schema"]["maximum"], 100, "{method} {path}");
+                }
+            }
+        }
+        assert_eq!(seen, 2, "the post and media lists are paged");
+    }
+
+    #[test]
+    fn every_body_documents_its_refusals_and_every_session_its_401() {
+        for (method, path, operation) in operations() {
+            let responses = operation["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let json_body = operation["requestBody"]["content"]["application/json"].is_object();
+            if json_body {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(has(status), "{method} {path} lacks {status}");
+                }
+            }
+            if operation["security"].is_array() {
+                assert!(has("401"), "{method} {path} needs a session but lacks 401");
+            }
+        }
+    }
 }
