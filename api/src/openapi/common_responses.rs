@@ -1,6 +1,7 @@
 //! What every operation of a kind can answer, added to the document where an annotation leaves
 //! it out, so that clients and fuzzers see the whole contract: the session an operation needs
-//! and its 401, the 400 / 413 / 415 of a body, the 422 of query parameters.
+//! and its 401, the 400 / 413 / 415 of a body (400 for a malformed multipart body too), the 422
+//! of query parameters.
 
 use utoipa::Modify;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -62,7 +63,11 @@ fn add_body_responses(operation: &mut Operation) {
         return;
     };
     let json = body.content.contains_key("application/json");
+    let multipart = body.content.contains_key("multipart/form-data");
     add(operation, 413, "The body is larger than allowed");
+    if multipart {
+        add(operation, 400, "The multipart body is malformed");
+    }
     if json {
         add(
             operation,

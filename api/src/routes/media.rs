@@ -121,8 +121,9 @@ pub struct MediaListIn {
     pub cursor: Option<String>,
 }
 
-/// The upload form.
+/// The upload form: the one field `file` (a field of another name is refused).
 #[derive(Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct MediaUploadIn {
     /// The file: JPEG, PNG or WebP image (PNG and WebP are converted to JPEG), or MP4/MOV video.
@@ -328,7 +329,7 @@ pub async fn get_media(
 #[utoipa::path(get, path = "/api/v1/media/{id}/content", tag = "media",
     params(("id" = String, Path, description = "Media id")),
     responses(
-        (status = 200, description = "The stored bytes", content_type = "application/octet-stream"),
+        (status = 200, description = "The stored bytes: JPEG for every image, the video as uploaded", content(("image/jpeg"), ("video/mp4"), ("video/quicktime"))),
         (status = 404, description = "No such media of yours", body = ErrorOut),
     ))]
 pub async fn download_media(

@@ -4,7 +4,7 @@
 use aistudio_jobs::workflow::verify_media_url;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,6 +12,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorOut};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 /// Routes of this resource.
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
 
 /// The signature of a public media URL.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PublicMediaIn {
     /// Unix time after which the URL stops working.
     pub expires: i64,
@@ -32,13 +34,13 @@ pub struct PublicMediaIn {
 #[utoipa::path(get, path = "/api/v1/public-media/{id}", tag = "media",
     params(("id" = String, Path, description = "Media id"), PublicMediaIn),
     responses(
-        (status = 200, description = "The file"),
+        (status = 200, description = "The file", content(("video/mp4"), ("video/quicktime"), ("image/jpeg"))),
         (status = 404, description = "Unknown, expired or wrongly signed", body = ErrorOut),
     ))]
 pub async fn get_public_media(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(input): Query<PublicMediaIn>,
+    ApiQuery(input): ApiQuery<PublicMediaIn>,
 ) -> Result<Response, ApiError> {
     let now = chrono::Utc::now().timestamp();
     if !verify_media_url(
