@@ -38,7 +38,7 @@ fn page_of_width(title: &str, body: &str, width: &str) -> String {
          .box{{border:1px solid #ccc;border-radius:8px;padding:1.5rem}}\
          button{{font-size:1rem;padding:.5rem 1.25rem;margin:.25rem;border-radius:6px;border:1px solid #888;cursor:pointer}}\
          button.primary{{background:#0064e0;color:#fff;border-color:#0064e0}}\
-         table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #eee;overflow-wrap:anywhere}}\
+         table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #eee;overflow-wrap:anywhere}}.kv th{{width:11rem}}\
          pre{{white-space:pre-wrap;background:#f6f6f6;padding:.75rem}}\
          iframe{{width:100%;height:30rem;border:1px solid #ccc}}\
          .note{{color:#666;font-size:.85rem}}</style></head>\

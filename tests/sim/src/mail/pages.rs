@@ -95,8 +95,8 @@ pub(super) async fn get_message(
     let body = format!(
         "<p><a href=\"{base}\">Inbox</a> &middot; <a href=\"{base}/api/messages/{id}/raw\">Raw</a> \
          &middot; <a href=\"{base}/api/messages/{id}\">JSON</a></p>\
-         <h1>{subject}</h1><table>{envelope}</table>\
-         <h2>Headers</h2><table>{headers}</table>\
+         <h1>{subject}</h1><table class=\"kv\">{envelope}</table>\
+         <h2>Headers</h2><table class=\"kv\">{headers}</table>\
          <h2>Text</h2>{text}<h2>HTML</h2>{html_body}",
         base = escape(base),
         subject = escape(subject(&m)),
