@@ -118,7 +118,10 @@ pub(super) async fn get_raw(State(shared): Sim, Path(id): Path<String>) -> Respo
     });
     match found {
         Ok(raw) => (
-            [(header::CONTENT_TYPE, "message/rfc822")],
+            [
+                (header::CONTENT_TYPE, "message/rfc822"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
             raw.as_ref().clone(),
         )
             .into_response(),

@@ -34,6 +34,7 @@ pub(crate) async fn serve(
         reader: BufReader::new(reader),
         writer,
         greeted: false,
+        extended: false,
         auth_user: None,
         transaction: None,
     };
@@ -81,6 +82,8 @@ struct Session<'a> {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     greeted: bool,
+    /// Greeted with `EHLO` (needed for `AUTH`).
+    extended: bool,
     auth_user: Option<String>,
     transaction: Option<Transaction>,
 }
@@ -123,6 +126,7 @@ impl Session<'_> {
         match command {
             Command::Ehlo(domain) => {
                 self.greeted = true;
+                self.extended = true;
                 self.transaction = None;
                 let c = self.config;
                 let lines = vec![
@@ -138,6 +142,7 @@ impl Session<'_> {
             }
             Command::Helo(_) => {
                 self.greeted = true;
+                self.extended = false;
                 self.transaction = None;
                 let hostname = self.config.hostname.clone();
                 self.answer(Reply::new(250, hostname)).await
@@ -264,7 +269,7 @@ impl Session<'_> {
     }
 
     async fn auth(&mut self, mechanism: &str, initial: Option<String>) -> std::io::Result<Flow> {
-        if !self.greeted {
+        if !self.extended {
             return self.answer(out_of_order("Send EHLO first")).await;
         }
         if self.auth_user.is_some() {

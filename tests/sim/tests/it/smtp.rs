@@ -214,6 +214,7 @@ async fn lettre_delivers_alternative_non_ascii_to_several_recipients_with_auth()
         .send()
         .await?;
     assert_eq!(raw.headers()["content-type"], "message/rfc822");
+    assert_eq!(raw.headers()["x-content-type-options"], "nosniff");
     let raw = raw.bytes().await?;
     assert_eq!(raw.len(), m.size);
     assert_eq!(Some(raw.to_vec()), sim.mail_raw(m.id));
@@ -317,6 +318,80 @@ async fn raw_session_dot_stuffing_and_several_messages_per_connection() -> Resul
         Some(".starts with a dot\r\n.\r\n..\r\nlast line\r\n")
     );
     assert_eq!(messages[0].envelope_from, "", "the null sender");
+    Ok(())
+}
+
+#[tokio::test]
+async fn auth_exchanges_with_prompts_cancels_and_refusals() -> Result<()> {
+    let sim = smtp_sim(|_| {}).await?;
+    let (mut smtp, _) = Raw::connect(&sim).await?;
+    smtp.command("HELO client.test").await?;
+    assert!(
+        smtp.command("AUTH PLAIN").await?.starts_with("503"),
+        "AUTH needs EHLO"
+    );
+    smtp.command("EHLO client.test").await?;
+    assert!(smtp.command("AUTH CRAM-MD5").await?.starts_with("504"));
+    assert_eq!(smtp.command("AUTH PLAIN").await?, "334");
+    assert!(smtp.command("*").await?.starts_with("501"), "cancelled");
+    assert_eq!(smtp.command("AUTH PLAIN").await?, "334");
+    assert!(smtp.command("not base64!").await?.starts_with("501"));
+    // "\0plain-user\0pw" as the answer to the prompt.
+    assert_eq!(smtp.command("AUTH PLAIN").await?, "334");
+    assert!(
+        smtp.command("AHBsYWluLXVzZXIAcHc=")
+            .await?
+            .starts_with("235")
+    );
+    assert!(
+        smtp.command("AUTH PLAIN AHgAeQ==")
+            .await?
+            .starts_with("503"),
+        "once only"
+    );
+    assert!(
+        smtp.command("MAIL FROM:<a@example.com>")
+            .await?
+            .starts_with("250")
+    );
+    assert!(
+        smtp.command("RCPT TO:<b@example.com>")
+            .await?
+            .starts_with("250")
+    );
+    assert!(smtp.command("DATA").await?.starts_with("354"));
+    smtp.send("Subject: authed\r\n\r\nx\r\n.\r\n").await?;
+    assert!(smtp.reply().await?.starts_with("250"));
+
+    // LOGIN with the user name in the command, then the password prompt.
+    let (mut other, _) = Raw::connect(&sim).await?;
+    other.command("EHLO client.test").await?;
+    assert_eq!(
+        other.command("AUTH LOGIN bG9naW4tdXNlcg==").await?,
+        "334 UGFzc3dvcmQ6"
+    );
+    assert!(other.command("cHc=").await?.starts_with("235"));
+    assert!(
+        other
+            .command("MAIL FROM:<a@example.com>")
+            .await?
+            .starts_with("250")
+    );
+    assert!(
+        other
+            .command("RCPT TO:<b@example.com>")
+            .await?
+            .starts_with("250")
+    );
+    assert!(other.command("DATA").await?.starts_with("354"));
+    other.send("Subject: login\r\n\r\nx\r\n.\r\n").await?;
+    assert!(other.reply().await?.starts_with("250"));
+
+    let users: Vec<Option<String>> = sim.mail(None).into_iter().map(|m| m.auth_user).collect();
+    assert_eq!(
+        users,
+        vec![Some("login-user".to_owned()), Some("plain-user".to_owned())]
+    );
     Ok(())
 }
 
