@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aistudio_sim::{MailMessage, SimConfig, SimHandle, Simulator, SmtpConfig};
+use aistudio_sim::{
+    Effect, Endpoint, FaultRule, MailMessage, SimConfig, SimError, SimHandle, Simulator, SmtpConfig,
+};
 use anyhow::{Context, Result, anyhow};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -601,6 +603,24 @@ async fn smtp_controls_refuse_what_cannot_apply() -> Result<()> {
         assert!(body["error"].is_string(), "{body}");
     }
     assert!(sim.faults().is_empty(), "nothing was added");
+
+    let misfit = FaultRule::always(
+        Endpoint::SmtpData,
+        Effect::Throttle {
+            code: None,
+            minutes: None,
+            http_status: None,
+        },
+    );
+    let refused = Simulator::start(SimConfig {
+        faults: vec![misfit],
+        ..config()
+    })
+    .await;
+    assert!(
+        matches!(refused, Err(SimError::Config(_))),
+        "a config fault that cannot apply"
+    );
 
     let without = Simulator::start(config()).await?;
     assert_eq!(without.smtp_addr(), None);
