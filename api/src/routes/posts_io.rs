@@ -3,7 +3,7 @@
 use aistudio_jobs::content::ComposeInput;
 use aistudio_jobs::domain::PostKind;
 use aistudio_jobs::store::{Post, PostItem, PostStatus};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One media item of a post.
@@ -186,10 +186,15 @@ pub struct PostOut {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `at` in the IANA zone `time_zone`, as RFC 3339 with that zone's offset.
-pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
+/// `at` in the IANA zone `time_zone`, as RFC 3339 with that zone's offset; `None` for an
+/// instant whose local year RFC 3339 cannot write (outside 0000-9999), which no accepted
+/// schedule time reaches.
+pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> Option<String> {
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    at.with_timezone(&tz).to_rfc3339()
+    let local = at.with_timezone(&tz);
+    (0..=9999)
+        .contains(&local.year())
+        .then(|| local.to_rfc3339())
 }
 
 impl From<&Post> for PostOut {
@@ -212,7 +217,7 @@ impl From<&Post> for PostOut {
                 .collect(),
             cover_media_id: c.cover_media_id.clone(),
             scheduled_at: c.scheduled_at,
-            scheduled_at_local: c.scheduled_at.map(|at| local_time(at, &c.time_zone)),
+            scheduled_at_local: c.scheduled_at.and_then(|at| local_time(at, &c.time_zone)),
             time_zone: c.time_zone.clone(),
             publish_now: c.publish_now,
             published_at: p.published_at,
@@ -247,4 +252,26 @@ pub struct PostPageOut {
     pub items: Vec<PostOut>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_are_rfc_3339_or_absent() {
+        let at: DateTime<Utc> = "2026-12-01T08:30:00Z".parse().unwrap();
+        assert_eq!(
+            local_time(at, "Europe/Paris").as_deref(),
+            Some("2026-12-01T09:30:00+01:00")
+        );
+        let last: DateTime<Utc> = "9999-12-31T23:59:59Z".parse().unwrap();
+        assert_eq!(
+            local_time(last, "Pacific/Kiritimati"),
+            None,
+            "year 10000 locally"
+        );
+        let local = local_time(last, "UTC").unwrap();
+        assert!(DateTime::parse_from_rfc3339(&local).is_ok(), "{local}");
+    }
 }
