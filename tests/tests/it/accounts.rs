@@ -616,6 +616,13 @@ async fn a_refused_sign_up_or_password_change_lists_every_invalid_field() {
             .unwrap()
             .is_none()
     );
+    let blank = anon
+        .post(
+            "/api/v1/auth/token",
+            json!({ "email": " ", "password": "" }),
+        )
+        .await;
+    assert_eq!(fields(&blank), ["email", "password"]);
 
     let user = anon.sign_up("Ada", "ada@example.com", PASSWORD).await;
     let change = user
