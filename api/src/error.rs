@@ -13,11 +13,25 @@ use serde::Serialize;
 pub struct ErrorOut {
     /// Stable, machine-readable error code, e.g. `validation_failed`.
     pub code: String,
-    /// What went wrong, for a person.
+    /// What went wrong, for a person (for validation errors: the first entry of `errors`).
     pub message: String,
-    /// The request field at fault, for validation errors (e.g. `email`, `items[2].media_id`).
+    /// The request field at fault, for validation errors (e.g. `email`, `items[2].media_id`):
+    /// the first entry of `errors`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Validation errors (422) only: every field at fault, in request order, each with its
+    /// rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldErrorOut>>,
+}
+
+/// One refused field of a request.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldErrorOut {
+    /// The field, e.g. `caption` or `items[1].media_id`.
+    pub field: String,
+    /// What is wrong with it, for a person.
+    pub message: String,
 }
 
 /// An error an endpoint answers with.
@@ -34,6 +48,9 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// Several fields failed validation (never empty).
+    #[error("{0}")]
+    Invalid(aistudio_jobs::domain::FieldErrors),
     /// The body is not JSON (wrong or missing `Content-Type`).
     #[error("expected a JSON body (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -81,7 +98,9 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            Self::Validation { .. } | Self::Invalid(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            }
             Self::UnsupportedMediaType | Self::UnsupportedMedia(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -108,6 +127,7 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
             code: code.to_string(),
             message,
             field: None,
+            errors: None,
         }),
     )
         .into_response()
@@ -119,6 +139,12 @@ impl From<aistudio_jobs::domain::FieldError> for ApiError {
             field: e.field,
             message: e.message,
         }
+    }
+}
+
+impl From<aistudio_jobs::domain::FieldErrors> for ApiError {
+    fn from(errors: aistudio_jobs::domain::FieldErrors) -> Self {
+        Self::Invalid(errors)
     }
 }
 
@@ -134,16 +160,32 @@ impl IntoResponse for ApiError {
         if let Self::Internal(source) = &self {
             tracing::error!(error = %source, "request failed");
         }
-        let (message, field) = match &self {
-            Self::Validation { field, message } => (message.clone(), Some(field.clone())),
-            _ => (self.to_string(), None),
+        let errors: Option<Vec<FieldErrorOut>> = match &self {
+            Self::Validation { field, message } => Some(vec![FieldErrorOut {
+                field: field.clone(),
+                message: message.clone(),
+            }]),
+            Self::Invalid(errors) => Some(
+                errors
+                    .iter()
+                    .map(|e| FieldErrorOut {
+                        field: e.field.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
         };
+        let first = errors.as_ref().and_then(|all| all.first());
+        let message = first.map_or_else(|| self.to_string(), |e| e.message.clone());
+        let field = first.map(|e| e.field.clone());
         let mut response = (
             status,
             Json(ErrorOut {
                 code: code.to_string(),
                 message,
                 field,
+                errors,
             }),
         )
             .into_response();

@@ -95,6 +95,9 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+        .layer(axum::middleware::map_request(
+            middleware::request_id::drop_unusable,
+        ))
 }
 
 /// Connects to MongoDB and Redis, creates indexes, and serves `listener` (and the metrics

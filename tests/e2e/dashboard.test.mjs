@@ -79,7 +79,7 @@ test('uploads an image with the picker and a video by drag and drop', async () =
   await shot(page, '06-media');
 });
 
-test('the composer counts the caption and shows the API message at the field', async () => {
+test('the composer counts the caption and shows every API message at its field', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compose' }).click();
   await page.getByLabel('Caption').fill('New in store #spring #sale for @friend, write to mail@example.com');
   const counters = await page.locator('#caption-counters').innerText();
@@ -89,9 +89,12 @@ test('the composer counts the caption and shows the API message at the field', a
   await page.locator('.picker label', { hasText: IMAGE.name }).locator('input').check();
   await page.getByRole('group', { name: 'When' }).getByLabel('Schedule').check();
   await page.getByLabel('Date and time').fill('2020-01-01T09:00');
+  await page.getByLabel('Caption').fill(Array.from({ length: 31 }, (_, i) => `#t${i}`).join(' '));
   await page.getByRole('button', { name: 'Schedule' }).click();
   const error = page.locator('[data-error-for="scheduled_at"]');
   await error.filter({ hasText: /is in the past/ }).waitFor();
+  const captionError = page.locator('[data-error-for="caption"]');
+  await captionError.filter({ hasText: /31 hashtags/ }).waitFor();
   await shot(page, '07-compose-error');
 });
 

@@ -1,7 +1,7 @@
 //! Sign-up, log-in (cookie session or bearer token) and log-out.
 
 use aistudio_jobs::crypto::password;
-use aistudio_jobs::domain::{Email, Password, UserName};
+use aistudio_jobs::domain::{Email, FieldError, FieldErrors, Password, UserName};
 use aistudio_jobs::store::{Role, StoreError, User, UserStatus};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -86,9 +86,13 @@ pub async fn create_account(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<SignupIn>,
 ) -> Result<Response, ApiError> {
-    let name = UserName::parse("name", &input.name)?;
-    let email = Email::parse("email", &input.email)?;
-    let password = Password::parse("password", &input.password)?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check(UserName::parse("name", &input.name));
+    let email = errors.check(Email::parse("email", &input.email));
+    let password = errors.check(Password::parse("password", &input.password));
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        return Err(errors.into());
+    };
     let hash = password::hash(&password, state.settings.security.bcrypt_cost)
         .await
         .map_err(ApiError::internal)?;
@@ -121,17 +125,13 @@ pub async fn create_account(
 /// email as for a wrong password.
 async fn authenticate(state: &AppState, ip: ClientIp, input: &LoginIn) -> Result<User, ApiError> {
     let email = input.email.trim().to_lowercase();
-    if email.is_empty() || input.password.is_empty() {
-        return Err(ApiError::Validation {
-            field: if email.is_empty() {
-                "email"
-            } else {
-                "password"
-            }
-            .into(),
-            message: "is required".into(),
-        });
+    let mut errors = FieldErrors::new();
+    for (field, value) in [("email", email.as_str()), ("password", &input.password)] {
+        if value.is_empty() {
+            errors.push(FieldError::new(field, "is required"));
+        }
     }
+    errors.or_value(())?;
     let limiter = &state.limiter;
     if let Some(wait) = limiter
         .blocked_for(&email, ip.0)

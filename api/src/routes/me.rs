@@ -1,7 +1,7 @@
 //! The signed-in account: view, rename, change password, delete.
 
 use aistudio_jobs::crypto::password;
-use aistudio_jobs::domain::{Password, UserName};
+use aistudio_jobs::domain::{FieldError, FieldErrors, Password, UserName};
 use aistudio_jobs::store::DeletionKind;
 use aistudio_jobs::tasks::DeleteAccount;
 use axum::extract::State;
@@ -95,16 +95,17 @@ pub async fn change_password(
     current: CurrentUser,
     ApiJson(input): ApiJson<PasswordIn>,
 ) -> Result<StatusCode, ApiError> {
+    let mut errors = FieldErrors::new();
     if let Some(stored) = current.user.password_hash.as_deref() {
         let given = input.current_password.as_deref().unwrap_or_default();
         if !password::verify(given, Some(stored)).await {
-            return Err(ApiError::Validation {
-                field: "current_password".into(),
-                message: "is incorrect".into(),
-            });
+            errors.push(FieldError::new("current_password", "is incorrect"));
         }
     }
-    let new = Password::parse("new_password", &input.new_password)?;
+    let new = errors.check(Password::parse("new_password", &input.new_password));
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
     let hash = password::hash(&new, state.settings.security.bcrypt_cost)
         .await
         .map_err(ApiError::internal)?;

@@ -1,7 +1,7 @@
 //! The media library: upload (multipart, streamed), list, metadata, download, delete.
 
 use aistudio_jobs::content::{MediaDeleteError, delete_media};
-use aistudio_jobs::domain::MediaKind;
+use aistudio_jobs::domain::{FieldError, MediaKind, check_visible_text};
 use aistudio_jobs::media::{self, IngestError, Limits, Spool};
 use aistudio_jobs::store::{Media, MediaStatus};
 use axum::body::Body;
@@ -142,20 +142,22 @@ fn ingest_error(e: IngestError) -> ApiError {
     }
 }
 
-/// The uploaded file's name, for display: no folders, no control characters, bounded.
-fn display_name(raw: Option<&str>) -> String {
+/// The uploaded file's name, for display: no folders, at most 255 characters, `upload` when
+/// none was sent. A name people cannot read as it is (control characters, text direction
+/// overrides, nothing visible) is refused as `file`.
+fn display_name(raw: Option<&str>) -> Result<String, FieldError> {
     let base = raw
         .unwrap_or_default()
         .rsplit(['/', '\\'])
         .next()
-        .unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
-    let clean = clean.trim();
-    if clean.is_empty() {
-        "upload".into()
-    } else {
-        clean.to_string()
+        .unwrap_or_default()
+        .trim();
+    if base.is_empty() {
+        return Ok("upload".into());
     }
+    check_visible_text("file", base)
+        .map_err(|e| FieldError::new("file", format!("the file name {}", e.message)))?;
+    Ok(base.chars().take(255).collect())
 }
 
 /// Uploads an image or a video (multipart form, field `file`). The type is recognised from
@@ -207,7 +209,7 @@ pub async fn upload_media(
                 message: "send one file per upload".into(),
             });
         }
-        let file_name = display_name(field.file_name());
+        let file_name = display_name(field.file_name())?;
         let mut spool = Spool::create(&dir, limits).await.map_err(ingest_error)?;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             spool.write(&chunk).await.map_err(ingest_error)?;
@@ -388,5 +390,33 @@ pub async fn delete_media_item(
         Err(MediaDeleteError::InUse { message, .. }) => Err(ApiError::Conflict(message)),
         Err(MediaDeleteError::Store(e)) => Err(e.into()),
         Err(MediaDeleteError::Storage(e)) => Err(ApiError::internal(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_readable_or_refused() {
+        assert_eq!(
+            display_name(Some("C:\\photos\\beach.jpg")).unwrap(),
+            "beach.jpg"
+        );
+        assert_eq!(display_name(Some("/tmp/ фото.jpg ")).unwrap(), "фото.jpg");
+        assert_eq!(display_name(None).unwrap(), "upload");
+        assert_eq!(display_name(Some("a/")).unwrap(), "upload");
+        assert_eq!(
+            display_name(Some(&"é".repeat(300)))
+                .unwrap()
+                .chars()
+                .count(),
+            255
+        );
+        for bad in ["invoice\u{202E}gpj.exe", "\u{200B}\u{2060}", "a\u{7}.jpg"] {
+            let e = display_name(Some(bad)).unwrap_err();
+            assert_eq!(e.field, "file");
+            assert!(e.message.starts_with("the file name "), "{}", e.message);
+        }
     }
 }

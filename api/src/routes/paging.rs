@@ -2,7 +2,8 @@
 //! last item's sort key and id, and the next page starts strictly after it, so items added or
 //! removed meanwhile never make a page repeat or skip one.
 
-use chrono::{DateTime, TimeZone, Utc};
+use aistudio_jobs::domain::QueryTime;
+use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
 
@@ -46,18 +47,15 @@ impl Cursor {
         format!("{}.{}", self.at.timestamp_millis(), self.id)
     }
 
-    /// Parses a cursor from a previous page.
+    /// Parses a cursor from a previous page; its time must be a [`QueryTime`].
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let bad = || ApiError::Validation {
             field: "cursor".into(),
             message: "is not a cursor from a previous page".into(),
         };
         let (millis, id) = raw.split_once('.').ok_or_else(bad)?;
-        let at = millis
-            .parse::<i64>()
-            .ok()
-            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-            .ok_or_else(bad)?;
+        let millis = millis.parse::<i64>().map_err(|_| bad())?;
+        let at = QueryTime::from_millis("cursor", millis)?.at();
         if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(bad());
         }
@@ -71,10 +69,22 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
+        use chrono::TimeZone;
         let at = Utc.timestamp_millis_opt(1_780_000_000_123).unwrap();
         let cursor = Cursor::new(at, "abc123");
         assert_eq!(Cursor::parse(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "x", "12", "12.", "a.b", "12.a$b"] {
+        for bad in [
+            "",
+            "x",
+            "12",
+            "12.",
+            "a.b",
+            "1780000000123.a$b",
+            "-1.abc",
+            "8000000000000000.abc",
+            "-8000000000000000.abc",
+            "253402300800000.abc",
+        ] {
             assert!(Cursor::parse(bad).is_err(), "{bad:?}");
         }
         assert!(page_limit(Some(0)).is_err());

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aistudio_jobs::domain::{PostKind, TimeZoneName};
+use aistudio_jobs::domain::{PostKind, QueryTime, TimeZoneName};
 use aistudio_jobs::store::{PostFilter, PostOrder, PostStatus};
 use axum::extract::State;
 use axum::routing::get;
@@ -120,11 +120,13 @@ pub struct CalendarOut {
     pub truncated: bool,
 }
 
+/// A day from 2000-01-01 to 2099-12-31.
 fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::Validation {
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::Validation {
         field: field.into(),
         message: "must be a date, YYYY-MM-DD".into(),
-    })
+    })?;
+    Ok(QueryTime::day(field, day)?)
 }
 
 /// The first instant of `day` in `tz` (the first existing one on a daylight-saving jump).

@@ -4,9 +4,9 @@
 //! operations: of concurrent changes to one version exactly one lands, the others get 409, and
 //! none lands once publishing has started.
 
-use aistudio_jobs::content::{self, ComposeError, WriteError, compose, post_writes};
-use aistudio_jobs::domain::{ScheduleTime, TimeZoneName};
-use aistudio_jobs::store::{PostCursor, PostFilter, PostOrder, PostStatus};
+use aistudio_jobs::content::{ComposeError, When, WriteError, compose, post_writes};
+use aistudio_jobs::domain::{FieldError, FieldErrors, QueryTime, ScheduleTime, TimeZoneName};
+use aistudio_jobs::store::{PostContent, PostCursor, PostFilter, PostOrder, PostStatus};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -17,7 +17,9 @@ use serde::Deserialize;
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiJson, ApiQuery, CurrentUser};
 use crate::routes::paging::{Cursor, page_limit};
-use crate::routes::posts_io::{CancelIn, PostIn, PostOut, PostPageOut, RescheduleIn, when};
+use crate::routes::posts_io::{
+    CancelIn, PostCreateIn, PostEditIn, PostOut, PostPageOut, RescheduleIn,
+};
 use crate::state::AppState;
 
 /// Routes of this resource.
@@ -32,10 +34,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/posts/{id}/cancel", post(cancel_post))
 }
 
-pub(crate) fn compose_error(e: ComposeError) -> ApiError {
-    match e {
-        ComposeError::Field(e) => e.into(),
-        ComposeError::Store(e) => e.into(),
+/// The composed post, or every refusal: `errors` found by the handler, then compose's.
+fn composed(
+    mut errors: FieldErrors,
+    result: Result<PostContent, ComposeError>,
+) -> Result<PostContent, ApiError> {
+    match result {
+        Ok(content) => Ok(errors.or_value(content)?),
+        Err(ComposeError::Invalid(refused)) => {
+            errors.extend(refused);
+            Err(errors.into())
+        }
+        Err(ComposeError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -49,7 +59,7 @@ pub(crate) fn write_error(e: WriteError) -> ApiError {
 }
 
 /// Creates a draft, or a scheduled post when `scheduled_at` or `publish_now` is given.
-#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = PostIn,
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = PostCreateIn,
     responses(
         (status = 201, description = "Stored", body = PostOut),
         (status = 422, description = "A rule is broken; `field` names the field or media item, the message the rule", body = ErrorOut),
@@ -57,18 +67,20 @@ pub(crate) fn write_error(e: WriteError) -> ApiError {
 pub async fn create_post(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiJson(input): ApiJson<PostIn>,
+    ApiJson(input): ApiJson<PostCreateIn>,
 ) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+    let mut errors = FieldErrors::new();
     if input.version.is_some() {
-        return Err(ApiError::Validation {
-            field: "version".into(),
-            message: "is only sent when editing a post".into(),
-        });
+        errors.push(FieldError::new(
+            "version",
+            "is only sent when editing a post",
+        ));
     }
     let user_id = &current.user.id;
-    let content = compose(&state.store, user_id, input.into_compose()?, Utc::now())
-        .await
-        .map_err(compose_error)?;
+    let content = composed(
+        errors,
+        compose(&state.store, user_id, input.into_compose(), Utc::now()).await,
+    )?;
     let post = post_writes::create(&state.store, user_id, content)
         .await
         .map_err(write_error)?;
@@ -76,9 +88,19 @@ pub async fn create_post(
     Ok((StatusCode::CREATED, Json(PostOut::from(&post))))
 }
 
+/// The version an edit starts from, which it must name.
+fn edited_version(version: Option<i64>) -> Result<i64, FieldError> {
+    version.ok_or_else(|| {
+        FieldError::new(
+            "version",
+            "is required when editing (the version you loaded)",
+        )
+    })
+}
+
 /// Replaces a draft, scheduled or parked post (`version` required). Scheduling a draft is an
 /// edit that adds `scheduled_at` or `publish_now`; leaving both out makes the post a draft.
-#[utoipa::path(put, path = "/api/v1/posts/{id}", tag = "posts", request_body = PostIn,
+#[utoipa::path(put, path = "/api/v1/posts/{id}", tag = "posts", request_body = PostEditIn,
     params(("id" = String, Path, description = "Post id")),
     responses(
         (status = 200, description = "The new version", body = PostOut),
@@ -90,16 +112,17 @@ pub async fn update_post(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<PostIn>,
+    ApiJson(input): ApiJson<PostEditIn>,
 ) -> Result<Json<PostOut>, ApiError> {
-    let version = input.version.ok_or_else(|| ApiError::Validation {
-        field: "version".into(),
-        message: "is required when editing (the version you loaded)".into(),
-    })?;
+    let mut errors = FieldErrors::new();
+    let version = input.version;
+    errors.check(edited_version(version));
     let user_id = &current.user.id;
-    let content = compose(&state.store, user_id, input.into_compose()?, Utc::now())
-        .await
-        .map_err(compose_error)?;
+    let content = composed(
+        errors,
+        compose(&state.store, user_id, input.into_compose(), Utc::now()).await,
+    )?;
+    let version = edited_version(version)?;
     let post = post_writes::edit(&state.store, user_id, &id, version, content)
         .await
         .map_err(write_error)?;
@@ -123,21 +146,28 @@ pub async fn reschedule_post(
     ApiJson(input): ApiJson<RescheduleIn>,
 ) -> Result<Json<PostOut>, ApiError> {
     let now = Utc::now();
-    let (at, publish_now) = match when(input.scheduled_at, input.publish_now)? {
-        content::When::At(raw) => (ScheduleTime::parse("scheduled_at", &raw, now)?.at(), false),
-        content::When::Now => (now, true),
-        content::When::Draft => {
-            return Err(ApiError::Validation {
-                field: "scheduled_at".into(),
-                message: "is required (or set publish_now)".into(),
-            });
+    let mut errors = FieldErrors::new();
+    let time = match errors.check(When::from_fields(input.scheduled_at, input.publish_now)) {
+        Some(When::At(raw)) => errors
+            .check(ScheduleTime::parse("scheduled_at", &raw, now))
+            .map(|at| (at.at(), false)),
+        Some(When::Now) => Some((now, true)),
+        Some(When::Draft) => {
+            errors.push(FieldError::new(
+                "scheduled_at",
+                "is required (or set publish_now)",
+            ));
+            None
         }
+        None => None,
     };
     let time_zone = input
         .time_zone
         .as_deref()
-        .map(|tz| TimeZoneName::parse("time_zone", tz))
-        .transpose()?;
+        .and_then(|tz| errors.check(TimeZoneName::parse("time_zone", tz)));
+    let Some((at, publish_now)) = time.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
     let post = post_writes::reschedule(
         &state.store,
         &current.user.id,
@@ -245,15 +275,10 @@ pub struct PostListIn {
 }
 
 fn time_param(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(|raw| {
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| ApiError::Validation {
-                field: field.into(),
-                message: "must be an RFC 3339 time with an offset".into(),
-            })
-    })
-    .transpose()
+    Ok(raw
+        .map(|raw| QueryTime::parse(field, raw))
+        .transpose()?
+        .map(QueryTime::at))
 }
 
 fn statuses(raw: Option<&str>) -> Result<Vec<PostStatus>, ApiError> {

@@ -1,12 +1,10 @@
 //! Request and response shapes of the posts endpoints.
 
-use aistudio_jobs::content::{ComposeInput, When};
+use aistudio_jobs::content::ComposeInput;
 use aistudio_jobs::domain::PostKind;
 use aistudio_jobs::store::{Post, PostItem, PostStatus};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::error::ApiError;
 
 /// One media item of a post.
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
@@ -19,77 +17,89 @@ pub struct PostItemIn {
     pub alt_text: Option<String>,
 }
 
-/// A post as composed in the dashboard: create it (`POST /posts`) or replace it
-/// (`PUT /posts/{id}`, with `version`).
-///
-/// Leave out both `scheduled_at` and `publish_now` to keep a draft. Media are checked against
-/// Instagram's rules for the kind of post only when it is scheduled.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostIn {
-    /// `image` (1 image), `carousel` (2-10 images and/or videos), `reel` (1 video, optional
-    /// cover image) or `story` (1 image or video).
-    #[schema(value_type = String, example = "image")]
-    pub kind: PostKind,
-    /// The Instagram connection to publish through (required to schedule).
-    #[serde(default)]
-    pub connection_id: Option<String>,
-    /// At most 2200 characters, 30 hashtags and 20 @mentions.
-    #[serde(default)]
-    pub caption: String,
-    /// The media, in order.
-    #[serde(default)]
-    pub items: Vec<PostItemIn>,
-    /// A reel's cover image (a media id).
-    #[serde(default)]
-    pub cover_media_id: Option<String>,
-    /// When to publish: RFC 3339 with an offset, in the future, e.g.
-    /// `2026-12-01T09:30:00+01:00`.
-    #[serde(default)]
-    pub scheduled_at: Option<String>,
-    /// Publish as soon as possible instead of at `scheduled_at`.
-    #[serde(default)]
-    pub publish_now: bool,
-    /// The IANA time zone the schedule is shown in (default `UTC`), e.g. `Europe/Paris`.
-    #[serde(default)]
-    pub time_zone: Option<String>,
-    /// Editing only: the version you loaded; a concurrent change makes the edit fail with 409.
-    #[serde(default)]
-    pub version: Option<i64>,
+/// Declares a post body: the fields shared by create and edit, plus `$extra`, and its
+/// conversion to the input `compose` checks.
+macro_rules! post_body {
+    ($(#[$meta:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Deserialize, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// `image` (1 image), `carousel` (2-10 images and/or videos), `reel` (1 video,
+            /// optional cover image) or `story` (1 image or video).
+            #[schema(example = "image")]
+            pub kind: String,
+            /// The Instagram connection to publish through (required to schedule).
+            #[serde(default)]
+            pub connection_id: Option<String>,
+            /// At most 2200 characters, 30 hashtags and 20 @mentions.
+            #[serde(default)]
+            pub caption: String,
+            /// The media, in order.
+            #[serde(default)]
+            pub items: Vec<PostItemIn>,
+            /// A reel's cover image (a media id).
+            #[serde(default)]
+            pub cover_media_id: Option<String>,
+            /// When to publish: RFC 3339 with an offset, in the future and at most 730 days
+            /// ahead, e.g. `2026-12-01T09:30:00+01:00`.
+            #[serde(default)]
+            pub scheduled_at: Option<String>,
+            /// Publish as soon as possible instead of at `scheduled_at`.
+            #[serde(default)]
+            pub publish_now: bool,
+            /// The IANA time zone the schedule is shown in (default `UTC`), e.g.
+            /// `Europe/Paris`.
+            #[serde(default)]
+            pub time_zone: Option<String>,
+            $($extra)*
+        }
+
+        impl $name {
+            /// The input to compose a post from.
+            pub fn into_compose(self) -> ComposeInput {
+                ComposeInput {
+                    kind: self.kind,
+                    connection_id: self.connection_id,
+                    caption: self.caption,
+                    items: self
+                        .items
+                        .into_iter()
+                        .map(|i| PostItem {
+                            media_id: i.media_id,
+                            alt_text: i.alt_text,
+                        })
+                        .collect(),
+                    cover_media_id: self.cover_media_id,
+                    scheduled_at: self.scheduled_at,
+                    publish_now: self.publish_now,
+                    time_zone: self.time_zone,
+                }
+            }
+        }
+    };
 }
 
-/// When a draft becomes scheduled: the one of `scheduled_at` and `publish_now` that is set.
-pub fn when(scheduled_at: Option<String>, publish_now: bool) -> Result<When, ApiError> {
-    match (scheduled_at, publish_now) {
-        (Some(_), true) => Err(ApiError::Validation {
-            field: "publish_now".into(),
-            message: "cannot be combined with scheduled_at".into(),
-        }),
-        (Some(at), false) => Ok(When::At(at)),
-        (None, true) => Ok(When::Now),
-        (None, false) => Ok(When::Draft),
+post_body! {
+    /// A new post (`POST /posts`). Leave out both `scheduled_at` and `publish_now` to keep a
+    /// draft. Media are checked against Instagram's rules for the kind of post only when it is
+    /// scheduled.
+    PostCreateIn {
+        /// Refused: only edits send a version.
+        #[serde(default)]
+        #[schema(ignore)]
+        pub version: Option<i64>,
     }
 }
 
-impl PostIn {
-    /// The input to compose a post from.
-    pub fn into_compose(self) -> Result<ComposeInput, ApiError> {
-        Ok(ComposeInput {
-            when: when(self.scheduled_at, self.publish_now)?,
-            kind: self.kind,
-            connection_id: self.connection_id,
-            caption: self.caption,
-            items: self
-                .items
-                .into_iter()
-                .map(|i| PostItem {
-                    media_id: i.media_id,
-                    alt_text: i.alt_text,
-                })
-                .collect(),
-            cover_media_id: self.cover_media_id,
-            time_zone: self.time_zone,
-        })
+post_body! {
+    /// A post replacing the one you loaded (`PUT /posts/{id}`): the same fields as a new post,
+    /// plus its `version`. Leaving out both `scheduled_at` and `publish_now` makes it a draft.
+    PostEditIn {
+        /// The version you loaded; a concurrent change makes the edit fail with 409.
+        #[serde(default)]
+        #[schema(required = true, value_type = i64)]
+        pub version: Option<i64>,
     }
 }
 
@@ -99,7 +109,7 @@ impl PostIn {
 pub struct RescheduleIn {
     /// The version you loaded.
     pub version: i64,
-    /// The new time: RFC 3339 with an offset, in the future.
+    /// The new time: RFC 3339 with an offset, in the future and at most 730 days ahead.
     #[serde(default)]
     pub scheduled_at: Option<String>,
     /// Publish as soon as possible instead.
@@ -176,10 +186,15 @@ pub struct PostOut {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `at` in the IANA zone `time_zone`, as RFC 3339 with that zone's offset.
-pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> String {
+/// `at` in the IANA zone `time_zone`, as RFC 3339 with that zone's offset; `None` for an
+/// instant whose local year RFC 3339 cannot write (outside 0000-9999), which no accepted
+/// schedule time reaches.
+pub fn local_time(at: DateTime<Utc>, time_zone: &str) -> Option<String> {
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    at.with_timezone(&tz).to_rfc3339()
+    let local = at.with_timezone(&tz);
+    (0..=9999)
+        .contains(&local.year())
+        .then(|| local.to_rfc3339())
 }
 
 impl From<&Post> for PostOut {
@@ -202,7 +217,7 @@ impl From<&Post> for PostOut {
                 .collect(),
             cover_media_id: c.cover_media_id.clone(),
             scheduled_at: c.scheduled_at,
-            scheduled_at_local: c.scheduled_at.map(|at| local_time(at, &c.time_zone)),
+            scheduled_at_local: c.scheduled_at.and_then(|at| local_time(at, &c.time_zone)),
             time_zone: c.time_zone.clone(),
             publish_now: c.publish_now,
             published_at: p.published_at,
@@ -237,4 +252,26 @@ pub struct PostPageOut {
     pub items: Vec<PostOut>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_are_rfc_3339_or_absent() {
+        let at: DateTime<Utc> = "2026-12-01T08:30:00Z".parse().unwrap();
+        assert_eq!(
+            local_time(at, "Europe/Paris").as_deref(),
+            Some("2026-12-01T09:30:00+01:00")
+        );
+        let last: DateTime<Utc> = "9999-12-31T23:59:59Z".parse().unwrap();
+        assert_eq!(
+            local_time(last, "Pacific/Kiritimati"),
+            None,
+            "year 10000 locally"
+        );
+        let local = local_time(last, "UTC").unwrap();
+        assert!(DateTime::parse_from_rfc3339(&local).is_ok(), "{local}");
+    }
 }

@@ -10,15 +10,15 @@ pub use compose::{ComposeInput, When, compose};
 pub use media_delete::{MediaDeleteError, delete_media};
 pub use post_writes::WriteError;
 
-use crate::domain::FieldError;
+use crate::domain::FieldErrors;
 use crate::store::StoreError;
 
 /// Why composing a post failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
-    /// The input breaks a rule; the field and the rule are named.
+    /// The input breaks rules; every field at fault and its rule are named.
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Invalid(#[from] FieldErrors),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::FieldError;
+
 /// The kind of a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -17,6 +19,22 @@ pub enum PostKind {
 }
 
 impl PostKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Image, Self::Carousel, Self::Reel, Self::Story];
+
+    /// Parses a kind's name.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+            .ok_or_else(|| {
+                FieldError::new(
+                    field,
+                    format!("unknown kind `{raw}`; use image, carousel, reel or story"),
+                )
+            })
+    }
+
     /// The kind's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,5 +71,21 @@ impl MediaKind {
             Self::Image => "image",
             Self::Video => "video",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_by_name() {
+        for kind in PostKind::ALL {
+            assert_eq!(PostKind::parse("kind", kind.as_str()), Ok(kind));
+        }
+        let e = PostKind::parse("kind", "video").unwrap_err();
+        assert_eq!(e.field, "kind");
+        assert!(e.message.contains("unknown kind `video`"), "{}", e.message);
+        assert!(PostKind::parse("kind", "Image").is_err());
     }
 }

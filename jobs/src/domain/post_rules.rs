@@ -6,7 +6,7 @@
 //! 15 min, H.264/HEVC, AAC, 23-60 fps, at most 1920 px wide, 300 MB; story videos at most 60 s
 //! and 100 MB; carousel videos at most 60 s).
 
-use super::{FieldError, MediaKind, PostKind};
+use super::{FieldError, FieldErrors, MediaKind, PostKind};
 
 /// What the rules need to know about a media file.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +44,17 @@ const MAX_STORY_VIDEO_BYTES: u64 = 100 * 1024 * 1024;
 /// Widest video frame.
 const MAX_VIDEO_WIDTH: u32 = 1920;
 
-/// Checks the items (and the reel cover) of a post about to be scheduled. `field_of(i)` names
-/// item `i` in the request (e.g. `items[1].media_id`).
+/// Checks the items (and the reel cover) of a post about to be scheduled, reporting every rule
+/// broken: the number of items, each item, the cover. `field_of(i)` names item `i` in the
+/// request (e.g. `items[1].media_id`).
 pub fn check_post_media(
     kind: PostKind,
     items: &[MediaFacts],
     cover: Option<&MediaFacts>,
     field_of: impl Fn(usize) -> String,
     cover_field: &str,
-) -> Result<(), FieldError> {
+) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
     let range = kind.item_range();
     if !range.contains(&items.len()) {
         let wanted = if range.start() == range.end() {
@@ -60,7 +62,7 @@ pub fn check_post_media(
         } else {
             format!("{} to {}", range.start(), range.end())
         };
-        return Err(FieldError::new(
+        errors.push(FieldError::new(
             "items",
             format!(
                 "a {} post needs {wanted} media items, got {}",
@@ -70,9 +72,21 @@ pub fn check_post_media(
         ));
     }
     for (i, item) in items.iter().enumerate() {
-        check_item(kind, item)
-            .map_err(|rule| FieldError::new(&field_of(i), format!("item {}: {rule}", i + 1)))?;
+        errors.check(
+            check_item(kind, item)
+                .map_err(|rule| FieldError::new(&field_of(i), format!("item {}: {rule}", i + 1))),
+        );
     }
+    errors.check(check_cover(kind, cover, cover_field));
+    errors.or_value(())
+}
+
+/// Only a reel has a cover, and it is an image.
+fn check_cover(
+    kind: PostKind,
+    cover: Option<&MediaFacts>,
+    cover_field: &str,
+) -> Result<(), FieldError> {
     match (kind, cover) {
         (PostKind::Reel, Some(cover)) if cover.kind != MediaKind::Image => {
             Err(FieldError::new(cover_field, "the cover must be an image"))
@@ -198,6 +212,7 @@ mod tests {
         }
     }
 
+    /// The first refusal, as the tests below look at one rule at a time.
     fn check(kind: PostKind, items: &[MediaFacts]) -> Result<(), FieldError> {
         check_post_media(
             kind,
@@ -206,6 +221,29 @@ mod tests {
             |i| format!("items[{i}].media_id"),
             "cover",
         )
+        .map_err(|errors| errors.into_iter().next().unwrap())
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported() {
+        let errors = check_post_media(
+            PostKind::Image,
+            &[image(1080, 1920), video(10)],
+            Some(&image(10, 10)),
+            |i| format!("items[{i}].media_id"),
+            "cover_media_id",
+        )
+        .unwrap_err();
+        let fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "items",
+                "items[0].media_id",
+                "items[1].media_id",
+                "cover_media_id"
+            ]
+        );
     }
 
     #[test]
@@ -258,6 +296,6 @@ mod tests {
             "cover_media_id",
         )
         .unwrap_err();
-        assert_eq!(cover.field, "cover_media_id");
+        assert_eq!(cover.iter().next().unwrap().field, "cover_media_id");
     }
 }

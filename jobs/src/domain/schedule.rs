@@ -1,18 +1,21 @@
-//! When a post publishes: an RFC 3339 instant with an explicit offset, in the future, and the
-//! IANA time zone the user sees it in.
+//! When a post publishes: an RFC 3339 instant with an explicit offset, in the future but at
+//! most [`ScheduleTime::HORIZON_DAYS`] ahead, and the IANA time zone the user sees it in.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 
-/// A publication time in the future.
+/// A publication time in the future, within the horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduleTime(DateTime<Utc>);
 
 impl ScheduleTime {
-    /// Parses `2026-12-01T09:30:00+01:00` (or `...Z`); refuses times without an offset and
-    /// times not after `now`.
+    /// How far ahead a post can be scheduled, in days (two years).
+    pub const HORIZON_DAYS: i64 = 730;
+
+    /// Parses `2026-12-01T09:30:00+01:00` (or `...Z`); refuses times without an offset, leap
+    /// seconds (`:60`), times not after `now` and times more than [`Self::HORIZON_DAYS`] after it.
     pub fn parse(field: &str, raw: &str, now: DateTime<Utc>) -> Result<Self, FieldError> {
         let at = DateTime::parse_from_rfc3339(raw.trim()).map_err(|_| {
             FieldError::new(
@@ -20,7 +23,24 @@ impl ScheduleTime {
                 "must be an RFC 3339 time with an offset, e.g. 2026-12-01T09:30:00+01:00",
             )
         })?;
+        if at.nanosecond() >= 1_000_000_000 {
+            return Err(FieldError::new(
+                field,
+                "is a leap second (:60); choose a time with seconds 00 to 59",
+            ));
+        }
         let at = at.with_timezone(&Utc);
+        let latest = now + chrono::Duration::days(Self::HORIZON_DAYS);
+        if at > latest {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "is too far ahead: posts can be scheduled at most {} days ahead (until {})",
+                    Self::HORIZON_DAYS,
+                    latest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            ));
+        }
         if at <= now {
             return Err(FieldError::new(
                 field,
@@ -88,6 +108,25 @@ mod tests {
         assert!(ScheduleTime::parse("scheduled_at", "tomorrow", now).is_err());
         let past = ScheduleTime::parse("scheduled_at", "2026-06-01T12:00:00Z", now).unwrap_err();
         assert!(past.message.contains("in the past"));
+    }
+
+    #[test]
+    fn schedule_stays_within_the_horizon_and_refuses_leap_seconds() {
+        let now: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
+        let last = ScheduleTime::parse("scheduled_at", "2028-05-31T12:00:00Z", now).unwrap();
+        assert_eq!(last.at(), now + chrono::Duration::days(730));
+        for far in [
+            "2028-05-31T12:00:01Z",
+            "9999-12-31T23:59:59-12:00",
+            "9999-12-31T23:59:59+14:00",
+        ] {
+            let e = ScheduleTime::parse("scheduled_at", far, now).unwrap_err();
+            assert_eq!(e.field, "scheduled_at");
+            assert!(e.message.contains("730 days"), "{far}: {}", e.message);
+        }
+        let leap = ScheduleTime::parse("scheduled_at", "2026-06-30T23:59:60Z", now).unwrap_err();
+        assert!(leap.message.contains("leap second"), "{}", leap.message);
+        assert!(ScheduleTime::parse("scheduled_at", "0000-01-01T00:00:00Z", now).is_err());
     }
 
     #[test]

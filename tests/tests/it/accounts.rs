@@ -513,3 +513,134 @@ async fn account_deletion_removes_every_record_of_that_user_only() {
     anon.sign_up("Again", "doomed@example.com", PASSWORD).await;
     assert_eq!(anon.get("/api/v1/deletions/0123").await.status, 404);
 }
+
+#[tokio::test]
+async fn names_must_be_visible_text_without_direction_overrides() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let anon = ApiClient::new(&api.url);
+    let store = env.store().await;
+
+    let refused_names = [
+        "\u{200B}\u{200B}",
+        "\u{3164}",
+        " \u{2060}\u{FEFF} ",
+        "Ada\u{202E}ecalevol",
+        "\u{2066}Ada\u{2069}",
+        "Ada\u{7}",
+        "Ada\u{2028}Lovelace",
+    ];
+    for (i, name) in refused_names.iter().enumerate() {
+        let email = format!("n{i}@example.com");
+        let reply = anon
+            .post(
+                "/api/v1/auth/signup",
+                json!({ "name": name, "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["field"].as_str()),
+            (422, Some("name")),
+            "{name:?}: {:?}",
+            reply.body
+        );
+        assert!(
+            store.users().by_email(&email).await.unwrap().is_none(),
+            "{name:?} was stored"
+        );
+    }
+
+    // Emoji sequences and right-to-left scripts are names like any other.
+    let user = anon.sign_up("مريم 👩‍👩‍👧", "ada@example.com", PASSWORD).await;
+    assert_eq!(user.get("/api/v1/me").await.body["name"], "مريم 👩‍👩‍👧");
+    for name in refused_names {
+        let reply = user
+            .send(
+                reqwest::Method::PATCH,
+                "/api/v1/me",
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["field"].as_str()),
+            (422, Some("name")),
+            "{name:?}"
+        );
+    }
+    let stored = store
+        .users()
+        .by_email("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name, "مريم 👩‍👩‍👧", "the name is unchanged");
+}
+
+#[tokio::test]
+async fn a_refused_sign_up_or_password_change_lists_every_invalid_field() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let anon = ApiClient::new(&api.url);
+    let store = env.store().await;
+    let fields = |reply: &aistudio_tests::Reply| -> Vec<String> {
+        assert_eq!(reply.status, 422, "{:?}", reply.body);
+        assert_eq!(reply.body["field"], reply.body["errors"][0]["field"]);
+        assert_eq!(reply.body["message"], reply.body["errors"][0]["message"]);
+        reply.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no `errors` in {:?}", reply.body))
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let signup = anon
+        .post(
+            "/api/v1/auth/signup",
+            json!({ "name": "\u{200B}", "email": "not-an-email", "password": "short" }),
+        )
+        .await;
+    assert_eq!(fields(&signup), ["name", "email", "password"]);
+    let one = anon
+        .post(
+            "/api/v1/auth/signup",
+            json!({ "name": "Ada", "email": "ada@example.com", "password": "short" }),
+        )
+        .await;
+    assert_eq!(fields(&one), ["password"]);
+    assert!(
+        store
+            .users()
+            .by_email("ada@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let blank = anon
+        .post(
+            "/api/v1/auth/token",
+            json!({ "email": " ", "password": "" }),
+        )
+        .await;
+    assert_eq!(fields(&blank), ["email", "password"]);
+
+    let user = anon.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let change = user
+        .post(
+            "/api/v1/me/password",
+            json!({ "current_password": "wrong password", "new_password": "short" }),
+        )
+        .await;
+    assert_eq!(fields(&change), ["current_password", "new_password"]);
+    let login = anon
+        .post(
+            "/api/v1/auth/token",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        login.status, 200,
+        "the password is unchanged: {:?}",
+        login.body
+    );
+}

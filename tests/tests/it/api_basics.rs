@@ -86,3 +86,50 @@ async fn errors_request_ids_metrics_and_openapi() {
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn request_ids_are_echoed_only_when_short_and_visible() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let client = reqwest::Client::new();
+    let answered = |sent: String| {
+        let client = client.clone();
+        let url = format!("{}/healthz", api.url);
+        async move {
+            let response = client
+                .get(url)
+                .header("x-request-id", sent)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+
+    let longest = format!("{}~!", "a".repeat(126));
+    assert_eq!(
+        answered(longest.clone()).await,
+        longest,
+        "128 visible characters"
+    );
+    for sent in [
+        "a".repeat(10_000),
+        "a".repeat(129),
+        "with space".to_string(),
+        "tab\there".to_string(),
+    ] {
+        let echoed = answered(sent.clone()).await;
+        assert_ne!(echoed, sent);
+        assert_eq!(
+            echoed.len(),
+            32,
+            "a fresh id instead of {} bytes",
+            sent.len()
+        );
+        assert!(echoed.chars().all(|c| c.is_ascii_hexdigit()), "{echoed}");
+    }
+}

@@ -541,3 +541,62 @@ async fn stored_bytes_come_back_whole_in_order_and_a_lost_chunk_is_an_error() {
     assert!(broken.is_err(), "a file with a missing chunk was read");
     let _ = tokio::fs::remove_file(&source).await;
 }
+
+#[tokio::test]
+async fn file_names_with_direction_overrides_or_nothing_visible_and_far_cursors_are_refused() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+
+    // Browsers send the file name as raw UTF-8.
+    for name in [
+        "invoice\u{202E}gpj.exe",
+        "\u{200B}\u{2060}",
+        "a\u{2067}b.jpg",
+    ] {
+        let body = format!(
+            "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: image/jpeg\r\n\r\nnot read\r\n--XBOUNDARY--\r\n"
+        );
+        let reply = user
+            .send_raw(
+                reqwest::Method::POST,
+                "/api/v1/media",
+                "multipart/form-data; boundary=XBOUNDARY",
+                &body,
+            )
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["field"].as_str()),
+            (422, Some("file")),
+            "{name:?}: {:?}",
+            reply.body
+        );
+        assert!(
+            reply.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("file name"),
+            "{:?}",
+            reply.body
+        );
+    }
+    assert_eq!(stored(&env).await, (0, 0), "nothing stored");
+
+    for cursor in [
+        "8000000000000000.abc",
+        "-8000000000000000.abc",
+        "-1.abc",
+        "253402300800000.abc",
+    ] {
+        let reply = user.get(&format!("/api/v1/media?cursor={cursor}")).await;
+        assert_eq!(
+            (reply.status, reply.body["field"].as_str()),
+            (422, Some("cursor")),
+            "{cursor}: {:?}",
+            reply.body
+        );
+    }
+}

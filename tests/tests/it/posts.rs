@@ -324,7 +324,7 @@ async fn each_kind_is_composed_and_instagram_rules_are_checked_at_scheduling() {
         (
             a.post("video", &[&a.square], json!({})),
             "kind",
-            "unknown variant",
+            "unknown kind `video`",
         ),
         (
             a.post("image", &[&a.square], json!({ "priority": 1 })),
@@ -1184,4 +1184,298 @@ async fn deleting_the_account_deletes_its_posts_and_media_files() {
         .unwrap();
     assert_eq!(files, 4, "only the other user's files remain");
     assert_eq!(post_count(&store, &keep.user_id).await, 1);
+}
+
+/// `reply` is a 422 naming `field`, with `field` among its `errors`.
+fn assert_refused(reply: &aistudio_tests::Reply, field: &str, what: &str) {
+    assert_eq!(reply.status, 422, "{what}: {:?}", reply.body);
+    assert_eq!(reply.body["field"], field, "{what}: {:?}", reply.body);
+    let listed: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no `errors` in {:?}", reply.body))
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(listed.contains(&field), "{what}: {listed:?}");
+}
+
+#[tokio::test]
+async fn dates_outside_the_accepted_range_are_refused_naming_the_field() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    let a = author(&api, &store, "ada@example.com").await;
+    let post = a.create(a.post("image", &[&a.square], json!({}))).await;
+    let path = format!("/api/v1/posts/{}", post["id"].as_str().unwrap());
+    let before = a.client.get(&path).await.body;
+    let three_years = (Utc::now() + chrono::Duration::days(3 * 365)).to_rfc3339();
+
+    // Schedule times: past the horizon, past what the database stores, or a leap second.
+    for at in [
+        "9999-12-31T23:59:59-12:00",
+        three_years.as_str(),
+        "2030-06-30T23:59:60Z",
+    ] {
+        let created = a
+            .client
+            .post(
+                "/api/v1/posts",
+                a.post("image", &[&a.square], json!({ "scheduled_at": at })),
+            )
+            .await;
+        assert_refused(&created, "scheduled_at", at);
+        let edited = a
+            .client
+            .put(
+                &path,
+                a.post(
+                    "image",
+                    &[&a.square],
+                    json!({ "scheduled_at": at, "version": 1 }),
+                ),
+            )
+            .await;
+        assert_refused(&edited, "scheduled_at", at);
+        let moved = a
+            .client
+            .post(
+                &format!("{path}/reschedule"),
+                json!({ "version": 1, "scheduled_at": at }),
+            )
+            .await;
+        assert_refused(&moved, "scheduled_at", at);
+    }
+    let horizon = a
+        .client
+        .post(
+            "/api/v1/posts",
+            a.post(
+                "image",
+                &[&a.square],
+                json!({ "scheduled_at": three_years }),
+            ),
+        )
+        .await;
+    assert!(
+        horizon.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("730 days"),
+        "{:?}",
+        horizon.body
+    );
+    assert_eq!(post_count(&store, &a.user_id).await, 1, "nothing stored");
+    assert_eq!(
+        a.client.get(&path).await.body,
+        before,
+        "the post is unchanged"
+    );
+
+    // The latest accepted time reads back as valid RFC 3339 in the post's zone.
+    let latest = (Utc::now() + chrono::Duration::days(729)).to_rfc3339();
+    let far = a
+        .create(a.post(
+            "image",
+            &[&a.square],
+            json!({ "scheduled_at": latest, "time_zone": "Pacific/Kiritimati" }),
+        ))
+        .await;
+    let local = far["scheduled_at_local"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(local).is_ok(),
+        "{local}"
+    );
+
+    // Filters and cursors: a bounded range of instants.
+    for (query, field) in [
+        ("from=9999-12-31T23:59:59-12:00", "from"),
+        ("to=9999-12-31T23:59:59Z", "to"),
+        ("from=0000-01-01T00:00:00Z", "from"),
+        ("to=0000-01-01T00:00:00%2B01:00", "to"),
+        ("cursor=8000000000000000.abc", "cursor"),
+        ("cursor=-8000000000000000.abc", "cursor"),
+        ("cursor=-1.abc", "cursor"),
+        ("order=schedule&cursor=253402300800000.abc", "cursor"),
+    ] {
+        let reply = a.client.get(&format!("/api/v1/posts?{query}")).await;
+        assert_refused(&reply, field, query);
+    }
+    for (query, field) in [
+        ("from=9999-12-31&to=9999-12-31", "from"),
+        ("from=0000-01-01&to=0000-01-02", "from"),
+        ("from=-0001-01-01&to=-0001-01-02", "from"),
+        ("from=2099-12-31&to=2100-01-01", "to"),
+    ] {
+        let reply = a
+            .client
+            .get(&format!("/api/v1/posts/calendar?{query}"))
+            .await;
+        assert_refused(&reply, field, query);
+    }
+    let ok = a
+        .client
+        .get("/api/v1/posts?from=2000-01-01T00:00:00Z&to=2099-12-31T00:00:00Z")
+        .await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    assert_eq!(ok.body["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_post_lists_every_invalid_field() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    let a = author(&api, &store, "ada@example.com").await;
+    let fields = |reply: &aistudio_tests::Reply| -> Vec<String> {
+        reply.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no `errors` in {:?}", reply.body))
+            .iter()
+            .map(|e| {
+                assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+                e["field"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+
+    // Every broken rule at once; `field`/`message` repeat the first one.
+    let bad = json!({
+        "kind": "video",
+        "connection_id": "nope",
+        "caption": "é".repeat(2201),
+        "items": [{ "media_id": "0123456789abcdef" }],
+        "scheduled_at": in_hours(-1),
+        "time_zone": "Mars/Olympus",
+        "version": 1,
+    });
+    let created = a.client.post("/api/v1/posts", bad.clone()).await;
+    assert_eq!(created.status, 422, "{:?}", created.body);
+    let listed = fields(&created);
+    for field in [
+        "version",
+        "kind",
+        "caption",
+        "time_zone",
+        "scheduled_at",
+        "items[0].media_id",
+        "connection_id",
+    ] {
+        assert!(listed.contains(&field.to_string()), "{field}: {listed:?}");
+    }
+    assert_eq!(created.body["field"], created.body["errors"][0]["field"]);
+    assert_eq!(
+        created.body["message"],
+        created.body["errors"][0]["message"]
+    );
+    assert_eq!(created.body["code"], "validation_failed");
+
+    // Instagram's rules for each item, all named.
+    let items = a
+        .client
+        .post(
+            "/api/v1/posts",
+            a.post(
+                "carousel",
+                &[&a.square, &a.tall, &a.long_video],
+                json!({ "caption": "é".repeat(2201) }),
+            ),
+        )
+        .await;
+    assert_eq!(
+        fields(&items),
+        ["caption", "items[1].media_id", "items[2].media_id"]
+    );
+
+    // An edit: the missing version and the rules together.
+    let draft = a
+        .create(a.post("image", &[&a.square], json!({ "scheduled_at": null })))
+        .await;
+    let path = format!("/api/v1/posts/{}", draft["id"].as_str().unwrap());
+    let before = a.client.get(&path).await.body;
+    let mut edit = bad.clone();
+    edit.as_object_mut().unwrap().remove("version");
+    edit["kind"] = json!("image");
+    edit["publish_now"] = json!(true);
+    let edited = a.client.put(&path, edit).await;
+    assert_eq!(edited.status, 422, "{:?}", edited.body);
+    let listed = fields(&edited);
+    for field in [
+        "version",
+        "caption",
+        "time_zone",
+        "publish_now",
+        "connection_id",
+    ] {
+        assert!(listed.contains(&field.to_string()), "{field}: {listed:?}");
+    }
+
+    // A reschedule: time and zone together.
+    let scheduled = a.create(a.post("image", &[&a.square], json!({}))).await;
+    let scheduled_path = format!("/api/v1/posts/{}", scheduled["id"].as_str().unwrap());
+    let scheduled_before = a.client.get(&scheduled_path).await.body;
+    let moved = a
+        .client
+        .post(
+            &format!("{scheduled_path}/reschedule"),
+            json!({ "version": 1, "scheduled_at": "tomorrow", "time_zone": "Nowhere" }),
+        )
+        .await;
+    assert_eq!(fields(&moved), ["scheduled_at", "time_zone"]);
+
+    assert_eq!(post_count(&store, &a.user_id).await, 2, "nothing stored");
+    assert_eq!(
+        a.client.get(&path).await.body,
+        before,
+        "the draft is unchanged"
+    );
+    assert_eq!(
+        a.client.get(&scheduled_path).await.body,
+        scheduled_before,
+        "the scheduled post is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn openapi_gives_create_and_edit_their_own_schemas_and_lists_every_error() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let doc = ApiClient::new(&api.url).get("/openapi.json").await.body;
+    let schema_of = |path: &str, method: &str| -> Value {
+        let body =
+            &doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+        let name = body["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: {body}"))
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        doc["components"]["schemas"][&name].clone()
+    };
+    let create = schema_of("/api/v1/posts", "post");
+    assert!(create["properties"]["kind"].is_object(), "{create}");
+    assert!(
+        create["properties"].get("version").is_none(),
+        "create takes no version: {create}"
+    );
+    let edit = schema_of("/api/v1/posts/{id}", "put");
+    assert!(edit["properties"]["version"].is_object(), "{edit}");
+    let required: Vec<&str> = edit["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(required.contains(&"version"), "{edit}");
+
+    let error = &doc["components"]["schemas"]["ErrorOut"];
+    let errors = &error["properties"]["errors"];
+    assert!(
+        errors.to_string().contains("FieldErrorOut"),
+        "ErrorOut lists every field error: {error}"
+    );
+    let item = &doc["components"]["schemas"]["FieldErrorOut"];
+    for property in ["field", "message"] {
+        assert!(item["properties"][property].is_object(), "{item}");
+    }
 }

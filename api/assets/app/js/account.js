@@ -1,7 +1,7 @@
 // Account settings: name, password, and deleting the account with all its data.
 
 import { patch, post } from './api.js';
-import { clearErrors, confirmDialog, field, h, replace, showError } from './dom.js';
+import { clearErrors, confirmDialog, field, h, replace, showApiError } from './dom.js';
 import { dateTime } from './format.js';
 
 function nameForm(me, { flash, loadMe }) {
@@ -15,7 +15,7 @@ function nameForm(me, { flash, loadMe }) {
       await patch('/me', { name: name.value });
       await loadMe();
       flash('ok', 'Your name is saved.');
-    } catch (e) { showError(form, e.field || 'name', e.message); }
+    } catch (e) { showApiError(form, e, 'name'); }
   });
   return h('section', { class: 'card', 'aria-labelledby': 'name-title' }, h('h2', { id: 'name-title' }, 'Profile'),
     h('p', { class: 'muted' }, `Email: ${me.email}`, me.google_linked ? ' (Google account linked)' : ''), form);
@@ -38,7 +38,7 @@ function passwordForm(me, { flash }) {
       await post('/me/password', body);
       form.reset();
       flash('ok', 'Your password is changed; other sessions were signed out.');
-    } catch (e) { showError(form, e.field || 'form', e.message); }
+    } catch (e) { showApiError(form, e); }
   });
   return h('section', { class: 'card', 'aria-labelledby': 'password-title' }, h('h2', { id: 'password-title' }, 'Password'), form);
 }

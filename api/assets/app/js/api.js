@@ -1,4 +1,5 @@
-// The JSON API, with the session cookie. Errors carry the API's `{code, message, field}`.
+// The JSON API, with the session cookie. Errors carry the API's `{code, message, field}` and,
+// for invalid input, `errors`: every field at fault.
 
 /** An answer other than 2xx. */
 export class ApiError extends Error {
@@ -7,6 +8,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body && body.code;
     this.field = body && body.field;
+    this.errors = (body && Array.isArray(body.errors)) ? body.errors : [];
   }
 }
 

@@ -1,7 +1,7 @@
 // Sign up and log in with email and password, or with Google.
 
 import { post } from './api.js';
-import { clearErrors, field, h, showError } from './dom.js';
+import { clearErrors, field, h, showApiError } from './dom.js';
 
 export async function render(main, { opts, navigate, loadMe, flash }) {
   const signup = opts.mode === 'signup';
@@ -34,7 +34,7 @@ export async function render(main, { opts, navigate, loadMe, flash }) {
       sessionStorage.removeItem('after-signin');
       navigate(next);
     } catch (e) {
-      showError(form, e.field || 'form', e.message);
+      showApiError(form, e);
     } finally {
       submit.disabled = false;
     }

@@ -3,7 +3,7 @@
 // messages are shown next to the field they concern.
 
 import { get, post, put } from './api.js';
-import { clearErrors, field, h, replace, showError } from './dom.js';
+import { clearErrors, field, h, replace, showApiError, showError } from './dom.js';
 import { captionCounts, LIMITS } from './caption.js';
 import { KINDS, localInput, userZone, zonedRfc3339 } from './format.js';
 import { connections } from './instagram.js';
@@ -130,7 +130,7 @@ export async function render(main, { params, navigate, flash }) {
       flash('ok', saved.status === 'draft' ? 'Draft saved.' : saved.publish_now ? 'Publishing now.' : 'Post scheduled.');
       navigate(`/app/posts/${saved.id}`);
     } catch (e) {
-      showError(form, e.field || 'form', e.field ? `${e.message}` : e.message);
+      showApiError(form, e);
     } finally { submit.disabled = false; }
   });
   main.append(h('h1', { id: 'compose-title' }, existing ? 'Edit post' : 'Compose a post'), h('section', { class: 'card' }, form));

@@ -48,17 +48,27 @@ export function field(label, input, name, hint) {
     h('p', { id: errorId, class: 'error', dataset: { errorFor: name } }));
 }
 
-/** Shows `message` in the form's slot for `fieldName` (or its form-level slot). */
-export function showError(form, fieldName, message) {
+/** Shows `message` in the form's slot for `fieldName` (or its form-level slot); with `add`,
+ * after what the slot already says; with `focus`, moves focus to the field. */
+export function showError(form, fieldName, message, { add = false, focus = true } = {}) {
   const base = (fieldName || '').replace(/\[\d+\].*$/, '').replace(/\..*$/, '');
   const slot = form.querySelector(`[data-error-for="${CSS.escape(fieldName || '')}"]`)
     || (base && form.querySelector(`[data-error-for="${CSS.escape(base)}"]`))
     || form.querySelector('[data-error-for="form"]');
   if (!slot) return;
-  slot.textContent = message;
+  slot.textContent = add && slot.textContent ? `${slot.textContent} ${message}` : message;
   const input = slot.id && document.querySelector(`[aria-describedby~="${slot.id}"]`);
   if (input) input.setAttribute('aria-invalid', 'true');
-  (input || slot).focus?.();
+  if (focus) (input || slot).focus?.();
+}
+
+/** Shows an API refusal: each of its `errors` next to the field it names (or in the slot of
+ * `fallback`), focusing the first. */
+export function showApiError(form, error, fallback = 'form') {
+  const errors = error.errors && error.errors.length
+    ? error.errors
+    : [{ field: error.field, message: error.message }];
+  errors.forEach((e, i) => showError(form, e.field || fallback, e.message, { add: true, focus: i === 0 }));
 }
 
 /** Empties every error slot of `form`. */
