@@ -1,20 +1,23 @@
-//! Writing the audit log: one entry per operator action, whatever its outcome.
+//! Writing the audit log: one entry per operator action, whatever its outcome (refused
+//! attempts that never reach an action are written by `refusals`).
 
-use aistudio_jobs::store::{AuditEntry, AuditOutcome, User};
+use aistudio_jobs::store::{AuditEntry, AuditOutcome};
 use chrono::Utc;
 
+use crate::auth::Operator;
 use crate::error::AdminError;
 use crate::state::AdminState;
 
-/// Records that `user` did `action` on `target`, with its outcome and details.
+/// Records that `operator` did `action` on `target`, with its outcome and details.
 pub async fn record(
     state: &AdminState,
-    user: &User,
+    operator: &Operator,
     action: &str,
     target: &str,
     outcome: AuditOutcome,
     detail: &str,
 ) -> Result<(), AdminError> {
+    let user = &operator.user;
     let entry = AuditEntry {
         id: aistudio_jobs::store::random_value(),
         at: Utc::now(),
@@ -24,6 +27,10 @@ pub async fn record(
         target: target.to_string(),
         outcome,
         detail: detail.to_string(),
+        address: Some(operator.address.to_string()),
+        reason: None,
+        repeats: 1,
+        discard_at: None,
     };
     state.store.audit_log().record(&entry).await?;
     tracing::info!(

@@ -2,33 +2,35 @@
 //!
 //! The console has its own session cookie (`aistudio_admin`, `Path=/admin`, HttpOnly,
 //! `SameSite=Strict`, `Secure` per `security.cookie_secure`), backed by the same `sessions`
-//! collection as the dashboard. The user's role is read again on every request, so a role
-//! taken away takes effect at once: `operator` reads, `admin` also acts, `user` is refused.
+//! collection as the dashboard but holding only console sessions (kind `console`, at most
+//! 12 h): a dashboard cookie or API token put in it is refused. The user's role is read again
+//! on every request, so a role taken away takes effect at once: `operator` reads, `admin` also
+//! acts, `user` is refused. Every refusal is written to the audit log (`refusals`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use aistudio_jobs::crypto::password;
-use aistudio_jobs::store::{AuditOutcome, Role, User, UserStatus, random_value};
-use axum::extract::{
-    ConnectInfo, Form, FromRequest, FromRequestParts, OriginalUri, Query, Request, State,
+use aistudio_jobs::store::{
+    AuditOutcome, CONSOLE_MAX_LIFETIME, Role, SessionKind, User, UserStatus, random_value,
 };
+use axum::extract::{Form, FromRequest, FromRequestParts, OriginalUri, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::audit;
+use crate::client_address::ClientAddress;
 use crate::csrf;
 use crate::error::AdminError;
 use crate::html::{self, esc};
+use crate::refusals::{self, Refusal, Refused};
 use crate::state::AdminState;
 
 /// The console's session cookie.
 pub const ADMIN_COOKIE: &str = "aistudio_admin";
 /// The sign-in form's double-submit cookie.
 const LOGIN_COOKIE: &str = "aistudio_admin_login";
-/// Longest console session, whatever the dashboard's session lifetime.
-const MAX_SESSION_HOURS: u64 = 12;
 
 /// A signed-in operator (role `operator` or `admin`).
 #[derive(Debug, Clone)]
@@ -39,6 +41,8 @@ pub struct Operator {
     pub token: String,
     /// This session's CSRF token.
     pub csrf: String,
+    /// The client's address on this request.
+    pub address: IpAddr,
 }
 
 impl Operator {
@@ -95,33 +99,51 @@ fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValu
     .expect("cookie values are base64url")
 }
 
-/// The operator of the session cookie, if it is valid and the account still has a console role.
-async fn operator_of(
+/// Who the console cookie of a request belongs to.
+enum CookieHolder {
+    /// No cookie, or no valid session of an active account.
+    Anonymous,
+    /// An operator or admin with a console session.
+    Operator(Operator),
+    /// A valid session of an active account that the console refuses.
+    Refused(Refusal, User),
+}
+
+/// The holder of the console cookie in `headers`: a console session of an active account
+/// with a console role.
+async fn holder_of(
     headers: &HeaderMap,
+    address: IpAddr,
     state: &AdminState,
-) -> Result<Option<Operator>, AdminError> {
+) -> Result<CookieHolder, AdminError> {
     let Some(token) = cookie(headers, ADMIN_COOKIE) else {
-        return Ok(None);
+        return Ok(CookieHolder::Anonymous);
     };
     let Some(session) = state.store.sessions().find_valid(&token).await? else {
-        return Ok(None);
+        return Ok(CookieHolder::Anonymous);
     };
     let Some(user) = state.store.users().by_id(&session.user_id).await? else {
-        return Ok(None);
+        return Ok(CookieHolder::Anonymous);
     };
     if user.status != UserStatus::Active {
-        return Ok(None);
+        return Ok(CookieHolder::Anonymous);
+    }
+    if session.kind() != SessionKind::Console {
+        return Ok(CookieHolder::Refused(Refusal::WrongSessionKind, user));
     }
     if user.role == Role::User {
-        return Err(AdminError::Forbidden(
-            "This account has no access to the admin console.".into(),
-        ));
+        return Ok(CookieHolder::Refused(Refusal::NoConsoleRole, user));
     }
-    Ok(Some(Operator {
+    Ok(CookieHolder::Operator(Operator {
         csrf: csrf::token_for(&token),
         user,
         token,
+        address,
     }))
+}
+
+fn no_console_role() -> AdminError {
+    AdminError::Forbidden("This account has no access to the admin console.".into())
 }
 
 fn requested_path(parts: &Parts) -> String {
@@ -143,9 +165,27 @@ impl FromRequestParts<AdminState> for Operator {
         parts: &mut Parts,
         state: &AdminState,
     ) -> Result<Self, AuthRejection> {
-        match operator_of(&parts.headers, state).await? {
-            Some(operator) => Ok(operator),
-            None => Err(AuthRejection::SignIn(requested_path(parts))),
+        let ClientAddress(address) = ClientAddress::of(parts, state);
+        match holder_of(&parts.headers, address, state).await? {
+            CookieHolder::Operator(operator) => Ok(operator),
+            CookieHolder::Anonymous => Err(AuthRejection::SignIn(requested_path(parts))),
+            CookieHolder::Refused(refusal, user) => {
+                refusals::record(
+                    state,
+                    Refused {
+                        refusal,
+                        action: refusals::attempted(&parts.method, &parts.uri, &parts.extensions),
+                        user: Some(&user),
+                        signed_in: true,
+                        address,
+                    },
+                )
+                .await?;
+                Err(match refusal {
+                    Refusal::NoConsoleRole => AuthRejection::Error(no_console_role()),
+                    _ => AuthRejection::SignIn(requested_path(parts)),
+                })
+            }
         }
     }
 }
@@ -154,14 +194,29 @@ impl FromRequestParts<AdminState> for Operator {
 #[derive(Debug, Clone)]
 pub struct AdminOnly(pub Operator);
 
-fn require_admin(operator: Operator) -> Result<Operator, AuthRejection> {
+/// `operator` if they may act; else the refusal of `action` is audited.
+async fn require_admin(
+    state: &AdminState,
+    operator: Operator,
+    action: String,
+) -> Result<Operator, AuthRejection> {
     if operator.can_act() {
-        Ok(operator)
-    } else {
-        Err(AuthRejection::Error(AdminError::Forbidden(
-            "Your role is read-only (operator): actions need the admin role.".into(),
-        )))
+        return Ok(operator);
     }
+    refusals::record(
+        state,
+        Refused {
+            refusal: Refusal::RoleRequired,
+            action,
+            user: Some(&operator.user),
+            signed_in: true,
+            address: operator.address,
+        },
+    )
+    .await?;
+    Err(AuthRejection::Error(AdminError::Forbidden(
+        "Your role is read-only (operator): actions need the admin role.".into(),
+    )))
 }
 
 impl FromRequestParts<AdminState> for AdminOnly {
@@ -172,7 +227,8 @@ impl FromRequestParts<AdminState> for AdminOnly {
         state: &AdminState,
     ) -> Result<Self, AuthRejection> {
         let operator = Operator::from_request_parts(parts, state).await?;
-        Ok(Self(require_admin(operator)?))
+        let action = refusals::attempted(&parts.method, &parts.uri, &parts.extensions);
+        Ok(Self(require_admin(state, operator, action).await?))
     }
 }
 
@@ -183,6 +239,8 @@ pub struct SignedForm {
     pub operator: Operator,
     /// The form's fields, in order.
     pub fields: Vec<(String, String)>,
+    /// What the post attempts (its method and path), for the audit log.
+    action: String,
 }
 
 impl SignedForm {
@@ -201,6 +259,7 @@ impl FromRequest<AdminState> for SignedForm {
     async fn from_request(request: Request, state: &AdminState) -> Result<Self, AuthRejection> {
         let (mut parts, body) = request.into_parts();
         let operator = Operator::from_request_parts(&mut parts, state).await?;
+        let action = refusals::attempted(&parts.method, &parts.uri, &parts.extensions);
         let request = Request::from_parts(parts, body);
         let Form(fields) = Form::<Vec<(String, String)>>::from_request(request, state)
             .await
@@ -210,13 +269,33 @@ impl FromRequest<AdminState> for SignedForm {
             .find(|(k, _)| k == "csrf")
             .map_or("", |(_, v)| v.as_str());
         if !csrf::matches(&operator.csrf, given) {
+            let refusal = if given.is_empty() {
+                Refusal::CsrfMissing
+            } else {
+                Refusal::CsrfWrong
+            };
+            refusals::record(
+                state,
+                Refused {
+                    refusal,
+                    action,
+                    user: Some(&operator.user),
+                    signed_in: true,
+                    address: operator.address,
+                },
+            )
+            .await?;
             return Err(AuthRejection::Error(AdminError::Forbidden(
                 "The form's security token is missing or wrong (reload the page and try \
                  again). Nothing was changed."
                     .into(),
             )));
         }
-        Ok(Self { operator, fields })
+        Ok(Self {
+            operator,
+            fields,
+            action,
+        })
     }
 }
 
@@ -229,7 +308,7 @@ impl FromRequest<AdminState> for AdminForm {
 
     async fn from_request(request: Request, state: &AdminState) -> Result<Self, AuthRejection> {
         let form = SignedForm::from_request(request, state).await?;
-        require_admin(form.operator.clone())?;
+        require_admin(state, form.operator.clone(), form.action.clone()).await?;
         Ok(Self(form))
     }
 }
@@ -295,11 +374,12 @@ fn login_page(
 /// The sign-in page (signed-in operators go straight on).
 pub async fn show_login(
     State(state): State<AdminState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AdminError> {
     let next = safe_next(query.next.as_deref());
-    if operator_of(&headers, &state).await.ok().flatten().is_some() {
+    if let Ok(CookieHolder::Operator(_)) = holder_of(&headers, address, &state).await {
         return Ok(Redirect::to(&next).into_response());
     }
     Ok(login_page(&state, StatusCode::OK, &next, "", None))
@@ -317,55 +397,45 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// The connection's peer address, when the server records it.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
-        ))
-    }
+/// Writes a refused sign-in to the audit log (`user` when the email is an account's).
+async fn refuse_sign_in(
+    state: &AdminState,
+    refusal: Refusal,
+    user: Option<&User>,
+    address: IpAddr,
+) -> Result<(), AdminError> {
+    let refused = Refused {
+        refusal,
+        action: "sign_in".into(),
+        user,
+        signed_in: false,
+        address,
+    };
+    refusals::record(state, refused).await
 }
 
-fn client_ip(state: &AdminState, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
-    if state.settings.server.trust_forwarded_for
-        && let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
-        return ip;
-    }
-    peer.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
-}
-
-/// Signs an operator in (email and password, with the api's brute-force limits).
+/// Signs an operator in (email and password, with the api's brute-force limits); every
+/// refusal is audited.
 pub async fn create_session(
     State(state): State<AdminState>,
-    Peer(peer): Peer,
+    ClientAddress(ip): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AdminError> {
     let next = safe_next(form.next.as_deref());
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !csrf::matches(&expected, &form.login_csrf) {
+        refuse_sign_in(&state, Refusal::SignInFormInvalid, None, ip).await?;
         return Err(AdminError::Forbidden(
             "The sign-in form expired or did not come from this site; reload it and try again."
                 .into(),
         ));
     }
     let email = form.email.trim().to_lowercase();
-    let ip = client_ip(&state, &headers, peer);
+    let user = state.store.users().by_email(&email).await?;
     let limiter = &state.limiter;
     if let Some(wait) = limiter.blocked_for(&email, ip).await? {
+        refuse_sign_in(&state, Refusal::Locked, user.as_ref(), ip).await?;
         let message = format!("Too many failed attempts; try again in {wait} seconds.");
         return Ok(login_page(
             &state,
@@ -375,13 +445,20 @@ pub async fn create_session(
             Some(&message),
         ));
     }
-    let user = state.store.users().by_email(&email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let valid = password::verify(&form.password, stored).await;
-    let user = match user {
-        Some(user) if valid && user.status == UserStatus::Active => user,
-        _ => {
+    let refusal = match &user {
+        None => Some(Refusal::UnknownAccount),
+        Some(_) if !valid => Some(Refusal::WrongPassword),
+        Some(u) if u.status != UserStatus::Active => Some(Refusal::AccountInactive),
+        Some(_) => None,
+    };
+    let user = match (user, refusal) {
+        (Some(user), None) => user,
+        (user, refusal) => {
             limiter.record_failure(&email, ip).await?;
+            let refusal = refusal.unwrap_or(Refusal::UnknownAccount);
+            refuse_sign_in(&state, refusal, user.as_ref(), ip).await?;
             return Ok(login_page(
                 &state,
                 StatusCode::UNAUTHORIZED,
@@ -393,25 +470,27 @@ pub async fn create_session(
     };
     limiter.record_success(&email, ip).await?;
     if user.role == Role::User {
-        return Err(AdminError::Forbidden(
-            "This account has no access to the admin console.".into(),
-        ));
+        refuse_sign_in(&state, Refusal::NoConsoleRole, Some(&user), ip).await?;
+        return Err(no_console_role());
     }
-    let hours = state
-        .settings
-        .security
-        .session_ttl_hours
-        .min(MAX_SESSION_HOURS);
+    let ttl = chrono::Duration::hours(state.settings.security.session_ttl_hours as i64)
+        .min(CONSOLE_MAX_LIFETIME);
     let token = state
         .store
         .sessions()
-        .create(&user.id, chrono::Duration::hours(hours as i64))
+        .create(&user.id, SessionKind::Console, ttl)
         .await?;
+    let operator = Operator {
+        csrf: csrf::token_for(&token),
+        user,
+        token,
+        address: ip,
+    };
     audit::record(
         &state,
-        &user,
+        &operator,
         "sign_in",
-        &format!("user:{}", user.id),
+        &format!("user:{}", operator.user.id),
         AuditOutcome::Done,
         "",
     )
@@ -421,7 +500,12 @@ pub async fn create_session(
     let cookies = response.headers_mut();
     cookies.append(
         header::SET_COOKIE,
-        set_cookie(ADMIN_COOKIE, &token, hours * 3600, secure),
+        set_cookie(
+            ADMIN_COOKIE,
+            &operator.token,
+            ttl.num_seconds().max(0) as u64,
+            secure,
+        ),
     );
     cookies.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, secure));
     Ok(response)
@@ -436,7 +520,7 @@ pub async fn delete_session(
     let user = &form.operator.user;
     audit::record(
         &state,
-        user,
+        &form.operator,
         "sign_out",
         &format!("user:{}", user.id),
         AuditOutcome::Done,

@@ -5,17 +5,20 @@
 //! every asset embedded in the binary and served under a `default-src 'self'` content security
 //! policy. Operators sign in with their AIStudio account; the `operator` role reads, the
 //! `admin` role may also act. Every form post carries a per-session CSRF token, every action
-//! is a compare-and-set (see `aistudio_jobs::admin_actions`) and is written to the audit log.
+//! is a compare-and-set (see `aistudio_jobs::admin_actions`) and is written to the audit log,
+//! as is every refused attempt (sign-ins, CSRF, roles, sessions issued for the api).
 #![forbid(unsafe_code)]
 
 mod assets;
 mod audit;
 mod auth;
+mod client_address;
 mod csrf;
 mod error;
 mod headers;
 mod html;
 mod pages;
+mod refusals;
 mod search;
 mod state;
 

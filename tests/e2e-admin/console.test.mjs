@@ -37,6 +37,11 @@ test("sign in from a deep link and land on the overview", async () => {
   await page.goto(`${stack.api}/admin/posts`);
   await page.waitForURL(/\/admin\/login\?next=%2Fadmin%2Fposts/);
   await shot(page, "admin-login");
+  // A wrong password first: refused, and written to the audit log (checked below).
+  await page.getByLabel("Email").fill(stack.admin_email);
+  await page.getByLabel("Password").fill("not the password at all");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("Email or password is incorrect.").waitFor();
   await signIn(page, stack);
   await assert.doesNotReject(page.getByRole("heading", { name: "Overview" }).waitFor());
   // Keyboard users get a skip link first.
@@ -96,6 +101,14 @@ test("filter to the failed post, read its timeline, retry it", async () => {
   const audit = page.locator("#audit");
   assert.match(await audit.textContent(), /retry/);
   assert.match(await audit.textContent(), new RegExp(stack.admin_email.replace(".", "\\.")));
+  // The refused sign-in is listed: who, from where, why.
+  assert.equal(await audit.locator("th").nth(2).textContent(), "From");
+  const refused = audit.locator("tbody tr", { hasText: "wrong_password" });
+  assert.equal(await refused.count(), 1);
+  assert.match(await refused.textContent(), /sign_in/);
+  assert.match(await refused.textContent(), /127\.0\.0\.1/);
+  assert.match(await refused.textContent(), /refused/);
+  assert.doesNotMatch(await audit.textContent(), /not the password at all/);
   await shot(page, "admin-audit");
 });
 

@@ -147,6 +147,14 @@ impl TestEnv {
             .expect("store connects")
     }
 
+    /// This test's database, for reading and changing stored documents as they are.
+    pub async fn database(&self) -> mongodb::Database {
+        mongodb::Client::with_uri_str(&self.mongo_url)
+            .await
+            .expect("mongo client")
+            .database(&self.database)
+    }
+
     /// A queue handle on this test's namespace.
     pub fn queue(&self) -> Queue {
         Queue::connect(&self.settings().redis).expect("queue connects")

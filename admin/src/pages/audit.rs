@@ -1,4 +1,4 @@
-//! The audit log page: every operator action, newest first.
+//! The audit log page: every operator action and refused attempt, newest first.
 
 use axum::extract::{Query, State};
 use axum::response::Html;
@@ -28,10 +28,19 @@ pub fn audit_rows(entries: &[aistudio_jobs::store::AuditEntry]) -> String {
                 Some(id) => format!("<a href=\"/admin/posts/{0}\">{1}</a>", esc(id), esc(&e.target)),
                 None => esc(&e.target),
             };
+            let reason = e.reason.as_deref().map_or(String::new(), |r| {
+                format!("<code class=\"reason\">{}</code> ", esc(r))
+            });
+            let repeats = if e.repeats > 1 {
+                format!(" <span class=\"muted\">({} times that minute)</span>", e.repeats)
+            } else {
+                String::new()
+            };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{target}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{target}</td><td>{}</td><td>{reason}{}{repeats}</td></tr>",
                 html::time(e.at),
                 esc(&e.actor_email),
+                esc(e.address.as_deref().unwrap_or("")),
                 esc(&e.action),
                 badge(e.outcome.as_str()),
                 esc(&e.detail)
@@ -41,7 +50,7 @@ pub fn audit_rows(entries: &[aistudio_jobs::store::AuditEntry]) -> String {
 }
 
 /// The table head of [`audit_rows`].
-pub const AUDIT_HEAD: &str = "<thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th scope=\"col\">What</th>\
+pub const AUDIT_HEAD: &str = "<thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th scope=\"col\">From</th><th scope=\"col\">What</th>\
     <th scope=\"col\">Target</th><th scope=\"col\">Outcome</th><th scope=\"col\">Details</th></tr></thead>";
 
 /// The audit log.
@@ -77,8 +86,10 @@ pub async fn list_audit(
         )
     };
     let body = format!(
-        "<h1>Audit log</h1><p>Every sign-in, sign-out and action in this console, with who did it, when, \
-         on what and how it ended.</p>{table}{next}"
+        "<h1>Audit log</h1><p>Every sign-in, sign-out and action in this console, refused attempts \
+         included, with who did it (when known), from which address, when, on what, how it ended \
+         and why it was refused. Refusals of one reason from one address within a minute are \
+         one entry.</p>{table}{next}"
     );
     Ok(html::page(&operator, "/admin/audit", "Audit log", &body))
 }

@@ -86,7 +86,7 @@ pub async fn apply_bulk(
     let target = format!("filter:{}", params.query_string());
     audit::record(
         &state,
-        &form.operator.user,
+        &form.operator,
         &format!("bulk_{}", action.as_str()),
         &target,
         AuditOutcome::Done,

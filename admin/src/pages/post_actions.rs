@@ -111,7 +111,7 @@ pub async fn apply_action(
     let (audit_outcome, detail) = audit_parts(&outcome);
     audit::record(
         &state,
-        &form.operator.user,
+        &form.operator,
         &action,
         &format!("post:{id}"),
         audit_outcome,
@@ -172,7 +172,7 @@ pub async fn resume_account(
     let (audit_outcome, detail) = audit_parts(&outcome);
     audit::record(
         &state,
-        &form.operator.user,
+        &form.operator,
         "resume_account",
         &format!("account:{id}"),
         audit_outcome,

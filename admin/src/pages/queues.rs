@@ -241,7 +241,7 @@ pub async fn requeue_job(
     };
     audit::record(
         &state,
-        &form.operator.user,
+        &form.operator,
         "requeue_dead",
         &format!("job:{name}/{id}"),
         audit_outcome,

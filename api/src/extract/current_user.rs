@@ -1,4 +1,7 @@
 //! The signed-in user, from the session cookie or an `Authorization: Bearer` token.
+//!
+//! Either carries one of the customer's sessions (the dashboard's cookie or an API token);
+//! a console session is refused here as if it did not exist.
 
 use aistudio_jobs::store::{Role, User, UserStatus};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
@@ -73,6 +76,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .sessions()
             .find_valid(&token)
             .await?
+            .filter(|s| s.kind().is_customer())
             .ok_or(ApiError::Unauthorized)?;
         let user = state
             .store

@@ -2,7 +2,7 @@
 
 use aistudio_jobs::crypto::password;
 use aistudio_jobs::domain::{Email, FieldError, FieldErrors, Password, UserName};
-use aistudio_jobs::store::{Role, StoreError, User, UserStatus};
+use aistudio_jobs::store::{Role, SessionKind, StoreError, User, UserStatus};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -116,7 +116,11 @@ pub async fn create_account(
         }
         Err(e) => return Err(e.into()),
     }
-    let token = state.store.sessions().create(&user.id, ttl(&state)).await?;
+    let token = state
+        .store
+        .sessions()
+        .create(&user.id, SessionKind::Dashboard, ttl(&state))
+        .await?;
     tracing::info!(user_id = %user.id, "account created");
     Ok(signed_in(&state, StatusCode::CREATED, &token, &user))
 }
@@ -174,7 +178,11 @@ pub async fn create_session(
     ApiJson(input): ApiJson<LoginIn>,
 ) -> Result<Response, ApiError> {
     let user = authenticate(&state, ip, &input).await?;
-    let token = state.store.sessions().create(&user.id, ttl(&state)).await?;
+    let token = state
+        .store
+        .sessions()
+        .create(&user.id, SessionKind::Dashboard, ttl(&state))
+        .await?;
     Ok(signed_in(&state, StatusCode::OK, &token, &user))
 }
 
@@ -191,7 +199,11 @@ pub async fn create_token(
     ApiJson(input): ApiJson<LoginIn>,
 ) -> Result<Json<TokenOut>, ApiError> {
     let user = authenticate(&state, ip, &input).await?;
-    let token = state.store.sessions().create(&user.id, ttl(&state)).await?;
+    let token = state
+        .store
+        .sessions()
+        .create(&user.id, SessionKind::Api, ttl(&state))
+        .await?;
     Ok(Json(TokenOut {
         token,
         expires_at: Utc::now() + ttl(&state),

@@ -8,7 +8,7 @@
 
 use aistudio_jobs::clients::google::GoogleIdentity;
 use aistudio_jobs::store::{
-    NewOAuthState, OAuthPurpose, Role, StoreError, User, UserStatus, random_value,
+    NewOAuthState, OAuthPurpose, Role, SessionKind, StoreError, User, UserStatus, random_value,
 };
 use axum::Router;
 use axum::extract::{Query, State};
@@ -133,7 +133,11 @@ pub async fn finish_google_sign_in(
         Err(code) => return fail(code),
     };
     let ttl = chrono::Duration::hours(state.settings.security.session_ttl_hours as i64);
-    let token = state.store.sessions().create(&user.id, ttl).await?;
+    let token = state
+        .store
+        .sessions()
+        .create(&user.id, SessionKind::Dashboard, ttl)
+        .await?;
     let max_age = state.settings.security.session_ttl_hours * 3600;
     let cookie = session_cookie::set(&token, max_age, state.settings.security.cookie_secure);
     tracing::info!(user_id = %user.id, "signed in with Google");

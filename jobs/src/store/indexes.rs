@@ -152,6 +152,7 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             vec![
                 named(doc! { "at": -1, "_id": -1 }, "newest"),
                 named(doc! { "target": 1, "at": -1 }, "target_newest"),
+                ttl("discard_at", "discard_at_ttl", Duration::ZERO),
             ],
         ),
         (

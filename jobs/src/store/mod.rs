@@ -41,7 +41,7 @@ pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
     PostStatus, Posts, Settlement,
 };
-pub use sessions::{Session, Sessions};
+pub use sessions::{CONSOLE_MAX_LIFETIME, Session, SessionKind, Sessions};
 pub use users::{Role, User, UserStatus, Users};
 pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
 pub use workflows::{Step, WorkItem, Workflow, Workflows};

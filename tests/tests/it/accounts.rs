@@ -87,7 +87,11 @@ async fn sign_up_log_in_log_out_and_sessions() {
     // An expired session is refused.
     let expired = store
         .sessions()
-        .create(user_id, chrono::Duration::seconds(-1))
+        .create(
+            user_id,
+            aistudio_jobs::store::SessionKind::Api,
+            chrono::Duration::seconds(-1),
+        )
         .await
         .unwrap();
     assert_eq!(

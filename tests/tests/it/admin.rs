@@ -12,23 +12,23 @@ use aistudio_jobs::tasks::Canary;
 use aistudio_tests::{Api, ApiClient, TestEnv, Worker, eventually};
 use chrono::{DateTime, Utc};
 
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 
 /// A browser-like client of the console: no redirects followed, the console cookie carried.
-struct Console {
+pub(crate) struct Console {
     base: String,
     http: reqwest::Client,
-    cookie: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
-struct Page {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         self.headers
             .get("location")
             .and_then(|v| v.to_str().ok())
@@ -37,14 +37,14 @@ impl Page {
     }
 
     /// The value of the first hidden input named `name`.
-    fn hidden(&self, name: &str) -> String {
+    pub(crate) fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker).expect("the field is on the page") + marker.len();
         self.body[start..].split('"').next().unwrap().to_string()
     }
 }
 
-fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all("set-cookie")
         .iter()
@@ -54,7 +54,7 @@ fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String
 }
 
 impl Console {
-    fn new(api: &Api) -> Self {
+    pub(crate) fn new(api: &Api) -> Self {
         Self {
             base: api.url.clone(),
             http: reqwest::Client::builder()
@@ -84,11 +84,11 @@ impl Console {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         Self::read(self.with_cookie(self.http.get(format!("{}{path}", self.base)))).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         Self::read(
             self.with_cookie(self.http.post(format!("{}{path}", self.base)))
                 .form(form),
@@ -97,7 +97,12 @@ impl Console {
     }
 
     /// Signs in through the form; the page the sign-in answered with.
-    async fn sign_in(&mut self, email: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, email: &str) -> Page {
+        self.sign_in_with(email, PASSWORD).await
+    }
+
+    /// Signs in through the form with `password`; the page the sign-in answered with.
+    pub(crate) async fn sign_in_with(&mut self, email: &str, password: &str) -> Page {
         let form = Self::read(self.http.get(format!("{}/admin/login", self.base))).await;
         assert_eq!(form.status, 200);
         let login_cookie = set_cookie(&form.headers, "aistudio_admin_login").unwrap();
@@ -107,7 +112,7 @@ impl Console {
                 .header("cookie", format!("aistudio_admin_login={login_cookie}"))
                 .form(&[
                     ("email", email),
-                    ("password", PASSWORD),
+                    ("password", password),
                     ("login_csrf", &form.hidden("login_csrf")),
                     ("next", "/admin"),
                 ]),
@@ -121,12 +126,12 @@ impl Console {
     }
 
     /// The CSRF token of this session (from any signed-in page).
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         self.get("/admin/audit").await.hidden("csrf")
     }
 }
 
-async fn account(api: &Api, store: &Store, email: &str, role: Role) -> String {
+pub(crate) async fn account(api: &Api, store: &Store, email: &str, role: Role) -> String {
     let client = ApiClient::new(&api.url)
         .sign_up("Someone", email, PASSWORD)
         .await;
@@ -446,9 +451,23 @@ async fn who_may_see_the_console_and_what_operators_see() {
     let out = operator.post("/admin/logout", &[("csrf", &csrf)]).await;
     assert_eq!((out.status, out.location().as_str()), (303, "/admin/login"));
     assert_eq!(operator.get("/admin").await.status, 303);
-    let audit = store.audit_log().recent(None, None, 10).await.unwrap();
-    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    let audit = store.audit_log().recent(None, None, 20).await.unwrap();
+    let (refused, done): (Vec<_>, Vec<_>) = audit.iter().partition(|e| e.reason.is_some());
+    let actions: Vec<&str> = done.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["sign_out", "sign_in"]);
+    // The refusals too (those of one reason within a minute may share an entry).
+    let mut reasons: Vec<&str> = refused.iter().filter_map(|e| e.reason.as_deref()).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    assert_eq!(
+        reasons,
+        [
+            "csrf_wrong",
+            "no_console_role",
+            "role_required",
+            "sign_in_form_invalid"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -768,6 +787,13 @@ async fn admins_act_with_confirmation_csrf_and_compare_and_set_and_every_action_
 
     // Every action is in the audit log, refusals included, and shown.
     let audit = store.audit_log().recent(None, None, 50).await.unwrap();
+    let (refused, audit): (Vec<_>, Vec<_>) = audit.into_iter().partition(|e| e.reason.is_some());
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.reason.as_deref().is_some_and(|r| r.starts_with("csrf_"))),
+        "{refused:?}"
+    );
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .rev()

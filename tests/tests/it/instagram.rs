@@ -49,16 +49,9 @@ async fn world() -> World {
     world_with(|_| {}).await
 }
 
-async fn database(env: &TestEnv) -> mongodb::Database {
-    mongodb::Client::with_uri_str(&env.mongo_url)
-        .await
-        .unwrap()
-        .database(&env.database)
-}
-
 /// Every document of every collection, as text.
 async fn dump(env: &TestEnv) -> String {
-    let db = database(env).await;
+    let db = env.database().await;
     let mut text = String::new();
     for name in db.list_collection_names().await.unwrap() {
         let mut cursor = db
@@ -323,7 +316,7 @@ async fn disconnect_deletes_the_token_immediately() {
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["status"], "disconnected");
-    let db = database(&w.env).await;
+    let db = w.env.database().await;
     let raw = db
         .collection::<Document>("connections")
         .find_one(doc! { "_id": &id })
@@ -358,7 +351,7 @@ async fn refresh_waits_for_24_hours_refreshes_before_expiry_and_flags_a_dead_tok
     );
 
     // Weeks later (for us and for Instagram), it is refreshed before it expires.
-    let db = database(&w.env).await;
+    let db = w.env.database().await;
     let day_ago = DateTime::from_millis(DateTime::now().timestamp_millis() - 25 * 3600 * 1000);
     let soon = DateTime::from_millis(DateTime::now().timestamp_millis() + 5 * 24 * 3600 * 1000);
     db.collection::<Document>("connections")

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod api_basics;
+mod console_refusals;
 mod crash_recovery;
 mod dashboard;
 mod deployment;
@@ -19,6 +20,7 @@ mod queue_fetch;
 mod queue_stall;
 mod readiness;
 mod scan_free;
+mod session_kinds;
 mod shutdown;
 mod soak;
 mod workflow_take;

@@ -1175,9 +1175,9 @@ async fn deleting_the_account_deletes_its_posts_and_media_files() {
             .unwrap()
             .is_empty()
     );
-    let client = mongodb::Client::with_uri_str(&env.mongo_url).await.unwrap();
-    let files = client
-        .database(&env.database)
+    let files = env
+        .database()
+        .await
         .collection::<mongodb::bson::Document>("media_files.files")
         .count_documents(mongodb::bson::doc! {})
         .await
