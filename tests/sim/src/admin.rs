@@ -54,6 +54,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             get(get_google_users).post(post_google_user),
         )
         .route("/_sim/meta/signed_request", post(post_signed_request))
+        .route("/_sim/smtp", get(get_smtp))
+        .route("/_sim/smtp/down", post(post_smtp_down))
+        .route("/_sim/smtp/up", post(post_smtp_up))
 }
 
 /// A request body that is not the expected JSON: 422 `{"error": ...}`.
@@ -120,6 +123,9 @@ async fn post_faults(State(shared): Sim, body: Bytes) -> Response {
         Rules::One(rule) => vec![rule],
         Rules::Many(rules) => rules,
     };
+    if let Some(error) = rules.iter().find_map(|rule| rule.check().err()) {
+        return BadBody(error).into_response();
+    }
     let ids: Vec<FaultId> = rules
         .into_iter()
         .map(|rule| control::add_fault(&shared, rule))
@@ -301,6 +307,30 @@ async fn post_google_user(State(shared): Sim, body: Bytes) -> Response {
         Ok(()) => (StatusCode::CREATED, Json(user)).into_response(),
         Err(e) => fail(&e),
     }
+}
+
+async fn get_smtp(State(shared): Sim) -> Response {
+    let up = *shared.smtp_up.borrow();
+    Json(json!({"listen": shared.smtp_addr, "up": up})).into_response()
+}
+
+async fn post_smtp_down(State(shared): Sim) -> Response {
+    set_smtp(&shared, false)
+}
+
+async fn post_smtp_up(State(shared): Sim) -> Response {
+    set_smtp(&shared, true)
+}
+
+/// Takes the SMTP sink down or up; 404 when it does not run.
+fn set_smtp(shared: &Shared, up: bool) -> Response {
+    if shared.smtp_addr.is_none() {
+        return fail(&SimError::NotFound(
+            "SMTP sink (start with --smtp-listen)".into(),
+        ));
+    }
+    control::set_smtp_up(shared, up);
+    Json(json!({"listen": shared.smtp_addr, "up": up})).into_response()
 }
 
 #[derive(Deserialize)]

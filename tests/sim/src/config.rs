@@ -32,6 +32,8 @@ pub struct SimConfig {
     pub imgbb: ImgbbConfig,
     /// The simulated Google OpenID Connect provider.
     pub google: GoogleConfig,
+    /// The SMTP sink and its inbox (off unless `smtp.listen` is set).
+    pub smtp: SmtpConfig,
     /// Faults active from start-up.
     pub faults: Vec<FaultRule>,
 }
@@ -46,6 +48,7 @@ impl Default for SimConfig {
             instagram: InstagramConfig::default(),
             imgbb: ImgbbConfig::default(),
             google: GoogleConfig::default(),
+            smtp: SmtpConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -231,6 +234,37 @@ impl Default for GoogleConfig {
     }
 }
 
+/// The SMTP sink: where it listens and its limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Address of the SMTP server (plain TCP, no TLS). `None`: no SMTP server.
+    pub listen: Option<SocketAddr>,
+    /// Name the server gives in its greeting and `EHLO` answer.
+    pub hostname: String,
+    /// Largest accepted message (after dot-unstuffing), in bytes; advertised as `SIZE`.
+    pub max_message_bytes: u64,
+    /// Recipients accepted per message.
+    pub max_recipients: usize,
+    /// How long a connection may stay silent before the server closes it (421), in ms.
+    pub idle_timeout_ms: u64,
+    /// Messages kept in the inbox; the oldest go first beyond this.
+    pub inbox_capacity: usize,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            hostname: "sim.localhost".to_owned(),
+            max_message_bytes: 10 * 1024 * 1024,
+            max_recipients: 100,
+            idle_timeout_ms: 300_000,
+            inbox_capacity: 1000,
+        }
+    }
+}
+
 /// A Google account that can sign in.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -269,6 +303,12 @@ mod tests {
             defaults.imgbb.max_upload_bytes
         );
         assert!(parsed.faults.is_empty());
+        assert_eq!(parsed.smtp.listen, None);
+        assert_eq!(
+            parsed.smtp.max_message_bytes,
+            defaults.smtp.max_message_bytes
+        );
+        assert_eq!(parsed.smtp.hostname, defaults.smtp.hostname);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::inspect::{
 use crate::instagram::{
     IgAccount, LONG_LIVED_MS, SCOPE_BASIC, SCOPE_PUBLISH, SHORT_LIVED_MS, TokenKind,
 };
+use crate::mail::MailMessage;
 use crate::settings::{Settings, SettingsPatch};
 use crate::shared::{Shared, State};
 
@@ -56,7 +57,24 @@ pub(crate) fn faults(shared: &Shared) -> Vec<ActiveFault> {
 pub(crate) fn reset(shared: &Shared) -> Result<(), SimError> {
     let fresh = State::fresh(&shared.config, shared.now_ms())?;
     *shared.lock() = fresh;
+    set_smtp_up(shared, true);
     Ok(())
+}
+
+pub(crate) fn mail(shared: &Shared, to: Option<&str>) -> Vec<MailMessage> {
+    shared.lock().mail.list(to)
+}
+
+pub(crate) fn mail_raw(shared: &Shared, id: u64) -> Option<Vec<u8>> {
+    shared.lock().mail.get(id).map(|s| s.raw.as_ref().clone())
+}
+
+pub(crate) fn clear_mail(shared: &Shared) -> usize {
+    shared.lock().mail.clear()
+}
+
+pub(crate) fn set_smtp_up(shared: &Shared, up: bool) {
+    shared.smtp_up.send_replace(up);
 }
 
 pub(crate) fn add_account(shared: &Shared, spec: &IgAccountSpec) -> Result<IgAccount, SimError> {

@@ -16,43 +16,46 @@ use crate::error::SimError;
 use crate::faults::{ActiveFault, FaultId, FaultRule};
 use crate::inspect::Report;
 use crate::instagram::{IgAccount, TokenKind};
+use crate::mail::MailMessage;
 use crate::settings::{Settings, SettingsPatch};
 use crate::shared::Shared;
 use crate::urls::BaseUrls;
-use crate::{admin, google, imgbb, instagram, meta, server};
+use crate::{admin, google, imgbb, instagram, mail, meta, server, smtp};
 
 /// Entry point.
 #[derive(Debug)]
 pub struct Simulator;
 
 impl Simulator {
-    /// Binds `config.listen` and serves every simulated provider on it.
+    /// Binds `config.listen` and serves every simulated provider on it, and the SMTP sink on
+    /// `config.smtp.listen` when set.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         google::google_jwks()?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| SimError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let (listener, addr) = bind(config.listen).await?;
+        let smtp = match config.smtp.listen {
+            Some(listen) => Some(bind(listen).await?),
+            None => None,
+        };
         let root = match &config.public_base_url {
             Some(url) => url.clone(),
             None if addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
             None => format!("http://{addr}"),
         };
         let urls = BaseUrls::new(&root, config.google.issuer.as_deref());
-        let shared = Arc::new(Shared::new(config, urls)?);
+        let smtp_addr = smtp.as_ref().map(|(_, addr)| *addr);
+        let shared = Arc::new(Shared::new(config, urls, smtp_addr)?);
         let router: Router = Router::new()
             .merge(instagram::router())
             .merge(imgbb::router())
             .merge(google::router())
+            .merge(mail::router())
             .merge(admin::router())
             .with_state(Arc::clone(&shared));
         let (shutdown, receiver) = watch::channel(false);
+        let smtp_task = smtp.map(|(listener, smtp_addr)| {
+            tracing::info!(%smtp_addr, "smtp sink listening");
+            tokio::spawn(smtp::serve(listener, Arc::clone(&shared), receiver.clone()))
+        });
         let task = tokio::spawn(server::serve(listener, router, receiver));
         tracing::info!(%addr, "simulator listening");
         Ok(SimHandle {
@@ -60,8 +63,16 @@ impl Simulator {
             addr,
             shutdown,
             task: Some(task),
+            smtp_task,
         })
     }
+}
+
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), SimError> {
+    let bind_error = |source| SimError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -71,6 +82,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    smtp_task: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -87,6 +99,33 @@ impl SimHandle {
     /// The root base URL.
     pub fn base_url(&self) -> &str {
         &self.shared.urls.root
+    }
+
+    /// Where the SMTP sink listens (`None` when `smtp.listen` was not set).
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.shared.smtp_addr
+    }
+
+    /// Messages the SMTP sink accepted, newest first; only those for `to` (an envelope
+    /// recipient or a `To`/`Cc` address, case-insensitive) when given.
+    pub fn mail(&self, to: Option<&str>) -> Vec<MailMessage> {
+        control::mail(&self.shared, to)
+    }
+
+    /// The raw bytes of an accepted message.
+    pub fn mail_raw(&self, id: u64) -> Option<Vec<u8>> {
+        control::mail_raw(&self.shared, id)
+    }
+
+    /// Empties the inbox; returns how many messages it held.
+    pub fn clear_mail(&self) -> usize {
+        control::clear_mail(&self.shared)
+    }
+
+    /// Takes the SMTP sink down (`false`: new connections are closed without a greeting and
+    /// open ones are closed) or brings it up again (`true`).
+    pub fn set_smtp_up(&self, up: bool) {
+        control::set_smtp_up(&self.shared, up);
     }
 
     /// The configuration it started with.
@@ -130,8 +169,8 @@ impl SimHandle {
         control::inspect(&self.shared)
     }
 
-    /// Back to the configured accounts, users, settings and faults (the clock keeps its
-    /// offset: simulated time never goes back).
+    /// Back to the configured accounts, users, settings and faults, an empty inbox and the
+    /// SMTP sink up (the clock keeps its offset: simulated time never goes back).
     pub fn reset(&self) -> Result<(), SimError> {
         control::reset(&self.shared)
     }
@@ -205,6 +244,9 @@ impl SimHandle {
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(task) = self.smtp_task.take() {
             let _ = task.await;
         }
     }

@@ -21,14 +21,26 @@ pub(crate) fn escape(text: &str) -> String {
 
 /// A full page around `body` (already HTML).
 pub(crate) fn page(title: &str, body: &str) -> String {
+    page_of_width(title, body, "34rem")
+}
+
+/// A page wide enough for tables (the inbox).
+pub(crate) fn wide_page(title: &str, body: &str) -> String {
+    page_of_width(title, body, "60rem")
+}
+
+fn page_of_width(title: &str, body: &str, width: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><style>\
-         body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}}\
+         body{{font-family:system-ui,sans-serif;max-width:{width};margin:3rem auto;padding:0 1rem;color:#222}}\
          .box{{border:1px solid #ccc;border-radius:8px;padding:1.5rem}}\
          button{{font-size:1rem;padding:.5rem 1.25rem;margin:.25rem;border-radius:6px;border:1px solid #888;cursor:pointer}}\
          button.primary{{background:#0064e0;color:#fff;border-color:#0064e0}}\
+         table{{border-collapse:collapse;width:100%}}th,td{{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #eee;overflow-wrap:anywhere}}.kv th{{width:11rem}}\
+         pre{{white-space:pre-wrap;background:#f6f6f6;padding:.75rem}}\
+         iframe{{width:100%;height:30rem;border:1px solid #ccc}}\
          .note{{color:#666;font-size:.85rem}}</style></head>\
          <body><div class=\"box\">{body}</div>\
          <p class=\"note\">Simulated provider for local development and tests.</p></body></html>",

@@ -6,6 +6,7 @@
 //! - ImgBB uploads, served back at their URL until they expire;
 //! - Google OpenID Connect (consent screen, PKCE, RS256 id tokens, JWKS, userinfo);
 //! - helpers for Meta's `signed_request` callbacks;
+//! - an SMTP sink on its own port (when configured) with an inbox page and JSON API;
 //! - fault injection per endpoint, a simulated clock, and an inspection report that proves
 //!   every post was published exactly once.
 //!
@@ -28,6 +29,7 @@ mod ids;
 mod imgbb;
 mod inspect;
 mod instagram;
+mod mail;
 mod media_sniff;
 pub mod meta;
 mod multipart;
@@ -36,12 +38,13 @@ mod redirect;
 mod server;
 mod settings;
 mod shared;
+mod smtp;
 mod time_fmt;
 mod urls;
 
 pub use config::{
     GoogleConfig, GoogleUser, IgAccountSpec, ImgbbConfig, InstagramConfig, MeShape, NumberStyle,
-    SimConfig, TokenShape,
+    SimConfig, SmtpConfig, TokenShape,
 };
 pub use control::{IssuedToken, TokenTarget};
 pub use error::SimError;
@@ -52,5 +55,6 @@ pub use inspect::{
     AccountReport, ContainerReport, PublishReport, Report, UploadReport, find_anomalies,
 };
 pub use instagram::{IgAccount, MediaType, StatusCode, TokenKind};
+pub use mail::{MailAddress, MailHeader, MailMessage};
 pub use settings::{Settings, SettingsPatch};
 pub use urls::BaseUrls;

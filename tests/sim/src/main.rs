@@ -1,9 +1,11 @@
 //! `aistudio-sim`: runs the simulator until SIGTERM or Ctrl-C.
 //!
 //! Usage: `aistudio-sim [--listen 127.0.0.1:8090] [--config sim.toml|sim.json]
-//! [--public-base-url http://sim:8090] [--seed N]`. The same settings can come from
-//! `AISTUDIO_SIM_LISTEN`, `AISTUDIO_SIM_CONFIG`, `AISTUDIO_SIM_PUBLIC_BASE_URL` and
-//! `AISTUDIO_SIM_SEED`; flags win over environment, which wins over the config file.
+//! [--public-base-url http://sim:8090] [--seed N] [--smtp-listen 127.0.0.1:9225]`. The same
+//! settings can come from `AISTUDIO_SIM_LISTEN`, `AISTUDIO_SIM_CONFIG`,
+//! `AISTUDIO_SIM_PUBLIC_BASE_URL`, `AISTUDIO_SIM_SEED` and `AISTUDIO_SIM_SMTP_LISTEN`; flags
+//! win over environment, which wins over the config file. Without an SMTP address (flag,
+//! environment or `smtp.listen`) there is no SMTP server.
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,7 @@ struct Args {
     config: Option<PathBuf>,
     public_base_url: Option<String>,
     seed: Option<String>,
+    smtp_listen: Option<String>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -31,6 +34,7 @@ fn parse_args() -> anyhow::Result<Args> {
         config: std::env::var_os("AISTUDIO_SIM_CONFIG").map(PathBuf::from),
         public_base_url: std::env::var("AISTUDIO_SIM_PUBLIC_BASE_URL").ok(),
         seed: std::env::var("AISTUDIO_SIM_SEED").ok(),
+        smtp_listen: std::env::var("AISTUDIO_SIM_SMTP_LISTEN").ok(),
     };
     let mut iter = std::env::args().skip(1);
     while let Some(flag) = iter.next() {
@@ -40,12 +44,13 @@ fn parse_args() -> anyhow::Result<Args> {
             "--config" => args.config = Some(PathBuf::from(value()?)),
             "--public-base-url" => args.public_base_url = Some(value()?),
             "--seed" => args.seed = Some(value()?),
+            "--smtp-listen" => args.smtp_listen = Some(value()?),
             "--help" | "-h" => {
                 let mut out = std::io::stdout();
                 writeln!(
                     out,
                     "aistudio-sim [--listen ADDR] [--config FILE.toml|FILE.json] \
-                     [--public-base-url URL] [--seed N]"
+                     [--public-base-url URL] [--seed N] [--smtp-listen ADDR]"
                 )?;
                 std::process::exit(0);
             }
@@ -68,6 +73,9 @@ fn build_config(args: Args) -> anyhow::Result<SimConfig> {
     }
     if let Some(url) = args.public_base_url {
         config.public_base_url = Some(url);
+    }
+    if let Some(smtp) = args.smtp_listen {
+        config.smtp.listen = Some(smtp.parse::<SocketAddr>().context("--smtp-listen")?);
     }
     if let Some(seed) = args.seed {
         config.seed = Some(seed.parse().context("--seed")?);
@@ -119,6 +127,13 @@ async fn main() -> anyhow::Result<()> {
     )?;
     writeln!(out, "  google issuer  {}", urls.google_issuer)?;
     writeln!(out, "  admin          {}", urls.admin)?;
+    if let Some(smtp) = handle.smtp_addr() {
+        writeln!(
+            out,
+            "  smtp           {smtp}   (plain SMTP, any AUTH accepted)"
+        )?;
+        writeln!(out, "  mail inbox     {}", urls.mail)?;
+    }
     out.flush()?;
     shutdown_signal().await?;
     handle.stop().await;

@@ -2,8 +2,11 @@
 //! state. Critical sections are short and never span an `.await`.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use crate::clock::SimClock;
 use crate::config::SimConfig;
@@ -13,6 +16,7 @@ use crate::google::GoogleState;
 use crate::ids::IdGen;
 use crate::imgbb::ImgbbState;
 use crate::instagram::IgState;
+use crate::mail::Inbox;
 use crate::settings::Settings;
 use crate::urls::BaseUrls;
 
@@ -24,6 +28,10 @@ pub(crate) struct Shared {
     pub clock: SimClock,
     pub hang: Duration,
     pub http: reqwest::Client,
+    /// Where the SMTP sink listens, when it runs.
+    pub smtp_addr: Option<SocketAddr>,
+    /// Whether the SMTP sink is up; `false` closes its connections (see `smtp::serve`).
+    pub smtp_up: watch::Sender<bool>,
     state: Mutex<State>,
 }
 
@@ -35,6 +43,7 @@ pub(crate) struct State {
     pub ig: IgState,
     pub imgbb: ImgbbState,
     pub google: GoogleState,
+    pub mail: Inbox,
     pub faults: FaultBook,
     pub calls: BTreeMap<Endpoint, u64>,
     pub faults_fired: BTreeMap<Endpoint, u64>,
@@ -54,6 +63,7 @@ impl State {
         }
         let mut faults = FaultBook::default();
         for rule in &config.faults {
+            rule.check().map_err(SimError::Config)?;
             faults.add(rule.clone());
         }
         Ok(Self {
@@ -62,6 +72,7 @@ impl State {
             ig,
             imgbb: ImgbbState::default(),
             google,
+            mail: Inbox::default(),
             faults,
             calls: BTreeMap::new(),
             faults_fired: BTreeMap::new(),
@@ -70,7 +81,11 @@ impl State {
 }
 
 impl Shared {
-    pub(crate) fn new(config: SimConfig, urls: BaseUrls) -> Result<Self, SimError> {
+    pub(crate) fn new(
+        config: SimConfig,
+        urls: BaseUrls,
+        smtp_addr: Option<SocketAddr>,
+    ) -> Result<Self, SimError> {
         let clock = SimClock::default();
         let state = State::fresh(&config, clock.now_ms())?;
         let http = reqwest::Client::builder()
@@ -86,6 +101,8 @@ impl Shared {
             urls,
             clock,
             http,
+            smtp_addr,
+            smtp_up: watch::Sender::new(true),
             state: Mutex::new(state),
         })
     }

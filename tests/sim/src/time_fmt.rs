@@ -14,6 +14,11 @@ pub(crate) fn graph_timestamp(ms: i64) -> String {
     )
 }
 
+/// Formats milliseconds since the Unix epoch as RFC 3339 in UTC (`2024-05-01T12:00:00Z`).
+pub(crate) fn rfc3339(ms: i64) -> String {
+    graph_timestamp(ms).replace("+0000", "Z")
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -30,7 +35,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
-    use super::graph_timestamp;
+    use super::{graph_timestamp, rfc3339};
 
     #[test]
     fn formats_known_instants() {
@@ -40,5 +45,6 @@ mod tests {
             graph_timestamp(1_714_564_800_000),
             "2024-05-01T12:00:00+0000"
         );
+        assert_eq!(rfc3339(1_714_564_800_000), "2024-05-01T12:00:00Z");
     }
 }

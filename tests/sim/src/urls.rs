@@ -26,6 +26,8 @@ pub struct BaseUrls {
     pub google_issuer: String,
     /// Admin and inspection endpoints (`/_sim`).
     pub admin: String,
+    /// The SMTP sink's inbox: the page, and the JSON API under `/api/messages`.
+    pub mail: String,
 }
 
 impl BaseUrls {
@@ -40,6 +42,7 @@ impl BaseUrls {
             google_issuer: google_issuer.map_or_else(|| google.clone(), str::to_owned),
             google,
             admin: format!("{root}/_sim"),
+            mail: format!("{root}/mail"),
             root,
         }
     }

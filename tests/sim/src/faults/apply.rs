@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use super::{Effect, Endpoint, Family};
+use super::{Decision, Effect, Endpoint, Family};
 use crate::graph_error::GraphError;
 use crate::html;
 use crate::shared::Shared;
@@ -70,18 +70,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Response>,
 {
-    let decision = {
-        let mut guard = shared.lock();
-        let state = &mut *guard;
-        *state.calls.entry(call.endpoint).or_default() += 1;
-        let decision = state
-            .faults
-            .decide(call.endpoint, call.age_ms, &mut state.ids);
-        if decision.terminal.is_some() {
-            *state.faults_fired.entry(call.endpoint).or_default() += 1;
-        }
-        decision
-    };
+    let decision = decide(shared, call.endpoint, call.age_ms);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
@@ -93,6 +82,18 @@ where
             render(shared, &call, effect).await
         }
     }
+}
+
+/// Counts one call to `endpoint` and decides which faults hit it (counted when one does).
+pub(crate) fn decide(shared: &Shared, endpoint: Endpoint, age_ms: Option<i64>) -> Decision {
+    let mut guard = shared.lock();
+    let state = &mut *guard;
+    *state.calls.entry(endpoint).or_default() += 1;
+    let decision = state.faults.decide(endpoint, age_ms, &mut state.ids);
+    if decision.terminal.is_some() {
+        *state.faults_fired.entry(endpoint).or_default() += 1;
+    }
+    decision
 }
 
 async fn render(shared: &Shared, call: &Call, effect: Effect) -> Response {
@@ -130,7 +131,9 @@ async fn render(shared: &Shared, call: &Call, effect: Effect) -> Response {
             }
             response
         }
-        Effect::Latency { .. } => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Effect::Latency { .. } | Effect::SmtpReply { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
         Effect::Drop => drop_or_fail(call).await,
         Effect::Timeout { ms } => {
             let hold = ms.map_or(shared.hang, Duration::from_millis);
@@ -231,7 +234,7 @@ fn error_in_family(
             axum::Json(json!({"error": "server_error", "error_description": message})),
         )
             .into_response(),
-        Family::Page => html::error_page(status, "Something went wrong", &message),
+        Family::Page | Family::Smtp => html::error_page(status, "Something went wrong", &message),
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) enum Family {
     Google,
     /// Browser pages and served files.
     Page,
+    /// The SMTP sink (answers are SMTP replies, not HTTP).
+    Smtp,
 }
 
 /// A simulated endpoint.
@@ -59,11 +61,19 @@ pub enum Endpoint {
     GoogleUserinfo,
     /// `GET {google}/oauth2/v3/certs`.
     GoogleCerts,
+    /// An SMTP connection, at the greeting.
+    SmtpConnect,
+    /// SMTP `MAIL FROM`.
+    SmtpMail,
+    /// SMTP `RCPT TO` (each recipient is one call).
+    SmtpRcpt,
+    /// The end of SMTP `DATA` (the `<CRLF>.<CRLF>` that asks the server to take the message).
+    SmtpData,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 22] = [
         Endpoint::IgAuthorize,
         Endpoint::IgToken,
         Endpoint::IgLongLived,
@@ -82,6 +92,10 @@ impl Endpoint {
         Endpoint::GoogleToken,
         Endpoint::GoogleUserinfo,
         Endpoint::GoogleCerts,
+        Endpoint::SmtpConnect,
+        Endpoint::SmtpMail,
+        Endpoint::SmtpRcpt,
+        Endpoint::SmtpData,
     ];
 
     /// The snake_case name used in configs, admin calls and reports.
@@ -105,6 +119,10 @@ impl Endpoint {
             Endpoint::GoogleToken => "google_token",
             Endpoint::GoogleUserinfo => "google_userinfo",
             Endpoint::GoogleCerts => "google_certs",
+            Endpoint::SmtpConnect => "smtp_connect",
+            Endpoint::SmtpMail => "smtp_mail",
+            Endpoint::SmtpRcpt => "smtp_rcpt",
+            Endpoint::SmtpData => "smtp_data",
         }
     }
 
@@ -128,6 +146,10 @@ impl Endpoint {
             Endpoint::IgAuthorize | Endpoint::ImgbbImage | Endpoint::GoogleAuthorize => {
                 Family::Page
             }
+            Endpoint::SmtpConnect
+            | Endpoint::SmtpMail
+            | Endpoint::SmtpRcpt
+            | Endpoint::SmtpData => Family::Smtp,
         }
     }
 }

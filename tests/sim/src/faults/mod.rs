@@ -10,9 +10,9 @@ mod book;
 mod endpoint;
 mod rule;
 
-pub(crate) use apply::{Call, ConnKill, guarded};
-pub(crate) use book::FaultBook;
+pub(crate) use apply::{Call, ConnKill, decide, guarded};
 pub use book::{ActiveFault, FaultId};
+pub(crate) use book::{Decision, FaultBook};
 pub use endpoint::Endpoint;
 pub(crate) use endpoint::Family;
 pub use rule::{Effect, FaultRule};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Endpoint;
+use super::{Endpoint, Family};
 
 /// One fault. Rules for an endpoint are considered in the order they were added.
 ///
@@ -135,6 +135,17 @@ pub enum Effect {
         #[serde(default)]
         http_status: Option<u16>,
     },
+    /// An SMTP reply instead of the server's own (SMTP endpoints only), e.g. `421` at the
+    /// greeting, `550 5.1.1` at `RCPT`, `451 4.3.0` at the end of `DATA`. After a `421` the
+    /// server closes the connection.
+    SmtpReply {
+        /// Reply code, 400-599.
+        code: u16,
+        /// Text after the code, usually starting with an enhanced status code (default: a
+        /// generic text for the code).
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// Meta's fresh-object read bug: a GET of a container or media younger than
     /// `younger_than_ms` fails with 100/33 while writes succeed.
     FreshReadError {
@@ -147,6 +158,37 @@ impl Effect {
     /// Whether the effect replaces the answer (everything except latency).
     pub(crate) fn is_terminal(&self) -> bool {
         !matches!(self, Effect::Latency { .. })
+    }
+}
+
+impl FaultRule {
+    /// Refuses effects its endpoint cannot produce: SMTP endpoints take `smtp_reply`, `drop`,
+    /// `timeout` and `latency`; HTTP endpoints never take `smtp_reply`.
+    pub fn check(&self) -> Result<(), String> {
+        let smtp = self.endpoint.family() == Family::Smtp;
+        match &self.effect {
+            Effect::SmtpReply { .. } if !smtp => Err(format!(
+                "smtp_reply applies to SMTP endpoints only, not {}",
+                self.endpoint
+            )),
+            Effect::SmtpReply { code, .. } if !(400..=599).contains(code) => {
+                Err(format!("smtp_reply code {code} is not a failure (400-599)"))
+            }
+            Effect::SmtpReply { message, .. }
+                if message.as_deref().is_some_and(|m| m.contains(['\r', '\n'])) =>
+            {
+                Err("smtp_reply message must be one line".to_owned())
+            }
+            Effect::SmtpReply { .. }
+            | Effect::Drop
+            | Effect::Timeout { .. }
+            | Effect::Latency { .. } => Ok(()),
+            _ if smtp => Err(format!(
+                "{} takes smtp_reply, drop, timeout or latency",
+                self.endpoint
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -174,6 +216,51 @@ mod tests {
                 is_transient: false,
                 message: None
             }
+        );
+    }
+
+    #[test]
+    fn smtp_effects_only_on_smtp_endpoints() {
+        let reply = |code| Effect::SmtpReply {
+            code,
+            message: None,
+        };
+        assert!(
+            FaultRule::always(Endpoint::SmtpRcpt, reply(550))
+                .check()
+                .is_ok()
+        );
+        assert!(
+            FaultRule::always(Endpoint::SmtpData, Effect::Drop)
+                .check()
+                .is_ok()
+        );
+        assert!(
+            FaultRule::always(Endpoint::SmtpData, reply(250))
+                .check()
+                .is_err()
+        );
+        assert!(FaultRule::always(Endpoint::Me, reply(451)).check().is_err());
+        let http = Effect::Http {
+            status: 503,
+            body: None,
+            content_type: None,
+            retry_after: None,
+        };
+        assert!(
+            FaultRule::always(Endpoint::SmtpConnect, http.clone())
+                .check()
+                .is_err()
+        );
+        assert!(FaultRule::always(Endpoint::Me, http).check().is_ok());
+        let two_lines = Effect::SmtpReply {
+            code: 451,
+            message: Some("4.3.0 a\r\n250 ok".to_owned()),
+        };
+        assert!(
+            FaultRule::always(Endpoint::SmtpData, two_lines)
+                .check()
+                .is_err()
         );
     }
 

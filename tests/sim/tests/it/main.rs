@@ -6,6 +6,8 @@ mod faults;
 mod google;
 mod imgbb;
 mod instagram_oauth;
+mod mail_api;
 mod media_list;
 mod publishing;
 mod publishing_errors;
+mod smtp;
