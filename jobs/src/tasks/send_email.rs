@@ -24,8 +24,11 @@ use crate::store::{Email, EmailContent, Store, StoreError};
 /// Queue name of email deliveries.
 pub const QUEUE: &str = "email";
 
-/// How long one attempt holds an email (beyond the SMTP time-out).
-const LEASE_MARGIN_SECS: u64 = 30;
+/// How long one attempt holds an email: the SMTP time-out bounds each step of the
+/// conversation, so twice that and a margin outlasts any attempt still alive.
+fn lease(settings: &Settings) -> chrono::Duration {
+    chrono::Duration::seconds((settings.mail.timeout_secs * 2 + 5) as i64)
+}
 
 /// Why an email job failed (retried by the queue).
 #[derive(Debug, thiserror::Error)]
@@ -104,10 +107,8 @@ impl SendEmail {
         settings: &Settings,
     ) -> Result<Delivery, EmailJobError> {
         let now = Utc::now();
-        let lease =
-            chrono::Duration::seconds((settings.mail.timeout_secs + LEASE_MARGIN_SECS) as i64);
         let emails = store.emails();
-        let Some(email) = emails.claim(&self.email_id, now, lease).await? else {
+        let Some(email) = emails.claim(&self.email_id, now, lease(settings)).await? else {
             return Ok(Delivery::Skipped);
         };
         let kind = email.content.kind();

@@ -11,6 +11,7 @@ mod instagram;
 mod maintenance;
 mod media;
 mod operator;
+mod password_reset;
 mod posts;
 mod publishing;
 mod publishing_faults;
