@@ -47,6 +47,8 @@ pub struct Settings {
     pub google: GoogleSettings,
     /// The media library: upload limits and where uploads are spooled.
     pub media: MediaSettings,
+    /// Outgoing email (SMTP).
+    pub mail: MailSettings,
 }
 
 /// The HTTP API process.
@@ -203,6 +205,12 @@ pub struct SecuritySettings {
     pub login_max_failures_per_ip: u64,
     /// The log-in failure window.
     pub login_window_secs: u64,
+    /// A password reset link works this long (and once).
+    pub password_reset_ttl_mins: u64,
+    /// Password reset requests for one email address per hour; more get 429.
+    pub password_reset_per_email_per_hour: u64,
+    /// Password reset requests from one client address per hour; more get 429.
+    pub password_reset_per_ip_per_hour: u64,
 }
 
 /// The Instagram app and the Instagram hosts.
@@ -276,4 +284,43 @@ pub struct MediaSettings {
     pub upload_timeout_secs: u64,
     /// Folder where an upload is spooled while it is checked (empty: the system temp folder).
     pub spool_dir: String,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// No encryption: only for a local sink (refused in production).
+    None,
+}
+
+/// Outgoing email: password reset, verification and notifications, sent over SMTP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// SMTP server host name.
+    pub smtp_host: String,
+    /// SMTP server port.
+    pub smtp_port: u16,
+    /// `tls`, `starttls` or `none`.
+    pub tls: MailTls,
+    /// SMTP user name (empty: no authentication).
+    pub username: String,
+    /// SMTP password.
+    pub password: SecretString,
+    /// The sender, e.g. `AIStudio <no-reply@example.com>`.
+    pub from: String,
+    /// Time limit of one SMTP conversation.
+    pub timeout_secs: u64,
+    /// Delivery attempts of one email before it is marked failed (temporary errors only;
+    /// a permanent refusal fails it at once).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub retry_base_secs: u64,
+    /// Longest wait between two attempts.
+    pub retry_max_secs: u64,
 }

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::{ConfigError, Environment, Problem, Settings};
+use crate::{ConfigError, Environment, MailTls, Problem, Settings};
 
 /// The public development key shipped in `development.toml`; production refuses it.
 const DEVELOPMENT_TOKEN_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=";
@@ -264,6 +264,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
     );
 
     check_media(&mut c, s);
+    check_mail(&mut c, s, production);
     check_token_keys(&mut c, s, production);
 
     if production {
@@ -283,6 +284,47 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(ConfigError::Invalid(c.problems))
+    }
+}
+
+fn check_mail(c: &mut Checker, s: &Settings, production: bool) {
+    let m = &s.mail;
+    c.require("mail.smtp_port", m.smtp_port > 0, "must be a port number");
+    c.require(
+        "mail.from",
+        m.from.is_empty() && !production || m.from.contains('@'),
+        "must be an address, e.g. `AIStudio <no-reply@example.com>`",
+    );
+    c.require(
+        "mail.timeout_secs",
+        m.timeout_secs > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "mail.max_attempts",
+        m.max_attempts > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "mail.retry_base_secs",
+        m.retry_base_secs > 0 && m.retry_base_secs <= m.retry_max_secs,
+        "must be at least 1 and at most mail.retry_max_secs",
+    );
+    c.require(
+        "security.password_reset_ttl_mins",
+        (5..=24 * 60).contains(&s.security.password_reset_ttl_mins),
+        "must be between 5 minutes and a day",
+    );
+    if production {
+        c.present("mail.smtp_host", &m.smtp_host);
+        c.require(
+            "mail.tls",
+            m.tls != MailTls::None,
+            "must be `tls` or `starttls` in production",
+        );
+        if !m.username.is_empty() {
+            c.secret_present("mail.password", &m.password);
+        }
     }
 }
 

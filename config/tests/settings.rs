@@ -32,6 +32,13 @@ fn production(extra: &[(&str, &str)]) -> Vec<(String, String)> {
         ("AISTUDIO__GOOGLE__CLIENT_ID", "google-app"),
         ("AISTUDIO__GOOGLE__CLIENT_SECRET", "google-secret-value"),
         ("AISTUDIO__IMGBB__API_KEY", "imgbb-key-value"),
+        ("AISTUDIO__MAIL__SMTP_HOST", "smtp.mail.example"),
+        ("AISTUDIO__MAIL__USERNAME", "aistudio"),
+        ("AISTUDIO__MAIL__PASSWORD", "smtp-secret-value"),
+        (
+            "AISTUDIO__MAIL__FROM",
+            "AIStudio <no-reply@aistudio.example>",
+        ),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -189,6 +196,30 @@ fn production_refuses_missing_oauth_credentials() {
 }
 
 #[test]
+fn production_refuses_to_start_without_mail_or_with_plaintext_smtp() {
+    let err = load_production(&[
+        ("AISTUDIO__MAIL__SMTP_HOST", ""),
+        ("AISTUDIO__MAIL__FROM", ""),
+        ("AISTUDIO__MAIL__PASSWORD", ""),
+        ("AISTUDIO__MAIL__TLS", "none"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        problem_for(&err, "mail.smtp_host"),
+        "is required in production"
+    );
+    assert!(problem_for(&err, "mail.from").contains("must be an address"));
+    assert_eq!(
+        problem_for(&err, "mail.password"),
+        "is required in production"
+    );
+    assert!(problem_for(&err, "mail.tls").contains("in production"));
+    // Development delivers to the simulator's sink, in plain text on loopback.
+    let dev = Settings::load_from(&sources(&[("AISTUDIO__ENVIRONMENT", "development")])).unwrap();
+    assert_eq!(dev.mail.tls, aistudio_config::MailTls::None);
+}
+
+#[test]
 fn a_zero_idempotency_ttl_is_refused_everywhere() {
     let err = Settings::load_from(&sources(&[("AISTUDIO__REDIS__IDEMPOTENCY_TTL_SECS", "0")]))
         .unwrap_err();
@@ -221,6 +252,7 @@ fn secrets_never_appear_in_debug_output() {
         "ig-secret-value",
         "google-secret-value",
         "imgbb-key-value",
+        "smtp-secret-value",
         PROD_KEY,
         "hunter2pw",
     ] {

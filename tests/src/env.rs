@@ -66,8 +66,8 @@ impl TestEnv {
         self
     }
 
-    /// Points every provider (Instagram, Graph API, ImgBB, Google) at a running simulator, with
-    /// the simulator's credentials.
+    /// Points every provider (Instagram, Graph API, ImgBB, Google, and email when the simulator
+    /// runs its SMTP sink) at a running simulator, with the simulator's credentials.
     pub fn use_sim(&mut self, sim: &aistudio_sim::SimHandle) -> &mut Self {
         let urls = sim.urls().clone();
         let config = sim.config().clone();
@@ -103,7 +103,14 @@ impl TestEnv {
             .set(
                 "AISTUDIO__GOOGLE__CLIENT_SECRET",
                 &config.google.client_secret,
-            )
+            );
+        if let Some(smtp) = sim.smtp_addr() {
+            self.set("AISTUDIO__MAIL__SMTP_HOST", smtp.ip().to_string())
+                .set("AISTUDIO__MAIL__SMTP_PORT", smtp.port().to_string())
+                .set("AISTUDIO__MAIL__TLS", "none")
+                .set("AISTUDIO__MAIL__FROM", "AIStudio <no-reply@aistudio.test>");
+        }
+        self
     }
 
     /// The complete environment a spawned process gets.

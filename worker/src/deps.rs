@@ -5,6 +5,7 @@ use std::sync::Arc;
 use aistudio_config::Settings;
 use aistudio_jobs::clients::InstagramOAuth;
 use aistudio_jobs::crypto::vault::Vault;
+use aistudio_jobs::mail::Mailer;
 use aistudio_jobs::media::MediaStorage;
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
@@ -29,4 +30,6 @@ pub struct Deps {
     pub engine: Engine,
     /// Where media bytes live.
     pub media: Arc<dyn MediaStorage>,
+    /// Outgoing email.
+    pub mailer: Mailer,
 }

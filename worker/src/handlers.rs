@@ -8,7 +8,7 @@ use aistudio_jobs::tasks::{
 };
 use apalis::prelude::{AbortError, BoxDynError, Data};
 
-use aistudio_jobs::tasks::PublishPost;
+use aistudio_jobs::tasks::{PublishPost, SendEmail};
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
 
@@ -91,5 +91,12 @@ pub async fn run_reconcile(job: Reconcile, deps: Data<Deps>) -> Result<(), BoxDy
         chrono::Duration::seconds(w.late_after_secs as i64),
     )
     .await?;
+    Ok(())
+}
+
+/// Delivers one outbox email (its outcome is recorded in the outbox, retries scheduled there).
+pub async fn run_send_email(job: SendEmail, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    job.run(&deps.store, &deps.queue, &deps.mailer, &deps.settings)
+        .await?;
     Ok(())
 }

@@ -24,7 +24,7 @@ use aistudio_jobs::queue::{Queue, release_worker, worker_name};
 use aistudio_jobs::store::Store;
 use aistudio_jobs::tasks::{
     self, Canary, DeleteAccount, DeleteInstagramData, PublishPost, QueueMaintenance, RefreshSweep,
-    RefreshToken,
+    RefreshToken, SendEmail,
 };
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
@@ -104,7 +104,9 @@ pub async fn run(
         media.clone(),
         worker.clone(),
     );
+    let mailer = aistudio_jobs::mail::Mailer::new(&settings.mail).map_err(|e| setup(&e))?;
     let deps = Deps {
+        mailer,
         instagram: aistudio_jobs::clients::InstagramOAuth::new(http, &settings)
             .map_err(|e| setup(&e))?,
         vault,
@@ -172,6 +174,7 @@ pub async fn run(
         schedules::enqueue_maintenance
     );
     let publish = queue_worker!(deps, sv, PublishPost, handlers::run_publish, concurrency);
+    let email = queue_worker!(deps, sv, SendEmail, handlers::run_send_email, concurrency);
     let dispatch = queue_worker!(deps, sv, Dispatch, handlers::run_dispatch, 1);
     let reconcile = queue_worker!(deps, sv, Reconcile, handlers::run_reconcile, 1);
     let dispatch_schedule = cron_worker!(
@@ -208,6 +211,7 @@ pub async fn run(
         .register(token_refresh)
         .register(refresh_schedule)
         .register(publish)
+        .register(email)
         .register(dispatch)
         .register(reconcile)
         .register(dispatch_schedule)

@@ -34,6 +34,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/format.js", JS),
     asset!("js/caption.js", JS),
     asset!("js/auth.js", JS),
+    asset!("js/password_reset.js", JS),
     asset!("js/account.js", JS),
     asset!("js/instagram.js", JS),
     asset!("js/media.js", JS),

@@ -10,12 +10,14 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBui
 
 /// Operations anyone may call (`METHOD path`): health, sign-up and sign-in, the OAuth
 /// callbacks, Meta's callbacks and the public pages. Every other operation needs a session.
-const PUBLIC: [&str; 13] = [
+const PUBLIC: [&str; 15] = [
     "GET /healthz",
     "GET /readyz",
     "POST /api/v1/auth/signup",
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/token",
+    "POST /api/v1/auth/password-reset",
+    "POST /api/v1/auth/password-reset/confirm",
     "GET /api/v1/auth/google",
     "GET /api/v1/auth/google/callback",
     "GET /api/v1/instagram/callback",

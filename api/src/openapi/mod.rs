@@ -22,6 +22,8 @@ use common_responses::CommonResponses;
         routes::auth::create_session,
         routes::auth::create_token,
         routes::auth::delete_session,
+        routes::password_reset::create_password_reset,
+        routes::password_reset::confirm_password_reset,
         routes::google::start_google_sign_in,
         routes::google::finish_google_sign_in,
         routes::me::get_me,

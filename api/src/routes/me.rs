@@ -87,7 +87,7 @@ pub async fn update_me(
 /// Changes the password and signs out every other session.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordIn,
     responses(
-        (status = 204, description = "Changed; other sessions are revoked"),
+        (status = 204, description = "Changed; other sessions are revoked and a notice is emailed"),
         (status = 422, description = "Current password wrong, or new password invalid", body = ErrorOut),
     ))]
 pub async fn change_password(
@@ -120,6 +120,9 @@ pub async fn change_password(
         .sessions()
         .revoke_all(&current.user.id, Some(&keep))
         .await?;
+    aistudio_jobs::mail::outbox::password_changed(&state.store, &state.queue, &current.user)
+        .await
+        .map_err(ApiError::internal)?;
     tracing::info!(user_id = %current.user.id, revoked, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ pub mod me;
 pub mod media;
 pub mod meta;
 pub mod paging;
+pub mod password_reset;
 pub mod post_views;
 pub mod posts;
 pub mod posts_io;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(password_reset::router())
         .merge(google::router())
         .merge(instagram::router())
         .merge(me::router())

@@ -11,9 +11,11 @@ use super::audit_log::COLLECTION as AUDIT_LOG;
 use super::canary_runs::COLLECTION as CANARY_RUNS;
 use super::connections::COLLECTION as CONNECTIONS;
 use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
+use super::emails::COLLECTION as EMAILS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
 use super::media::COLLECTION as MEDIA;
 use super::oauth_states::COLLECTION as OAUTH_STATES;
+use super::password_resets::COLLECTION as PASSWORD_RESETS;
 use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
@@ -97,6 +99,25 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
         (
             OAUTH_STATES,
             vec![ttl("expires_at", "expires_at_ttl", Duration::ZERO)],
+        ),
+        (
+            PASSWORD_RESETS,
+            vec![
+                unique(doc! { "token_hash": 1 }, "token_hash_unique", true),
+                named(doc! { "user_id": 1 }, "user_id"),
+                ttl(
+                    "expires_at",
+                    "expires_at_ttl",
+                    Duration::from_secs(24 * 3600),
+                ),
+            ],
+        ),
+        (
+            EMAILS,
+            vec![
+                named(doc! { "status": 1, "next_attempt_at": 1 }, "status_due"),
+                named(doc! { "user_id": 1 }, "user_id"),
+            ],
         ),
         (
             DELETION_REQUESTS,

@@ -9,11 +9,13 @@ mod command_metrics;
 mod compare_and_set;
 mod connections;
 mod deletion_requests;
+mod emails;
 mod indexes;
 mod maintenance_runs;
 mod media;
 mod media_files;
 mod oauth_states;
+mod password_resets;
 mod post_context;
 mod posts;
 mod sessions;
@@ -32,10 +34,12 @@ pub use audit_log::{AuditEntry, AuditLog, AuditOutcome};
 pub use canary_runs::{CanaryRun, CanaryRuns};
 pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
+pub use emails::{Email, EmailContent, EmailStatus, Emails};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
 pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
+pub use password_resets::{PasswordReset, PasswordResets};
 pub use post_context::{PostContext, PostContexts};
 pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
@@ -167,6 +171,16 @@ impl Store {
     /// The publishing workflow's event log.
     pub fn workflow_events(&self) -> WorkflowEvents {
         WorkflowEvents::new(&self.db)
+    }
+
+    /// The email outbox.
+    pub fn emails(&self) -> Emails {
+        Emails::new(&self.db)
+    }
+
+    /// Requested password resets.
+    pub fn password_resets(&self) -> PasswordResets {
+        PasswordResets::new(&self.db)
     }
 
     /// The admin console's audit log.

@@ -117,6 +117,20 @@ impl DeleteAccount {
             )
             .await?;
         requests
+            .add_count(
+                id,
+                "password_resets",
+                store.password_resets().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "emails",
+                store.emails().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
             .add_count(id, "users", store.users().delete(&user_id).await?)
             .await?;
         requests.complete(id).await?;

@@ -46,7 +46,8 @@ impl QueueMaintenance {
         queue.push_tick(Self { tick }, tick).await
     }
 
-    /// Vacuums every queue, re-drives stalled deletions, and records the run.
+    /// Vacuums every queue, re-drives stalled deletions, queues again the due emails Redis lost,
+    /// and records the run.
     #[tracing::instrument(skip(queue, store), fields(tick = self.tick))]
     pub async fn run(
         &self,
@@ -61,6 +62,7 @@ impl QueueMaintenance {
             vacuumed += vacuum_finished(queue, name, older_than).await?;
         }
         crate::tasks::deletion_sweep::redrive_stalled_deletions(store, queue, self.tick).await?;
+        requeue_due_emails(store, queue).await?;
         let run = MaintenanceRun {
             tick: self.tick,
             worker: worker.to_string(),
@@ -74,4 +76,13 @@ impl QueueMaintenance {
         tracing::info!(vacuumed, "queue maintenance finished");
         Ok(run)
     }
+}
+
+/// Queues every pending email whose attempt is due and that no attempt holds (Redis lost its
+/// job, or a worker died holding it); the push is deduplicated with the job already queued.
+async fn requeue_due_emails(store: &Store, queue: &Queue) -> Result<(), MaintenanceError> {
+    for (email_id, attempts) in store.emails().due(Utc::now(), 1000).await? {
+        crate::tasks::SendEmail::enqueue(queue, &email_id, attempts, None).await?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod deletion_sweep;
 pub mod instagram_data_deletion;
 pub mod maintenance;
 pub mod publish;
+pub mod send_email;
 pub mod token_refresh;
 
 pub use account_deletion::{DeleteAccount, DeletionError};
@@ -13,6 +14,7 @@ pub use canary::Canary;
 pub use instagram_data_deletion::DeleteInstagramData;
 pub use maintenance::QueueMaintenance;
 pub use publish::PublishPost;
+pub use send_email::SendEmail;
 pub use token_refresh::{RefreshSweep, RefreshToken};
 
 /// Every queue the workers serve (maintenance vacuums each of them).
@@ -24,6 +26,7 @@ pub const QUEUES: &[&str] = &[
     token_refresh::QUEUE,
     token_refresh::SWEEP_QUEUE,
     publish::QUEUE,
+    send_email::QUEUE,
     crate::workflow::dispatcher::QUEUE,
     crate::workflow::reconciler::QUEUE,
 ];

@@ -12,6 +12,7 @@ mod instagram;
 mod maintenance;
 mod media;
 mod operator;
+mod password_reset;
 mod posts;
 mod publishing;
 mod publishing_faults;

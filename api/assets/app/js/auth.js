@@ -43,6 +43,7 @@ export async function render(main, { opts, navigate, loadMe, flash }) {
     h('h1', { id: 'auth-title' }, signup ? 'Create your account' : 'Log in'),
     form,
     h('p', { class: 'row' }, h('a', { class: 'button secondary', href: '/api/v1/auth/google' }, 'Sign in with Google')),
+    signup ? null : h('p', {}, h('a', { href: '/app/forgot-password' }, 'Forgot your password?')),
     h('p', {}, signup
       ? ['Already have an account? ', h('a', { href: '/app/signin' }, 'Log in')]
       : ['New to AIStudio? ', h('a', { href: '/app/signup' }, 'Create an account')]),

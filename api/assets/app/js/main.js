@@ -8,6 +8,9 @@ const PAGES = [
   [/^\/app\/?$/, () => import('./overview.js')],
   [/^\/app\/signin$/, () => import('./auth.js'), { public: true, mode: 'signin' }],
   [/^\/app\/signup$/, () => import('./auth.js'), { public: true, mode: 'signup' }],
+  [/^\/app\/forgot-password$/, () => import('./password_reset.js'), { public: true, mode: 'forgot' }],
+  // A reset link works whoever is signed in on this browser.
+  [/^\/app\/reset-password$/, () => import('./password_reset.js'), { public: true, anyone: true, mode: 'reset' }],
   [/^\/app\/settings$/, () => import('./account.js')],
   [/^\/app\/media$/, () => import('./media.js')],
   [/^\/app\/compose$/, () => import('./compose.js')],
@@ -93,7 +96,7 @@ export async function navigate(path, { push = true } = {}) {
     sessionStorage.setItem('after-signin', pathname);
     return navigate('/app/signin');
   }
-  if (me && opts.public) return navigate('/app/');
+  if (me && opts.public && !opts.anyone) return navigate('/app/');
   for (const a of nav.querySelectorAll('a')) {
     const here = a.getAttribute('href') === pathname || (a.getAttribute('href') !== '/app/' && pathname.startsWith(a.getAttribute('href')));
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
