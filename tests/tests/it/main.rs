@@ -10,6 +10,7 @@ mod google_sign_in;
 mod instagram;
 mod maintenance;
 mod media;
+mod media_cuts;
 mod operator;
 mod posts;
 mod publishing;
