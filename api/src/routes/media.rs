@@ -228,8 +228,9 @@ pub async fn upload_media(
         .acquire(&current.user.id)
         .await
         .map_err(|_| ApiError::TooManyRequests(CHECK_RETRY_AFTER_SECS))?;
-    let ingested = media::ingest(spooled, limits).await.map_err(ingest_error)?;
-    drop(slot);
+    let ingested = media::ingest(spooled, limits, slot)
+        .await
+        .map_err(ingest_error)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     state
         .media_storage

@@ -152,12 +152,21 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, hex::encode(hasher.finalize())))
 }
 
-/// Checks a spooled upload and prepares what is stored: images are decoded (and PNG/WebP
-/// converted to JPEG), videos have their container read. Runs on the blocking pool.
-pub async fn ingest(spooled: Spooled, limits: Limits) -> Result<Ingested, IngestError> {
-    tokio::task::spawn_blocking(move || ingest_blocking(spooled, limits))
-        .await
-        .map_err(|e| IngestError::Io(std::io::Error::other(e)))?
+/// Checks a spooled upload and prepares what is stored: images are decoded (and stored as a
+/// publish-ready JPEG when needed), videos have their container read. Runs on the blocking
+/// pool, holding `slot` until the check is over, even when the request is dropped meanwhile.
+pub async fn ingest(
+    spooled: Spooled,
+    limits: Limits,
+    slot: CheckSlot,
+) -> Result<Ingested, IngestError> {
+    tokio::task::spawn_blocking(move || {
+        let ingested = ingest_blocking(spooled, limits);
+        drop(slot);
+        ingested
+    })
+    .await
+    .map_err(|e| IngestError::Io(std::io::Error::other(e)))?
 }
 
 fn ingest_blocking(spooled: Spooled, limits: Limits) -> Result<Ingested, IngestError> {

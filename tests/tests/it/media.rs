@@ -688,3 +688,21 @@ async fn one_user_cannot_take_every_check_slot() {
     assert_eq!((ada_reply.status, bob_reply.status), (201, 201));
     assert_eq!(stored(&env).await, (3, 3));
 }
+
+#[tokio::test]
+async fn the_content_download_documents_the_types_it_answers_with() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let doc = ApiClient::new(&api.url).get("/openapi.json").await.body;
+    let content = &doc["paths"]["/api/v1/media/{id}/content"]["get"]["responses"]["200"]["content"];
+    let mut types: Vec<&str> = content
+        .as_object()
+        .expect("the download's content types")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, ["image/jpeg", "video/mp4", "video/quicktime"]);
+    let upload = &doc["paths"]["/api/v1/media"]["post"]["responses"];
+    assert!(upload["429"].is_object(), "the busy answer is documented");
+}

@@ -4,7 +4,9 @@
 //! deterministic; what the api answers for such files is in `media.rs`.
 
 use aistudio_config::{Settings, Sources};
-use aistudio_jobs::media::{self, IngestError, Limits, Spool};
+use std::time::Duration;
+
+use aistudio_jobs::media::{self, CheckSlots, IngestError, Limits, Spool};
 use aistudio_tests::fixtures::{self, Movie};
 use rand::{RngCore, SeedableRng};
 
@@ -18,7 +20,9 @@ async fn ingest(bytes: &[u8]) -> Result<media::Ingested, IngestError> {
     let limits = limits();
     let mut spool = Spool::create(&std::env::temp_dir(), limits).await?;
     spool.write(bytes).await?;
-    media::ingest(spool.finish().await?, limits).await
+    let slots = CheckSlots::new(1, 1, Duration::ZERO);
+    let slot = slots.acquire("tester").await.expect("a free slot");
+    media::ingest(spool.finish().await?, limits, slot).await
 }
 
 /// Asserts that `file` is accepted whole and refused as the user's error (422, not 413 or
