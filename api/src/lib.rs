@@ -149,6 +149,11 @@ pub async fn run(
         vault,
         limiter: LoginLimiter::new(queue.clone(), &settings.security),
         media_storage: Arc::new(store.media_files()),
+        media_checks: Arc::new(aistudio_jobs::media::CheckSlots::new(
+            settings.media.max_concurrent_checks as usize,
+            settings.media.max_concurrent_checks_per_user as usize,
+            std::time::Duration::from_secs(settings.media.check_wait_secs),
+        )),
         settings: Arc::new(settings),
         store,
         queue,

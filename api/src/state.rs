@@ -7,7 +7,7 @@ use aistudio_jobs::clients::InstagramOAuth;
 use aistudio_jobs::clients::google::GoogleClient;
 use aistudio_jobs::crypto::vault::Vault;
 use aistudio_jobs::login_limiter::LoginLimiter;
-use aistudio_jobs::media::MediaStorage;
+use aistudio_jobs::media::{CheckSlots, MediaStorage};
 use aistudio_jobs::queue::Queue;
 use aistudio_jobs::store::Store;
 
@@ -30,4 +30,6 @@ pub struct AppState {
     pub vault: Vault,
     /// Where media bytes live.
     pub media_storage: Arc<dyn MediaStorage>,
+    /// Slots for checking uploads (decoding images, probing videos).
+    pub media_checks: Arc<CheckSlots>,
 }

@@ -277,6 +277,17 @@ pub struct MediaSettings {
     pub max_image_upload_bytes: u64,
     /// Largest image, in pixels (width x height), decoded for conversion or checks.
     pub max_image_pixels: u64,
+    /// Most memory one image decode may use, in bytes (checked from the image's header).
+    pub max_decode_bytes: u64,
+    /// Longest side of a stored image, in pixels: larger images are scaled down to it (keeping
+    /// their aspect ratio) and stored as a new JPEG.
+    pub max_image_side: u32,
+    /// Uploads checked (decoded or probed) at once by one api process.
+    pub max_concurrent_checks: u32,
+    /// Of those, how many one user may have at once.
+    pub max_concurrent_checks_per_user: u32,
+    /// How long an upload waits for a free check before it is answered 429 with `Retry-After`.
+    pub check_wait_secs: u64,
     /// Largest video upload, in bytes: Instagram's 300 MB for reels.
     pub max_video_bytes: u64,
     /// Uploads (which may be large and slow) may take this long; other requests get

@@ -374,6 +374,26 @@ fn check_media(c: &mut Checker, s: &Settings) {
         "must be between 100000 and 200000000",
     );
     c.require(
+        "media.max_decode_bytes",
+        m.max_decode_bytes >= 64 * 1024 * 1024,
+        "must be at least 67108864",
+    );
+    c.require(
+        "media.max_image_side",
+        (320..=8192).contains(&m.max_image_side),
+        "must be between 320 and 8192 (Instagram shows images at least 320 px wide)",
+    );
+    c.require(
+        "media.max_concurrent_checks",
+        m.max_concurrent_checks > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "media.max_concurrent_checks_per_user",
+        (1..=m.max_concurrent_checks).contains(&m.max_concurrent_checks_per_user),
+        "must be between 1 and media.max_concurrent_checks",
+    );
+    c.require(
         "media.max_video_bytes",
         (1024..=300 * 1024 * 1024).contains(&m.max_video_bytes),
         "must be between 1024 and 314572800 (Instagram refuses videos over 300 MB)",

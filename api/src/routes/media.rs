@@ -23,6 +23,10 @@ use crate::state::AppState;
 /// Multipart framing allowed on top of the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
+/// `Retry-After` of an upload refused because every check slot stayed busy: about the time
+/// the largest image takes to check.
+const CHECK_RETRY_AFTER_SECS: u64 = 5;
+
 /// Routes of this resource, except the upload (see [`upload_router`]).
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -161,15 +165,19 @@ fn display_name(raw: Option<&str>) -> Result<String, FieldError> {
 }
 
 /// Uploads an image or a video (multipart form, field `file`). The type is recognised from
-/// the bytes, never from the name or the declared type; PNG and WebP are converted to JPEG. The
-/// body is streamed to disk and refused as soon as it passes the limit for its type.
+/// the bytes, never from the name or the declared type. Images are checked whole and decoded
+/// in full; PNG, WebP and images longer than `media.max_image_side` are stored as a new JPEG.
+/// The body is streamed to disk and refused as soon as it passes the limit for its type. The
+/// check runs in one of a bounded number of slots (a few per user); an upload that finds none
+/// free within `media.check_wait_secs` gets 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/media", tag = "media",
     request_body(content = MediaUploadIn, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = MediaOut),
         (status = 413, description = "Larger than the limit for its type", body = ErrorOut),
         (status = 415, description = "Not a multipart/form-data request", body = ErrorOut),
-        (status = 422, description = "Not an accepted image or video, or unreadable (`field` is `file`)", body = ErrorOut),
+        (status = 422, description = "Not an accepted image or video, cut short, corrupt, or over the pixel or decoding memory limit (`field` is `file`)", body = ErrorOut),
+        (status = 429, description = "Every upload check slot (or every one of the caller's) stayed busy; retry after `Retry-After` seconds", body = ErrorOut),
     ))]
 pub async fn upload_media(
     State(state): State<AppState>,
@@ -220,7 +228,14 @@ pub async fn upload_media(
         field: "file".into(),
         message: "is required".into(),
     })?;
-    let ingested = media::ingest(spooled, limits).await.map_err(ingest_error)?;
+    let slot = state
+        .media_checks
+        .acquire(&current.user.id)
+        .await
+        .map_err(|_| ApiError::TooManyRequests(CHECK_RETRY_AFTER_SECS))?;
+    let ingested = media::ingest(spooled, limits, slot)
+        .await
+        .map_err(ingest_error)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     state
         .media_storage
@@ -327,11 +342,16 @@ pub async fn get_media(
     Ok(Json(MediaOut::from(&owned(&state, &current, &id).await?)))
 }
 
-/// Downloads the stored file (a JPEG for every image), streamed.
+/// Downloads the stored file, streamed, with the media's `content_type`: `image/jpeg` for
+/// every image, `video/mp4` or `video/quicktime` for videos.
 #[utoipa::path(get, path = "/api/v1/media/{id}/content", tag = "media",
     params(("id" = String, Path, description = "Media id")),
     responses(
-        (status = 200, description = "The stored bytes: JPEG for every image, the video as uploaded", content(("image/jpeg"), ("video/mp4"), ("video/quicktime"))),
+        (status = 200, description = "The stored bytes, of the media's `content_type`", content(
+            ("image/jpeg"),
+            ("video/mp4"),
+            ("video/quicktime"),
+        )),
         (status = 404, description = "No such media of yours", body = ErrorOut),
     ))]
 pub async fn download_media(

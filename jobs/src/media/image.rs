@@ -1,17 +1,31 @@
-//! Checking uploaded images and converting PNG and WebP to JPEG, the only image format
-//! Instagram publishes. Blocking: call from the blocking pool.
+//! Checking uploaded images and preparing what is stored: a JPEG that Instagram can publish.
+//! Every image is checked whole ([`super::whole`]) and decoded in full within its
+//! [`DecodeBudget`]; a JPEG within the publish size is kept as it is, anything else (PNG, WebP,
+//! or a JPEG larger than the publish size) is stored as a new JPEG, scaled down to fit.
+//! Blocking: call from the blocking pool.
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufWriter, Cursor};
 use std::path::Path;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage};
 
-use super::{IngestError, SourceFormat};
+use super::decode_budget::DecodeBudget;
+use super::{IngestError, SourceFormat, jpeg, whole};
 
 /// JPEG qualities tried in turn until the converted image fits the size limit.
 const QUALITIES: [u8; 4] = [90, 82, 74, 65];
+
+/// How an image is checked and what it may be stored as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageRules {
+    /// What decoding may cost.
+    pub budget: DecodeBudget,
+    /// Longest side of a stored image; larger images are scaled down to it.
+    pub max_side: u32,
+    /// Largest stored JPEG, in bytes.
+    pub max_jpeg_bytes: u64,
+}
 
 /// An image as it will be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,75 +38,113 @@ pub struct ImageInfo {
     pub converted: bool,
 }
 
-fn reader(
-    path: &Path,
-    format: ImageFormat,
-    max_pixels: u64,
-) -> std::io::Result<ImageReader<BufReader<File>>> {
-    let mut reader = ImageReader::with_format(BufReader::new(File::open(path)?), format);
-    let mut limits = Limits::default();
-    // Decoded pixels (RGBA, 8 bits) plus the decoder's own buffers.
-    limits.max_alloc = Some(max_pixels.saturating_mul(4) + 64 * 1024 * 1024);
-    reader.limits(limits);
-    Ok(reader)
-}
-
-fn invalid(what: &str, e: image::ImageError) -> IngestError {
-    match e {
-        image::ImageError::Limits(_) => {
-            IngestError::Invalid(format!("the {what} image is too large to process"))
-        }
-        image::ImageError::IoError(e) => IngestError::Io(e),
-        other => IngestError::Invalid(format!("the {what} image could not be read ({other})")),
+fn name(format: SourceFormat) -> &'static str {
+    match format {
+        SourceFormat::Jpeg => "JPEG",
+        SourceFormat::Png => "PNG",
+        SourceFormat::Webp => "WebP",
+        SourceFormat::Mp4 | SourceFormat::Mov => "video",
     }
 }
 
-/// Reads the image at `source` fully (a truncated or corrupt file is refused). A JPEG is kept
-/// as it is; PNG and WebP are converted to JPEG at `output` (transparency flattened onto
-/// white), at the best quality that fits `max_jpeg_bytes`.
+fn unreadable(format: SourceFormat, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Invalid(format!(
+        "the {} image could not be read ({e})",
+        name(format)
+    ))
+}
+
+/// Decodes a PNG or WebP with the `image` crate. The bytes are already in memory, so any
+/// error of the decoder, an unexpected end of data included, is about the file.
+fn decode_other(
+    bytes: &[u8],
+    format: SourceFormat,
+    budget: &DecodeBudget,
+) -> Result<DynamicImage, IngestError> {
+    let image_format = match format {
+        SourceFormat::Png => ImageFormat::Png,
+        _ => ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
+    reader.limits(budget.image_limits());
+    let map = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => IngestError::Invalid(format!(
+            "the {} image is too large to process",
+            name(format)
+        )),
+        other => unreadable(format, other),
+    };
+    let decoder = reader.into_decoder().map_err(map)?;
+    let (width, height) = decoder.dimensions();
+    budget.admit(
+        width,
+        height,
+        u64::from(decoder.color_type().bytes_per_pixel()),
+    )?;
+    DynamicImage::from_decoder(decoder).map_err(map)
+}
+
+/// Reads the image at `source` whole (a truncated or corrupt file is refused). A JPEG whose
+/// longest side is within `rules.max_side` is kept as it is; anything else is written to
+/// `output` as a JPEG (turned upright, scaled down to `rules.max_side`, transparency flattened
+/// onto white) at the best quality that fits `rules.max_jpeg_bytes`.
 pub fn inspect_or_convert(
     source: &Path,
     format: SourceFormat,
     output: &Path,
-    max_pixels: u64,
-    max_jpeg_bytes: u64,
+    rules: &ImageRules,
 ) -> Result<ImageInfo, IngestError> {
-    let (image_format, name) = match format {
-        SourceFormat::Jpeg => (ImageFormat::Jpeg, "JPEG"),
-        SourceFormat::Png => (ImageFormat::Png, "PNG"),
-        SourceFormat::Webp => (ImageFormat::WebP, "WebP"),
-        SourceFormat::Mp4 | SourceFormat::Mov => {
-            return Err(IngestError::Invalid("not an image".into()));
+    if format.is_video() {
+        return Err(IngestError::Invalid("not an image".into()));
+    }
+    let bytes = std::fs::read(source)?;
+    whole::check(format, &bytes).map_err(|why| {
+        IngestError::Invalid(format!(
+            "the {} image could not be read: it is incomplete or corrupt ({why})",
+            name(format)
+        ))
+    })?;
+    let image = if format == SourceFormat::Jpeg {
+        let decoded = jpeg::decode(&bytes, &rules.budget)?;
+        let (width, height) = (decoded.image.width(), decoded.image.height());
+        if width.max(height) <= rules.max_side {
+            return Ok(ImageInfo {
+                width,
+                height,
+                converted: false,
+            });
         }
+        let mut image = decoded.image;
+        image.apply_orientation(decoded.orientation);
+        image
+    } else {
+        decode_other(&bytes, format, &rules.budget)?
     };
-    let decoder = reader(source, image_format, max_pixels)?
-        .into_decoder()
-        .map_err(|e| invalid(name, e))?;
-    let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 {
-        return Err(IngestError::Invalid(format!(
-            "the {name} image has no pixels"
-        )));
+    drop(bytes);
+    let rgb = flatten_onto_white(fit_within(image, rules.max_side));
+    let (width, height) = rgb.dimensions();
+    write_jpeg(&rgb, output, rules.max_jpeg_bytes)?;
+    Ok(ImageInfo {
+        width,
+        height,
+        converted: true,
+    })
+}
+
+/// Scaled down (keeping its aspect ratio) so that neither side is longer than `max_side`.
+fn fit_within(image: DynamicImage, max_side: u32) -> DynamicImage {
+    if image.width().max(image.height()) <= max_side {
+        image
+    } else {
+        image.thumbnail(max_side, max_side)
     }
-    if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(IngestError::Invalid(format!(
-            "the image is {width}x{height} pixels; at most {max_pixels} pixels are accepted"
-        )));
-    }
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| invalid(name, e))?;
-    if format == SourceFormat::Jpeg {
-        return Ok(ImageInfo {
-            width,
-            height,
-            converted: false,
-        });
-    }
-    let rgb = flatten_onto_white(image);
+}
+
+fn write_jpeg(rgb: &RgbImage, output: &Path, max_bytes: u64) -> Result<(), IngestError> {
     for quality in QUALITIES {
-        let file = File::create(output)?;
-        let mut writer = BufWriter::new(file);
+        let mut writer = BufWriter::new(std::fs::File::create(output)?);
         JpegEncoder::new_with_quality(&mut writer, quality)
-            .encode_image(&rgb)
+            .encode_image(rgb)
             .map_err(|e| match e {
                 image::ImageError::IoError(e) => IngestError::Io(e),
                 other => {
@@ -100,17 +152,12 @@ pub fn inspect_or_convert(
                 }
             })?;
         drop(writer);
-        if std::fs::metadata(output)?.len() <= max_jpeg_bytes {
-            return Ok(ImageInfo {
-                width,
-                height,
-                converted: true,
-            });
+        if std::fs::metadata(output)?.len() <= max_bytes {
+            return Ok(());
         }
     }
     Err(IngestError::TooLarge(format!(
-        "the image is still larger than {} bytes after conversion to JPEG",
-        max_jpeg_bytes
+        "the image is still larger than {max_bytes} bytes after conversion to JPEG"
     )))
 }
 

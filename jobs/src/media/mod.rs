@@ -1,23 +1,33 @@
 //! The media library's file handling: recognising uploads by their bytes ([`sniff`]),
-//! spooling them to disk as they stream in ([`spool`]), checking images and converting PNG and
-//! WebP to JPEG ([`image`]), reading video facts from the MP4/MOV container ([`mp4`]), and the
-//! storage the bytes end up in ([`storage`]).
+//! spooling them to disk as they stream in ([`spool`]), checking that an image is whole
+//! ([`whole`]) and decoding it ([`jpeg`], [`image`]) within a [`decode_budget`], storing it as a
+//! publish-ready JPEG ([`image`]), reading video facts from the MP4/MOV container ([`mp4`]),
+//! bounding how many uploads are checked at once ([`check_slots`]), and the storage the bytes
+//! end up in ([`storage`]).
 //!
-//! An upload is never held in memory whole: it streams to a spool file, is checked there, and
-//! streams from there into storage. Only an image being converted is decoded into memory, with
-//! its pixel count bounded by `media.max_image_pixels`.
+//! A video is never held in memory whole: it streams to a spool file, is checked there, and
+//! streams from there into storage. An image (at most `media.max_image_upload_bytes`) is read
+//! into memory to be checked and decoded, its pixels and decoder memory bounded by
+//! `media.max_image_pixels` and `media.max_decode_bytes`.
 
+pub mod check_slots;
+pub mod decode_budget;
 pub mod image;
+pub mod jpeg;
 pub mod mp4;
 pub mod sniff;
 pub mod spool;
 pub mod storage;
+pub mod whole;
 
 use std::path::{Path, PathBuf};
 
 use aistudio_config::MediaSettings;
 use sha2::{Digest, Sha256};
 
+pub use check_slots::{Busy, CheckSlot, CheckSlots};
+pub use decode_budget::DecodeBudget;
+pub use image::ImageRules;
 pub use sniff::SourceFormat;
 pub use spool::{Spool, Spooled, TempFile};
 pub use storage::{ByteStream, MediaStorage, StorageError};
@@ -50,6 +60,10 @@ pub struct Limits {
     pub image_upload_bytes: u64,
     /// Largest image in pixels.
     pub image_pixels: u64,
+    /// Most memory one image decode may use.
+    pub decode_bytes: u64,
+    /// Longest side of a stored image.
+    pub image_side: u32,
     /// Largest video.
     pub video_bytes: u64,
 }
@@ -61,7 +75,21 @@ impl Limits {
             image_bytes: settings.max_image_bytes,
             image_upload_bytes: settings.max_image_upload_bytes,
             image_pixels: settings.max_image_pixels,
+            decode_bytes: settings.max_decode_bytes,
+            image_side: settings.max_image_side,
             video_bytes: settings.max_video_bytes,
+        }
+    }
+
+    /// How images are checked and stored.
+    pub fn image_rules(&self) -> ImageRules {
+        ImageRules {
+            budget: DecodeBudget {
+                max_pixels: self.image_pixels,
+                max_bytes: self.decode_bytes,
+            },
+            max_side: self.image_side,
+            max_jpeg_bytes: self.image_bytes,
         }
     }
 
@@ -124,12 +152,21 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     Ok((size, hex::encode(hasher.finalize())))
 }
 
-/// Checks a spooled upload and prepares what is stored: images are decoded (and PNG/WebP
-/// converted to JPEG), videos have their container read. Runs on the blocking pool.
-pub async fn ingest(spooled: Spooled, limits: Limits) -> Result<Ingested, IngestError> {
-    tokio::task::spawn_blocking(move || ingest_blocking(spooled, limits))
-        .await
-        .map_err(|e| IngestError::Io(std::io::Error::other(e)))?
+/// Checks a spooled upload and prepares what is stored: images are decoded (and stored as a
+/// publish-ready JPEG when needed), videos have their container read. Runs on the blocking
+/// pool, holding `slot` until the check is over, even when the request is dropped meanwhile.
+pub async fn ingest(
+    spooled: Spooled,
+    limits: Limits,
+    slot: CheckSlot,
+) -> Result<Ingested, IngestError> {
+    tokio::task::spawn_blocking(move || {
+        let ingested = ingest_blocking(spooled, limits);
+        drop(slot);
+        ingested
+    })
+    .await
+    .map_err(|e| IngestError::Io(std::io::Error::other(e)))?
 }
 
 fn ingest_blocking(spooled: Spooled, limits: Limits) -> Result<Ingested, IngestError> {
@@ -162,8 +199,7 @@ fn ingest_blocking(spooled: Spooled, limits: Limits) -> Result<Ingested, IngestE
         spooled.file.path(),
         format,
         output.path(),
-        limits.image_pixels,
-        limits.image_bytes,
+        &limits.image_rules(),
     )?;
     let (file, size, sha256) = if info.converted {
         drop(spooled.file);

@@ -29,11 +29,17 @@ fn bad(message: &str) -> String {
     format!("the video container could not be read ({message})")
 }
 
-/// Finds the `moov` box among the top-level boxes of a file of `len` bytes and reads the
-/// first video track (and the first audio track) from it.
+/// Walks every top-level box of a file of `len` bytes (each must end within the file, so a
+/// file cut short is refused), requires the media data (`mdat`), and reads the first video
+/// track (and the first audio track) from the `moov` box.
 pub fn probe<R: Read + Seek>(file: &mut R, len: u64) -> Result<VideoInfo, String> {
     let mut offset = 0u64;
-    while offset + 8 <= len {
+    let mut moov = None;
+    let mut has_media_data = false;
+    while offset < len {
+        if len - offset < 8 {
+            return Err(bad("a box runs past the end of the file"));
+        }
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| bad(&e.to_string()))?;
         let mut header = [0u8; 16];
@@ -52,22 +58,30 @@ pub fn probe<R: Read + Seek>(file: &mut R, len: u64) -> Result<VideoInfo, String
         } else if size == 0 {
             size = len - offset;
         }
-        if size < header_len || offset + size > len {
+        if size < header_len || size > len - offset {
             return Err(bad("a box runs past the end of the file"));
         }
-        if &kind == b"moov" {
-            let body = size - header_len;
-            if body > MAX_MOOV_BYTES {
-                return Err(bad("the movie header is too large"));
+        match &kind {
+            b"moov" if moov.is_none() => {
+                let body = size - header_len;
+                if body > MAX_MOOV_BYTES {
+                    return Err(bad("the movie header is too large"));
+                }
+                let mut bytes = vec![0u8; body as usize];
+                file.read_exact(&mut bytes)
+                    .map_err(|e| bad(&e.to_string()))?;
+                moov = Some(bytes);
             }
-            let mut moov = vec![0u8; body as usize];
-            file.read_exact(&mut moov)
-                .map_err(|e| bad(&e.to_string()))?;
-            return parse_moov(&moov);
+            b"mdat" => has_media_data |= size > header_len,
+            _ => {}
         }
         offset += size;
     }
-    Err(bad("no movie header (moov box)"))
+    let moov = moov.ok_or_else(|| bad("no movie header (moov box)"))?;
+    if !has_media_data {
+        return Err(bad("no media data (mdat box)"));
+    }
+    parse_moov(&moov)
 }
 
 /// The child boxes of a box body: `(type, body)`.

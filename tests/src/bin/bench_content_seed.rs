@@ -90,5 +90,9 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
         ..Movie::default()
     });
     std::fs::write(folder.join("video.mp4"), video)?;
+    // The largest images accepted by default (media.max_image_pixels = 50,000,000): the worst
+    // case of an image check (full decode, scaled to media.max_image_side, encoded as JPEG).
+    std::fs::write(folder.join("largest.png"), fixtures::png(7071, 7071, false))?;
+    std::fs::write(folder.join("largest.jpg"), fixtures::jpeg(7071, 7071))?;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod google_sign_in;
 mod instagram;
 mod maintenance;
 mod media;
+mod media_cuts;
 mod operator;
 mod password_reset;
 mod posts;

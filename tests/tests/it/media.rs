@@ -600,3 +600,169 @@ async fn file_names_with_direction_overrides_or_nothing_visible_and_far_cursors_
         );
     }
 }
+
+
+/// The ids in the user's media library, newest first.
+async fn library(user: &ApiClient) -> Vec<String> {
+    let page = user.get("/api/v1/media?limit=100").await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn cut_or_corrupt_files_get_422_and_change_nothing() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let kept = user
+        .upload("kept.jpg", "image/jpeg", fixtures::jpeg(320, 320))
+        .await;
+    assert_eq!(kept.status, 201, "{:?}", kept.body);
+    let before = library(&user).await;
+
+    let cut = |bytes: &[u8], at: usize| bytes[..at].to_vec();
+    let png = fixtures::png(800, 600, false);
+    let jpeg = fixtures::jpeg(1080, 1080);
+    let webp = fixtures::webp(640, 480);
+    let mp4 = fixtures::movie(&Movie::default());
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let mut scrambled = jpeg[..sos + 14].to_vec();
+    scrambled.extend((0..jpeg.len() - sos).map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8));
+    let cases = vec![
+        ("PNG cut in its header", cut(&png, 33)),
+        ("PNG cut in its image data", cut(&png, png.len() / 2)),
+        ("PNG cut before IEND", cut(&png, png.len() - 12)),
+        ("PNG cut in IEND", cut(&png, png.len() - 1)),
+        ("WebP with no payload", cut(&webp, 12)),
+        ("WebP cut in the middle", cut(&webp, webp.len() / 2)),
+        ("JPEG cut at 629 bytes", cut(&jpeg, 629)),
+        ("JPEG cut in the middle", cut(&jpeg, jpeg.len() / 2)),
+        ("JPEG without its end marker", cut(&jpeg, jpeg.len() - 2)),
+        ("JPEG header and other bytes", scrambled),
+        ("MP4 cut in its media data", cut(&mp4, mp4.len() - 1000)),
+    ];
+    for (what, bytes) in cases {
+        let reply = user.upload("cut", "application/octet-stream", bytes).await;
+        assert_eq!(reply.status, 422, "{what}: {:?}", reply.body);
+        assert_eq!(reply.body["field"], "file", "{what}");
+    }
+    assert_eq!(library(&user).await, before, "the library is unchanged");
+    assert_eq!(stored(&env).await, (1, 1), "nothing more stored");
+}
+
+#[tokio::test]
+async fn large_images_are_stored_scaled_to_the_publish_size() {
+    let mut env = TestEnv::new();
+    env.set("AISTUDIO__MEDIA__MAX_IMAGE_SIDE", "1920");
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    for (name, bytes, source, scaled) in [
+        ("wide.jpg", fixtures::jpeg(3000, 2000), "jpeg", (1920, 1280)),
+        (
+            "tall.png",
+            fixtures::png(1500, 2500, false),
+            "png",
+            (1152, 1920),
+        ),
+    ] {
+        let reply = user.upload(name, "image/jpeg", bytes).await;
+        assert_eq!(reply.status, 201, "{name}: {:?}", reply.body);
+        assert_eq!(reply.body["source_format"], source);
+        assert_eq!(reply.body["converted"], true, "{name}");
+        let size = (
+            reply.body["width"].as_u64().unwrap() as u32,
+            reply.body["height"].as_u64().unwrap() as u32,
+        );
+        assert_eq!(size, scaled, "{name}");
+        let (_, _, stored) = user
+            .get_bytes(reply.body["content_url"].as_str().unwrap())
+            .await;
+        let decoded = image::load_from_memory(&stored).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), scaled, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn pixel_and_memory_limits_refuse_before_decoding() {
+    let mut env = TestEnv::new();
+    env.set("AISTUDIO__MEDIA__MAX_IMAGE_PIXELS", "1000000")
+        .set("AISTUDIO__MEDIA__MAX_DECODE_BYTES", "67108864");
+    let api = Api::start(&env).await;
+    let user = ApiClient::new(&api.url)
+        .sign_up("Ada", "ada@example.com", PASSWORD)
+        .await;
+    let reply = user
+        .upload("big.png", "image/png", fixtures::png(1001, 1000, false))
+        .await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000000 pixels"),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(stored(&env).await, (0, 0));
+}
+
+#[tokio::test]
+async fn one_user_cannot_take_every_check_slot() {
+    let mut env = TestEnv::new();
+    env.set("AISTUDIO__MEDIA__MAX_CONCURRENT_CHECKS", "2")
+        .set("AISTUDIO__MEDIA__MAX_CONCURRENT_CHECKS_PER_USER", "1")
+        .set("AISTUDIO__MEDIA__CHECK_WAIT_SECS", "0");
+    let api = Api::start(&env).await;
+    let anon = ApiClient::new(&api.url);
+    let ada = anon.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let bob = anon.sign_up("Bob", "bob@example.com", PASSWORD).await;
+    // Each takes a few seconds to check: 49 million pixels decoded and scaled down.
+    let heavy = fixtures::png(7000, 7000, false);
+    let (first, second) = tokio::join!(ada.upload("a.png", "image/png", heavy.clone()), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ada.upload("b.png", "image/png", heavy.clone()).await
+    });
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 429], "{:?} {:?}", first.body, second.body);
+    let refused = if first.status == 429 { &first } else { &second };
+    assert_eq!(refused.body["code"], "too_many_requests");
+    assert_eq!(refused.headers["retry-after"], "5");
+
+    // While Ada holds her slot, Bob still gets the other one.
+    let (ada_reply, bob_reply) =
+        tokio::join!(ada.upload("c.png", "image/png", heavy.clone()), async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            bob.upload("d.jpg", "image/jpeg", fixtures::jpeg(640, 640))
+                .await
+        });
+    assert_eq!((ada_reply.status, bob_reply.status), (201, 201));
+    assert_eq!(stored(&env).await, (3, 3));
+}
+
+#[tokio::test]
+async fn the_content_download_documents_the_types_it_answers_with() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let doc = ApiClient::new(&api.url).get("/openapi.json").await.body;
+    let content = &doc["paths"]["/api/v1/media/{id}/content"]["get"]["responses"]["200"]["content"];
+    let mut types: Vec<&str> = content
+        .as_object()
+        .expect("the download's content types")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, ["image/jpeg", "video/mp4", "video/quicktime"]);
+    let upload = &doc["paths"]["/api/v1/media"]["post"]["responses"];
+    assert!(upload["429"].is_object(), "the busy answer is documented");
+}
