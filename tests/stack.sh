@@ -1,5 +1,5 @@
 # Sourced by the shell test runners (tests/e2e/run, tests/contract/run): the whole stack of the
-# debug build (simulator, api, optionally a worker) on free ports, with a fresh database and
+# debug build (simulator with its SMTP sink, api, optionally a worker) on free ports, with a fresh database and
 # Redis namespace, stopped when the runner exits. The caller sets ROOT, TARGET and LOGS.
 #
 #   stack_start [worker]   start the simulator and the api (and a worker), wait until they answer
@@ -19,7 +19,7 @@ stack_free_port() {
 
 stack_env() {
   SIM_PORT="$(stack_free_port)"; API_PORT="$(stack_free_port)"
-  API_METRICS="$(stack_free_port)"; WORKER_OPS="$(stack_free_port)"
+  API_METRICS="$(stack_free_port)"; WORKER_OPS="$(stack_free_port)"; SMTP_PORT="$(stack_free_port)"
   SIM="http://127.0.0.1:$SIM_PORT"
   API="http://127.0.0.1:$API_PORT"
   RUN_ID="$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -43,6 +43,8 @@ stack_env() {
   export AISTUDIO__GOOGLE__AUTH_URL="$SIM/google/o/oauth2/v2/auth" AISTUDIO__GOOGLE__TOKEN_URL="$SIM/google/token"
   export AISTUDIO__GOOGLE__USERINFO_URL="$SIM/google/v1/userinfo" AISTUDIO__GOOGLE__JWKS_URL="$SIM/google/oauth2/v3/certs"
   export AISTUDIO__GOOGLE__ISSUER="$SIM/google"
+  export AISTUDIO__MAIL__SMTP_HOST=127.0.0.1 AISTUDIO__MAIL__SMTP_PORT="$SMTP_PORT" AISTUDIO__MAIL__TLS=none
+  export AISTUDIO__MAIL__FROM="AIStudio <no-reply@aistudio.test>"
 }
 
 stack_pids=()
@@ -70,7 +72,7 @@ stack_start() { # [worker]
   mkdir -p "$LOGS"
   stack_env
   trap stack_stop INT TERM EXIT
-  stack_spawn sim "$TARGET/debug/aistudio-sim" --listen "127.0.0.1:$SIM_PORT"
+  stack_spawn sim "$TARGET/debug/aistudio-sim" --listen "127.0.0.1:$SIM_PORT" --smtp-listen "127.0.0.1:$SMTP_PORT"
   stack_wait_for "$SIM/google/.well-known/openid-configuration" sim
   stack_spawn api "$TARGET/debug/aistudio-api"
   if [ "${1:-}" = worker ]; then stack_spawn worker "$TARGET/debug/aistudio-worker"; fi

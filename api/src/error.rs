@@ -79,8 +79,14 @@ pub enum ApiError {
     #[error("{0}")]
     FileTooLarge(String),
     /// Too many attempts; try again after the given number of seconds.
-    #[error("too many requests, retry after {0} seconds")]
+    #[error("Too many requests. Try again in {}.", wait_text(*.0))]
     TooManyRequests(u64),
+    /// Too many failed sign-ins for the account or from the address; after the given seconds.
+    #[error(
+        "Too many failed sign-ins. Try again in {}, or reset your password at /app/forgot-password.",
+        wait_text(*.0)
+    )]
+    SignInLocked(u64),
     /// A dependency is down.
     #[error("{0}")]
     Unavailable(String),
@@ -112,10 +118,24 @@ impl ApiError {
             Self::PayloadTooLarge | Self::FileTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
-            Self::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Self::TooManyRequests(_) | Self::SignInLocked(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
+    }
+}
+
+/// A wait for a person: "45 seconds", "1 minute", "15 minutes" (rounded up).
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 second".into(),
+        2..=59 => format!("{seconds} seconds"),
+        _ => match seconds.div_ceil(60) {
+            1 => "1 minute".into(),
+            minutes => format!("{minutes} minutes"),
+        },
     }
 }
 
@@ -189,11 +209,29 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let Self::TooManyRequests(seconds) = self {
+        if let Self::TooManyRequests(seconds) | Self::SignInLocked(seconds) = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApiError, wait_text};
+
+    #[test]
+    fn waits_read_as_a_person_says_them() {
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
+        assert_eq!(
+            ApiError::SignInLocked(809).to_string(),
+            "Too many failed sign-ins. Try again in 14 minutes, or reset your password at /app/forgot-password."
+        );
     }
 }

@@ -142,7 +142,7 @@ async fn authenticate(state: &AppState, ip: ClientIp, input: &LoginIn) -> Result
         .await
         .map_err(ApiError::internal)?
     {
-        return Err(ApiError::TooManyRequests(wait));
+        return Err(ApiError::SignInLocked(wait));
     }
     let user = state.store.users().by_email(&email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());

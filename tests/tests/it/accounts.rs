@@ -325,6 +325,12 @@ async fn the_log_in_rate_limit_kicks_in_and_lifts() {
     assert_eq!(blocked.body["code"], "too_many_requests");
     let retry_after: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=8).contains(&retry_after), "{retry_after}");
+    let message = blocked.body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Try again in {retry_after} second"))
+            && message.contains("/app/forgot-password"),
+        "the lockout says when, and how to reset the password: {message}"
+    );
 
     tokio::time::sleep(Duration::from_secs(retry_after + 1)).await;
     assert_eq!(attempt(PASSWORD).await.status, 200, "the limit lifted");

@@ -601,7 +601,6 @@ async fn file_names_with_direction_overrides_or_nothing_visible_and_far_cursors_
     }
 }
 
-
 /// The ids in the user's media library, newest first.
 async fn library(user: &ApiClient) -> Vec<String> {
     let page = user.get("/api/v1/media?limit=100").await;
