@@ -24,7 +24,7 @@ after(async () => {
 async function newestMail(to, subject) {
   for (let i = 0; i < 100; i += 1) {
     const response = await fetch(`${SIM}/mail/api/messages?to=${encodeURIComponent(to)}`);
-    const messages = await response.json();
+    const { messages } = await response.json();
     const found = messages.find((m) => m.subject === subject);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 300));
