@@ -42,7 +42,7 @@ test('forgot password: the emailed link sets a new password, and it signs in', a
   await page.getByLabel('Email').fill(user.email);
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await page.getByRole('status').getByText('we sent it a link').waitFor();
-  await shot(page, '20-forgot-password');
+  await shot(page, 'recovery-1-forgot-password');
 
   const mail = await newestMail(user.email, 'Reset your AIStudio password');
   const link = mail.text.match(/https?:\/\/\S+\/app\/reset-password#token=[\w-]+/)[0];
@@ -55,7 +55,7 @@ test('forgot password: the emailed link sets a new password, and it signs in', a
   await page.getByRole('button', { name: 'Set the new password' }).click();
   await page.getByText('The two passwords are not the same.').waitFor();
   await page.getByLabel('New password, again').fill(fresh);
-  await shot(page, '21-reset-password');
+  await shot(page, 'recovery-2-reset-password');
   await page.getByRole('button', { name: 'Set the new password' }).click();
   await page.getByText('Your password is changed').waitFor();
   await page.waitForURL(`${API}/app/signin`);
