@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use aistudio_jobs::client_address::client_address;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
@@ -16,21 +17,17 @@ pub struct ClientAddress(pub IpAddr);
 impl ClientAddress {
     /// The address of the request with these parts.
     pub fn of(parts: &Parts, state: &AdminState) -> Self {
-        if state.settings.server.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        {
-            return Self(ip);
-        }
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+            client_address(forwarded, peer, state.settings.server.trust_forwarded_for)
+                .unwrap_or(IpAddr::from([0, 0, 0, 0])),
         )
     }
 }

@@ -6,21 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::Operator;
 
-/// `text` safe inside HTML text and double-quoted attributes.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// `text` safe inside HTML text and quoted attributes.
+pub use aistudio_jobs::html_text::escape as esc;
 
 /// `text` percent-encoded for a query-string value.
 pub fn url(text: &str) -> String {

@@ -25,10 +25,12 @@
 #![forbid(unsafe_code)]
 
 pub mod admin_actions;
+pub mod client_address;
 pub mod clients;
 pub mod content;
 pub mod crypto;
 pub mod domain;
+pub mod html_text;
 pub mod instagram_connect;
 pub mod login_limiter;
 pub mod mail;

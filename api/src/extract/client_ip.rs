@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use aistudio_jobs::client_address::client_address;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
@@ -17,20 +18,16 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if state.settings.server.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        {
-            return Ok(Self(ip));
-        }
-        parts
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| Self(addr.ip()))
+            .map(|c| c.0.ip());
+        client_address(forwarded, peer, state.settings.server.trust_forwarded_for)
+            .map(Self)
             .ok_or_else(|| ApiError::BadRequest("client address unknown".into()))
     }
 }

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::html_text::escape;
+
 /// A rendered email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -68,22 +70,6 @@ fn page(body: &str) -> String {
          </head><body style=\"font-family: sans-serif; line-height: 1.5\">{body}\
          <p style=\"color: #666\">AIStudio</p></body></html>"
     )
-}
-
-/// `value` safe inside HTML text and quoted attributes.
-pub fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

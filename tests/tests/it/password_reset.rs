@@ -65,6 +65,15 @@ impl Mailroom {
         .await
     }
 
+    async fn confirm(&self, token: &str, password: &str) -> aistudio_tests::Reply {
+        self.anon
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                json!({ "token": token, "password": password }),
+            )
+            .await
+    }
+
     async fn request_reset(&self, email: &str) -> (u16, Value) {
         let reply = self
             .anon
@@ -185,23 +194,11 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
     }
 
     // A weak password is refused without using the link.
-    let weak = room
-        .anon
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            json!({ "token": token, "password": "short" }),
-        )
-        .await;
+    let weak = room.confirm(&token, "short").await;
     assert_eq!(weak.status, 422, "{:?}", weak.body);
     assert_eq!(weak.body["field"], "password");
 
-    let done = room
-        .anon
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            json!({ "token": token, "password": NEW }),
-        )
-        .await;
+    let done = room.confirm(&token, NEW).await;
     assert_eq!(done.status, 204, "{:?}", done.body);
     assert_eq!(
         ada.get("/api/v1/me").await.status,
@@ -221,13 +218,7 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
     };
     assert_eq!(login(OLD).await, 401);
     assert_eq!(login(NEW).await, 200);
-    let again = room
-        .anon
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            json!({ "token": token, "password": "yet another long password" }),
-        )
-        .await;
+    let again = room.confirm(&token, "yet another long password").await;
     assert_eq!(again.status, 422, "the link works once: {:?}", again.body);
     assert_eq!(again.body["field"], "token");
     assert_eq!(login(NEW).await, 200);
@@ -314,13 +305,7 @@ async fn an_expired_link_is_refused_and_a_newer_one_still_works() {
         )
         .await
         .unwrap();
-    let expired = room
-        .anon
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            json!({ "token": first, "password": NEW }),
-        )
-        .await;
+    let expired = room.confirm(&first, NEW).await;
     assert_eq!(expired.status, 422);
     assert_eq!(expired.body["field"], "token");
     assert!(
@@ -338,13 +323,7 @@ async fn an_expired_link_is_refused_and_a_newer_one_still_works() {
         &room.api.url,
     );
     assert_ne!(first, second);
-    let done = room
-        .anon
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            json!({ "token": second, "password": NEW }),
-        )
-        .await;
+    let done = room.confirm(&second, NEW).await;
     assert_eq!(done.status, 204, "{:?}", done.body);
 }
 
