@@ -16,7 +16,7 @@ struct Mailroom {
     sim: SimHandle,
     env: TestEnv,
     api: Api,
-    _worker: Worker,
+    worker: Worker,
     anon: ApiClient,
 }
 
@@ -47,7 +47,7 @@ impl Mailroom {
             sim,
             env,
             api,
-            _worker: worker,
+            worker,
             anon,
         }
     }
@@ -398,4 +398,55 @@ async fn a_permanent_refusal_fails_the_email_with_the_reason() {
     assert!(failed.last_error.unwrap().contains("No such mailbox"));
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(room.sim.mail(None).is_empty());
+}
+
+#[tokio::test]
+async fn a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_sends_once() {
+    let mut room = Mailroom::start(|_| {}).await;
+    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    // The server is slow to take the recipient: the worker is killed while it waits.
+    room.sim.add_fault(
+        serde_json::from_value::<FaultRule>(json!({
+            "endpoint": "smtp_rcpt", "count": 1, "effect": {"kind": "latency", "ms": 1500}
+        }))
+        .unwrap(),
+    );
+    room.request_reset("ada@example.com").await;
+    let client = mongodb::Client::with_uri_str(&room.env.mongo_url)
+        .await
+        .unwrap();
+    let outbox = client
+        .database(&room.env.database)
+        .collection::<mongodb::bson::Document>("emails");
+    eventually(Duration::from_secs(30), "the delivery to start", || async {
+        outbox
+            .find_one(mongodb::bson::doc! { "attempts": { "$gte": 1 } })
+            .await
+            .unwrap()
+            .map(|_| ())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    room.worker.process.signal("KILL");
+    room.worker.process.wait_exit(Duration::from_secs(10)).await;
+    assert!(
+        room.sim.mail(None).is_empty(),
+        "killed before the server took the email"
+    );
+
+    room.worker = Worker::start(&room.env).await;
+    let mail = room.mail("ada@example.com", 1).await;
+    assert_eq!(
+        mail[0].subject.as_deref(),
+        Some("Reset your AIStudio password")
+    );
+    // Past the lease, the backoff and several maintenance sweeps: still exactly one.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(room.sim.mail(Some("ada@example.com")).len(), 1, "sent once");
+    let token = link_token(mail[0].text.as_ref().unwrap(), &room.api.url);
+    assert_eq!(
+        room.confirm(&token, NEW).await.status,
+        204,
+        "the link that arrived works"
+    );
 }
