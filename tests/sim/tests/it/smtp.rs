@@ -122,6 +122,22 @@ impl Raw {
         self.reply().await
     }
 
+    /// Opens a transaction from `a@example.com` to `b@example.com` up to the message text,
+    /// each step accepted.
+    async fn start_data(&mut self) -> Result<()> {
+        for (line, code) in [
+            ("MAIL FROM:<a@example.com>", "250"),
+            ("RCPT TO:<b@example.com>", "250"),
+            ("DATA", "354"),
+        ] {
+            let reply = self.command(line).await?;
+            if !reply.starts_with(code) {
+                return Err(anyhow!("{line} got {reply}, not {code}"));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the server closed the connection (within a second).
     async fn closed(&mut self) -> bool {
         let mut line = String::new();
@@ -351,17 +367,7 @@ async fn auth_exchanges_with_prompts_cancels_and_refusals() -> Result<()> {
             .starts_with("503"),
         "once only"
     );
-    assert!(
-        smtp.command("MAIL FROM:<a@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(
-        smtp.command("RCPT TO:<b@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(smtp.command("DATA").await?.starts_with("354"));
+    smtp.start_data().await?;
     smtp.send("Subject: authed\r\n\r\nx\r\n.\r\n").await?;
     assert!(smtp.reply().await?.starts_with("250"));
 
@@ -373,19 +379,7 @@ async fn auth_exchanges_with_prompts_cancels_and_refusals() -> Result<()> {
         "334 UGFzc3dvcmQ6"
     );
     assert!(other.command("cHc=").await?.starts_with("235"));
-    assert!(
-        other
-            .command("MAIL FROM:<a@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(
-        other
-            .command("RCPT TO:<b@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(other.command("DATA").await?.starts_with("354"));
+    other.start_data().await?;
     other.send("Subject: login\r\n\r\nx\r\n.\r\n").await?;
     assert!(other.reply().await?.starts_with("250"));
 
@@ -404,17 +398,7 @@ async fn size_and_line_limits() -> Result<()> {
     smtp.command("EHLO client.test").await?;
     let declared = smtp.command("MAIL FROM:<a@example.com> SIZE=5000").await?;
     assert!(declared.starts_with("552 5.3.4"), "{declared}");
-    assert!(
-        smtp.command("MAIL FROM:<a@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(
-        smtp.command("RCPT TO:<b@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(smtp.command("DATA").await?.starts_with("354"));
+    smtp.start_data().await?;
     let big = "x".repeat(100);
     smtp.send(&format!(
         "Subject: big\r\n\r\n{}.\r\n",
@@ -428,17 +412,7 @@ async fn size_and_line_limits() -> Result<()> {
     // The connection goes on: an over-long line is refused, a small message is taken.
     let long = format!("NOOP {}", "y".repeat(1200));
     assert!(smtp.command(&long).await?.starts_with("500 5.5.2"));
-    assert!(
-        smtp.command("MAIL FROM:<a@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(
-        smtp.command("RCPT TO:<b@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(smtp.command("DATA").await?.starts_with("354"));
+    smtp.start_data().await?;
     smtp.send(&format!(
         "Subject: long\r\n\r\n{}\r\n.\r\n",
         "z".repeat(1000)
@@ -448,17 +422,7 @@ async fn size_and_line_limits() -> Result<()> {
         smtp.reply().await?.starts_with("500 5.5.2"),
         "a 1000-octet text line"
     );
-    assert!(
-        smtp.command("MAIL FROM:<a@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(
-        smtp.command("RCPT TO:<b@example.com>")
-            .await?
-            .starts_with("250")
-    );
-    assert!(smtp.command("DATA").await?.starts_with("354"));
+    smtp.start_data().await?;
     smtp.send("Subject: small\r\n\r\nok\r\n.\r\n").await?;
     assert!(smtp.reply().await?.starts_with("250"));
     let subjects: Vec<Option<String>> = sim.mail(None).into_iter().map(|m| m.subject).collect();
