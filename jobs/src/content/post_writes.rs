@@ -7,7 +7,7 @@
 //! write that has not landed yet). Canceling and deleting remove all of a post's pins: no later
 //! write can land on a canceled or deleted post.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::domain::FieldError;
 use crate::store::{MediaPin, Post, PostContent, PostStatus, Store, StoreError};
@@ -33,6 +33,20 @@ fn new_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The post's state as a refusal says it. A post is claimed for publishing shortly before its
+/// time (`workflow.prepare_ahead_secs`), so "publishing" before that time reads "being
+/// prepared for publishing at ...".
+fn state_in_words(content: &PostContent, now: DateTime<Utc>) -> String {
+    match (content.status, content.scheduled_at) {
+        (PostStatus::Publishing, Some(at)) if at > now => format!(
+            "the post is being prepared for publishing at {}",
+            at.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        (PostStatus::Publishing, _) => "the post is being published".to_string(),
+        (status, _) => format!("the post is {}", status.as_str()),
+    }
+}
+
 /// Why a compare-and-set on post `id` at `version` for `action` could not land, from the
 /// post as it is now.
 fn diagnose(
@@ -47,8 +61,8 @@ fn diagnose(
     let status = post.content.status;
     if !allowed.contains(&status) {
         return WriteError::Conflict(format!(
-            "the post is {}; it can no longer be {action}",
-            status.as_str()
+            "{}; it can no longer be {action}",
+            state_in_words(&post.content, Utc::now())
         ));
     }
     match version {
@@ -231,11 +245,49 @@ pub async fn delete(store: &Store, user_id: &str, id: &str) -> Result<Post, Writ
         }
         None => match posts.by_id_for_user(id, user_id).await? {
             None => Err(WriteError::NotFound),
-            Some(_) => Err(WriteError::Conflict(
-                "the post is being published and cannot be deleted now; try again when it has \
-                 finished"
-                    .into(),
-            )),
+            Some(post) => Err(WriteError::Conflict(format!(
+                "{} and cannot be deleted now; try again when it has finished",
+                state_in_words(&post.content, Utc::now())
+            ))),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PostKind;
+    use chrono::TimeZone;
+
+    fn content(status: PostStatus, scheduled_at: Option<DateTime<Utc>>) -> PostContent {
+        PostContent {
+            connection_id: None,
+            kind: PostKind::Image,
+            caption: String::new(),
+            items: Vec::new(),
+            cover_media_id: None,
+            status,
+            scheduled_at,
+            publish_now: false,
+            time_zone: "UTC".into(),
+        }
+    }
+
+    #[test]
+    fn a_post_claimed_before_its_time_is_being_prepared_not_published() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 29, 40).unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
+        assert_eq!(
+            state_in_words(&content(PostStatus::Publishing, Some(due)), now),
+            "the post is being prepared for publishing at 2026-12-01 09:30:00 UTC"
+        );
+        assert_eq!(
+            state_in_words(&content(PostStatus::Publishing, Some(due)), due),
+            "the post is being published"
+        );
+        assert_eq!(
+            state_in_words(&content(PostStatus::Published, Some(due)), now),
+            "the post is published"
+        );
     }
 }

@@ -62,6 +62,33 @@ async fn roles_are_granted_by_the_operator_command_only() {
     );
 }
 
+#[test]
+fn help_goes_to_stdout_with_success_and_a_wrong_command_fails_with_the_usage() {
+    // Help needs no database: it works with none reachable.
+    let mut env = TestEnv::new();
+    env.set(
+        "AISTUDIO__MONGO__URL",
+        "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200",
+    );
+    for flag in ["--help", "-h", "help"] {
+        let out = ctl(&env, &[flag]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {out:?}");
+        assert!(
+            stdout.starts_with("usage: aistudio-ctl"),
+            "{flag}: {stdout}"
+        );
+        assert!(stdout.contains("grant-role") && stdout.contains("rotate-token-keys"));
+        assert!(out.stderr.is_empty(), "{flag}: {out:?}");
+    }
+    let wrong = ctl(&env, &["grant-rol"]);
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    assert!(wrong.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.starts_with("usage: aistudio-ctl"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
+
 #[tokio::test]
 async fn a_stalled_deletion_is_re_driven_by_maintenance() {
     let mut env = TestEnv::new();

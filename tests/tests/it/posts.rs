@@ -559,13 +559,14 @@ async fn edit_reschedule_cancel_and_delete_follow_the_state_rules() {
         .await
         .unwrap()
         .unwrap();
+    // Claimed ahead of its time: the refusal says it is being prepared, not published.
     let reply = a.client.delete(&format!("/api/v1/posts/{busy_id}")).await;
     assert_eq!(reply.status, 409);
+    let message = reply.body["message"].as_str().unwrap();
     assert!(
-        reply.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("being published")
+        message.starts_with("the post is being prepared for publishing at ")
+            && message.contains(" UTC and cannot be deleted now"),
+        "{message}"
     );
     let edit = a
         .client
@@ -575,11 +576,11 @@ async fn edit_reschedule_cancel_and_delete_follow_the_state_rules() {
         )
         .await;
     assert_eq!(edit.status, 409, "publishing posts are not editable");
+    let message = edit.body["message"].as_str().unwrap();
     assert!(
-        edit.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("is publishing")
+        message.starts_with("the post is being prepared for publishing at ")
+            && message.ends_with("it can no longer be edited"),
+        "{message}"
     );
 }
 
