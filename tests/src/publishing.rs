@@ -207,6 +207,7 @@ impl Studio {
                     failure_reason: None,
                     media_unresolved: None,
                     settled_at: None,
+                    queue_slot: None,
                 })
                 .await
                 .expect("post stored");

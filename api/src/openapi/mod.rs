@@ -35,6 +35,9 @@ use common_responses::CommonResponses;
         routes::instagram::finish_instagram_connection,
         routes::instagram::list_connections,
         routes::instagram::delete_connection,
+        routes::posting_schedule::get_schedule,
+        routes::posting_schedule::put_schedule,
+        routes::posting_schedule::list_slots,
         routes::meta::create_deauthorization,
         routes::meta::create_data_deletion,
         routes::deletion_status::get_deletion_status,
@@ -59,7 +62,7 @@ use common_responses::CommonResponses;
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
-        (name = "instagram", description = "Connecting Instagram professional accounts"),
+        (name = "instagram", description = "Connecting Instagram professional accounts; each account's posting schedule (weekly time slots that `POST /posts` with `queue: true` fills)"),
         (name = "meta", description = "Meta's deauthorize and data-deletion callbacks, and the public deletion status page"),
         (name = "media", description = "The media library: upload (images are stored as JPEG), list, download, delete"),
         (name = "posts", description = "Compose, schedule, edit, reschedule, cancel and delete posts; dashboard summary and calendar. Deleting a post deletes our record only: Instagram's API cannot delete published media."),

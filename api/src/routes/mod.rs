@@ -14,6 +14,7 @@ pub mod meta;
 pub mod paging;
 pub mod password_reset;
 pub mod post_views;
+pub mod posting_schedule;
 pub mod posts;
 pub mod posts_io;
 pub mod public_media;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(meta::router())
         .merge(media::router())
         .merge(posts::router())
+        .merge(posting_schedule::router())
         .merge(public_media::router())
         .merge(post_views::router())
         .merge(dashboard::router())

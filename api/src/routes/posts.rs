@@ -4,9 +4,13 @@
 //! operations: of concurrent changes to one version exactly one lands, the others get 409, and
 //! none lands once publishing has started.
 
-use aistudio_jobs::content::{ComposeError, When, WriteError, compose, post_writes};
+use aistudio_jobs::content::{
+    ComposeError, ComposeInput, QueueError, When, WriteError, compose, post_writes, queue,
+};
 use aistudio_jobs::domain::{FieldError, FieldErrors, QueryTime, ScheduleTime, TimeZoneName};
-use aistudio_jobs::store::{PostContent, PostCursor, PostFilter, PostOrder, PostStatus};
+use aistudio_jobs::store::{
+    Post, PostContent, PostCursor, PostFilter, PostOrder, PostStatus, StoreError, queue_slot_key,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -58,7 +62,8 @@ pub(crate) fn write_error(e: WriteError) -> ApiError {
     }
 }
 
-/// Creates a draft, or a scheduled post when `scheduled_at` or `publish_now` is given.
+/// Creates a draft, or a scheduled post when `scheduled_at` or `publish_now` is given, or a
+/// post in the next free slot of its connection's posting schedule with `queue: true`.
 #[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = PostCreateIn,
     responses(
         (status = 201, description = "Stored", body = PostOut),
@@ -77,15 +82,79 @@ pub async fn create_post(
         ));
     }
     let user_id = &current.user.id;
-    let content = composed(
-        errors,
-        compose(&state.store, user_id, input.into_compose(), Utc::now()).await,
-    )?;
-    let post = post_writes::create(&state.store, user_id, content)
-        .await
-        .map_err(write_error)?;
+    let post = if input.queue {
+        add_to_queue(&state, user_id, errors, input.into_compose()).await?
+    } else {
+        let content = composed(
+            errors,
+            compose(&state.store, user_id, input.into_compose(), Utc::now()).await,
+        )?;
+        post_writes::create(&state.store, user_id, content, None)
+            .await
+            .map_err(write_error)?
+    };
     tracing::info!(user_id = %user_id, post_id = %post.id, status = post.content.status.as_str(), "post created");
     Ok((StatusCode::CREATED, Json(PostOut::from(&post))))
+}
+
+/// How many times a post added to a queue tries the next free slot when other requests take
+/// the ones it found.
+const QUEUE_ATTEMPTS: usize = 8;
+
+/// Stores `input` in the next free slot of its connection's posting schedule.
+async fn add_to_queue(
+    state: &AppState,
+    user_id: &str,
+    mut errors: FieldErrors,
+    mut input: ComposeInput,
+) -> Result<Post, ApiError> {
+    if input.scheduled_at.is_some() || input.publish_now {
+        errors.push(FieldError::new(
+            "queue",
+            "cannot be combined with scheduled_at or publish_now",
+        ));
+    }
+    let Some(connection_id) = input.connection_id.clone() else {
+        errors.push(FieldError::new(
+            "connection_id",
+            "is required to add a post to a queue",
+        ));
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let mut passed = Vec::new();
+    for _ in 0..QUEUE_ATTEMPTS {
+        let now = Utc::now();
+        let (at, time_zone) = match queue::next_free_slot(
+            &state.store,
+            user_id,
+            &connection_id,
+            now,
+            &passed,
+        )
+        .await
+        {
+            Ok(found) => found,
+            Err(QueueError::Store(e)) => return Err(e.into()),
+            Err(e) => return Err(FieldError::new("queue", e.to_string()).into()),
+        };
+        input.scheduled_at = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        input.time_zone.get_or_insert(time_zone);
+        let content = composed(
+            FieldErrors::new(),
+            compose(&state.store, user_id, input.clone(), now).await,
+        )?;
+        let slot = queue_slot_key(&connection_id, at);
+        match post_writes::create(&state.store, user_id, content, Some(slot)).await {
+            Err(WriteError::Store(StoreError::Duplicate)) => passed.push(at),
+            written => return written.map_err(write_error),
+        }
+    }
+    Err(ApiError::Conflict(
+        "the queue is changing too fast right now; try again".into(),
+    ))
 }
 
 /// The version an edit starts from, which it must name.

@@ -85,6 +85,11 @@ post_body! {
     /// draft. Media are checked against Instagram's rules for the kind of post only when it is
     /// scheduled.
     PostCreateIn {
+        /// Add to the connection's queue: the post takes the next free slot of its posting
+        /// schedule (at least a minute ahead), in the schedule's time zone unless `time_zone`
+        /// is given. Not with `scheduled_at` or `publish_now`.
+        #[serde(default)]
+        pub queue: bool,
         /// Refused: only edits send a version.
         #[serde(default)]
         #[schema(ignore)]

@@ -1,14 +1,17 @@
 //! Content operations shared by the api and the jobs: composing a post from user input
 //! ([`compose`]), writing posts together with their media pins ([`post_writes`]), and deleting
-//! media only when no post can still need it ([`media_delete`]).
+//! media only when no post can still need it ([`media_delete`]), and placing posts in a
+//! connection's posting schedule ([`queue`]).
 
 pub mod compose;
 pub mod media_delete;
 pub mod post_writes;
+pub mod queue;
 
 pub use compose::{ComposeInput, When, compose};
 pub use media_delete::{MediaDeleteError, delete_media};
 pub use post_writes::WriteError;
+pub use queue::QueueError;
 
 use crate::domain::FieldErrors;
 use crate::store::StoreError;

@@ -107,11 +107,13 @@ async fn pin(
     Ok(())
 }
 
-/// Stores a new post of `user_id`.
+/// Stores a new post of `user_id`, holding the queue slot `queue_slot` when it was added to
+/// a connection's queue (a taken slot fails with [`StoreError::Duplicate`] and stores nothing).
 pub async fn create(
     store: &Store,
     user_id: &str,
     content: PostContent,
+    queue_slot: Option<String>,
 ) -> Result<Post, WriteError> {
     let now = Utc::now();
     let post = Post {
@@ -128,6 +130,7 @@ pub async fn create(
         failure_reason: None,
         media_unresolved: None,
         settled_at: None,
+        queue_slot,
     };
     pin(store, user_id, &post.id, &post.content, &post.pin_token).await?;
     if let Err(e) = store.posts().insert(&post).await {
@@ -163,8 +166,12 @@ pub async fn edit(
     };
     let token = new_token();
     pin(store, user_id, id, &content, &token).await?;
+    // An edit that moves the post off its queue slot gives the slot up.
+    let leave_queue = before.content.scheduled_at != content.scheduled_at
+        || before.content.connection_id != content.connection_id
+        || content.status == PostStatus::Draft;
     match posts
-        .replace_content(id, user_id, version, &content, &token)
+        .replace_content(id, user_id, version, &content, &token, leave_queue)
         .await?
     {
         Some(after) => {

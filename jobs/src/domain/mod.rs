@@ -11,6 +11,7 @@ mod query_time;
 mod schedule;
 mod user_name;
 mod visible_text;
+mod weekly_slots;
 
 pub use caption::{Caption, count_tags};
 pub use email::Email;
@@ -23,3 +24,4 @@ pub use query_time::QueryTime;
 pub use schedule::{ScheduleTime, TimeZoneName};
 pub use user_name::UserName;
 pub use visible_text::check_visible_text;
+pub use weekly_slots::{MAX_WEEKLY_SLOTS, WeeklySlot, WeeklySlots};

@@ -16,6 +16,7 @@ use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
 use super::media::COLLECTION as MEDIA;
 use super::oauth_states::COLLECTION as OAUTH_STATES;
 use super::password_resets::COLLECTION as PASSWORD_RESETS;
+use super::posting_schedules::COLLECTION as POSTING_SCHEDULES;
 use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
@@ -113,6 +114,10 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             ],
         ),
         (
+            POSTING_SCHEDULES,
+            vec![named(doc! { "user_id": 1 }, "user_id")],
+        ),
+        (
             EMAILS,
             vec![
                 named(doc! { "status": 1, "next_attempt_at": 1 }, "status_due"),
@@ -152,6 +157,8 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                     "user_schedule",
                 ),
                 named(doc! { "user_id": 1, "status": 1 }, "user_status"),
+                // Only posts added to a queue hold a slot: one post per slot.
+                unique(doc! { "queue_slot": 1 }, "queue_slot_unique", true),
                 named(doc! { "status": 1, "scheduled_at": 1 }, "status_due"),
                 // Admin console: search newest first, by status or account; lateness.
                 named(doc! { "created_at": -1, "_id": -1 }, "newest"),

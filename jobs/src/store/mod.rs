@@ -17,6 +17,7 @@ mod media_files;
 mod oauth_states;
 mod password_resets;
 mod post_context;
+mod posting_schedules;
 mod posts;
 mod sessions;
 mod users;
@@ -41,9 +42,10 @@ pub use media_files::GridFsMediaStorage;
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use password_resets::{PasswordReset, PasswordResets};
 pub use post_context::{PostContext, PostContexts};
+pub use posting_schedules::{PostingSchedule, PostingSchedules};
 pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
-    PostStatus, Posts, Settlement,
+    PostStatus, Posts, Settlement, queue_slot_key,
 };
 pub use sessions::{CONSOLE_MAX_LIFETIME, Session, SessionKind, Sessions};
 pub use users::{Role, User, UserStatus, Users};
@@ -181,6 +183,11 @@ impl Store {
     /// Requested password resets.
     pub fn password_resets(&self) -> PasswordResets {
         PasswordResets::new(&self.db)
+    }
+
+    /// Posting schedules (weekly slots per connection).
+    pub fn posting_schedules(&self) -> PostingSchedules {
+        PostingSchedules::new(&self.db)
     }
 
     /// The admin console's audit log.

@@ -248,6 +248,19 @@ pub struct Post {
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
     )]
     pub settled_at: Option<DateTime<Utc>>,
+    /// The posting-schedule slot the post holds, `<connection id>@<RFC 3339 instant>`, when
+    /// it was added to the connection's queue; unique, so two posts never take one slot. A
+    /// reschedule, a cancel or an edit that moves the post gives the slot up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_slot: Option<String>,
+}
+
+/// The key of a connection's posting-schedule slot at `at` ([`Post::queue_slot`]).
+pub fn queue_slot_key(connection_id: &str, at: DateTime<Utc>) -> String {
+    format!(
+        "{connection_id}@{}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
 }
 
 /// Scheduled posts whose time was before `before`.
@@ -393,19 +406,20 @@ impl Posts {
         Ok(self.collection.find_one(doc! { "_id": id }).await?)
     }
 
+    /// Sets `set` (and gives up the post's queue slot when `leave_queue`), if `filter` holds.
     async fn compare_and_set(
         &self,
         filter: Document,
         set: Document,
+        leave_queue: bool,
     ) -> Result<Option<Post>, StoreError> {
         let mut set = set;
         set.insert("updated_at", bson_now());
-        update_then_read(
-            &self.collection,
-            filter,
-            doc! { "$set": set, "$inc": { "version": 1 } },
-        )
-        .await
+        let mut update = doc! { "$set": set, "$inc": { "version": 1 } };
+        if leave_queue {
+            update.insert("$unset", doc! { "queue_slot": "" });
+        }
+        update_then_read(&self.collection, filter, update).await
     }
 
     /// Replaces what the user composed, if the post is still at `version` and editable; the
@@ -417,6 +431,7 @@ impl Posts {
         version: i64,
         content: &PostContent,
         pin_token: &str,
+        leave_queue: bool,
     ) -> Result<Option<Post>, StoreError> {
         let Bson::Document(mut set) = encode(content)? else {
             return Err(StoreError::Encode("post content is not a document".into()));
@@ -428,6 +443,7 @@ impl Posts {
                 "status": { "$in": names(&PostStatus::EDITABLE) },
             },
             set,
+            leave_queue,
         )
         .await
     }
@@ -456,6 +472,7 @@ impl Posts {
                 "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
             },
             set,
+            true,
         )
         .await
     }
@@ -474,8 +491,12 @@ impl Posts {
         if let Some(version) = version {
             filter.insert("version", version);
         }
-        self.compare_and_set(filter, doc! { "status": PostStatus::Canceled.as_str() })
-            .await
+        self.compare_and_set(
+            filter,
+            doc! { "status": PostStatus::Canceled.as_str() },
+            true,
+        )
+        .await
     }
 
     /// Claims a scheduled post, as read, for publishing: the publisher's side of the
@@ -636,6 +657,31 @@ impl Posts {
             .find_one(doc! { "user_id": user_id, "status": status.as_str() })
             .sort(doc! { key: if ascending { 1 } else { -1 }, "_id": 1 })
             .await?)
+    }
+
+    /// The user's posts to `connection_id` still to publish (scheduled, parked or publishing)
+    /// at an instant from `from` to `to`, soonest first, at most `limit` (a posting schedule's
+    /// taken slots).
+    pub async fn upcoming_for_connection(
+        &self,
+        user_id: &str,
+        connection_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        let filter = doc! {
+            "user_id": user_id,
+            "scheduled_at": {
+                "$gte": mongodb::bson::DateTime::from_chrono(from),
+                "$lte": mongodb::bson::DateTime::from_chrono(to),
+            },
+            "connection_id": connection_id,
+            "status": { "$in": names(&[
+                PostStatus::Scheduled, PostStatus::NeedsReconnect, PostStatus::Publishing,
+            ]) },
+        };
+        self.soonest_first(filter, limit).await
     }
 
     /// Posts matching `filter`, soonest scheduled first, at most `limit`.
@@ -809,6 +855,7 @@ impl Posts {
         self.compare_and_set(
             doc! { "_id": id, "status": PostStatus::Publishing.as_str() },
             doc! { "status": PostStatus::Failed.as_str(), "failure_reason": reason },
+            false,
         )
         .await
     }
@@ -821,6 +868,7 @@ impl Posts {
                 "status": PostStatus::NeedsReconnect.as_str(),
                 "failure_reason": "Instagram no longer accepts this account's authorization: reconnect Instagram to publish it.",
             },
+            false
         )
         .await
     }
@@ -1003,6 +1051,7 @@ impl Posts {
                 "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
                 "failure_reason": Bson::Null,
             },
+            true,
         )
         .await
     }
@@ -1019,6 +1068,7 @@ impl Posts {
                 "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
             },
             doc! { "status": PostStatus::Canceled.as_str() },
+            true,
         )
         .await
     }
@@ -1040,6 +1090,7 @@ impl Posts {
                 "scheduled_at": mongodb::bson::DateTime::from_chrono(at),
                 "publish_now": false,
             },
+            true,
         )
         .await
     }
@@ -1049,6 +1100,7 @@ impl Posts {
         self.compare_and_set(
             doc! { "_id": id, "version": version, "status": PostStatus::NeedsReconnect.as_str() },
             doc! { "status": PostStatus::Scheduled.as_str() },
+            false,
         )
         .await
     }

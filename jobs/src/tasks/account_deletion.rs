@@ -112,6 +112,13 @@ impl DeleteAccount {
         requests
             .add_count(
                 id,
+                "posting_schedules",
+                store.posting_schedules().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
                 "oauth_states",
                 store.oauth_states().delete_for_user(&user_id).await?,
             )

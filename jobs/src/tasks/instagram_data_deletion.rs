@@ -77,6 +77,16 @@ impl DeleteInstagramData {
             requests
                 .add_count(
                     id,
+                    "posting_schedules",
+                    store
+                        .posting_schedules()
+                        .delete_for_connection(&connection.id)
+                        .await?,
+                )
+                .await?;
+            requests
+                .add_count(
+                    id,
                     "connections",
                     store.connections().delete(&connection.id).await?,
                 )

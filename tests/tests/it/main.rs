@@ -14,6 +14,7 @@ mod media;
 mod media_cuts;
 mod operator;
 mod password_reset;
+mod posting_schedule;
 mod posts;
 mod publishing;
 mod publishing_faults;
