@@ -10,10 +10,13 @@ export function bytes(n) {
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/** A date and time in `timeZone` (the browser's when absent), always naming its zone
+ * ("Dec 2, 2026, 10:54 PM GMT+1"), so two times on one page never read alike in two zones. */
 export function dateTime(iso, timeZone) {
   if (!iso) return '';
   return new Intl.DateTimeFormat(undefined, {
-    dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone || userZone(),
+    year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+    timeZoneName: 'short', timeZone: timeZone || userZone(),
   }).format(new Date(iso));
 }
 

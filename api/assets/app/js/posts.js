@@ -24,9 +24,13 @@ function stateDetails(p) {
     case 'scheduled':
       return h('p', {}, p.publish_now ? 'Publishing as soon as possible.' : `Publishes ${dateTime(p.scheduled_at, p.time_zone)} (${p.time_zone}).`);
     case 'publishing':
+      // Claimed a little before its time: it is being prepared, and publishes at its time.
+      if (p.scheduled_at && new Date(p.scheduled_at) > new Date()) {
+        return h('p', {}, `Being prepared for publishing at ${dateTime(p.scheduled_at, p.time_zone)} (${p.time_zone}); it can no longer be changed.`);
+      }
       return h('p', {}, 'Publishing to Instagram now', p.step ? ` (step: ${p.step})` : '', '…');
     case 'published':
-      return h('p', {}, `Published ${dateTime(p.published_at)}. `, link(p));
+      return h('p', {}, `Published ${dateTime(p.published_at, p.time_zone)}. `, link(p));
     case 'failed':
       return h('div', {}, h('p', { class: 'error' }, `Not published: ${p.failure_reason || 'Instagram refused the post.'}`),
         h('p', {}, 'Fix what the message says, then ', h('a', { href: '/app/compose' }, 'compose it again'), '.'));
