@@ -41,6 +41,9 @@ test('public pages are readable without signing in', async () => {
   await page.goto(`${API}/app/posts`);
   await page.waitForURL(`${API}/app/signin`);
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  // Signed out: no menu of signed-in pages and nothing to log out of.
+  expect.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0, 'no Log out button');
+  expect.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0, 'no menu');
   await shot(page, '03-log-in');
 });
 
@@ -51,6 +54,7 @@ test('Sign in with Google goes through the consent screen and back', async () =>
   await page.getByText('You are signed in with Google.').waitFor();
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByText('You are logged out.').waitFor();
+  expect.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0, 'hidden once logged out');
   await page.goto(`${API}/app/?signin_error=access_denied`);
   await page.getByText('Google sign-in was canceled').waitFor();
   expect.equal(new URL(page.url()).search, '', 'the outcome is taken out of the address');
