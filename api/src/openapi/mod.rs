@@ -54,6 +54,7 @@ use common_responses::CommonResponses;
         routes::posts::reschedule_post,
         routes::posts::cancel_post,
         routes::posts::delete_post,
+        routes::posts::duplicate_post,
         routes::post_views::get_summary,
         routes::post_views::get_calendar,
     ),

@@ -5,7 +5,8 @@
 //! none lands once publishing has started.
 
 use aistudio_jobs::content::{
-    ComposeError, ComposeInput, QueueError, When, WriteError, compose, post_writes, queue,
+    ComposeError, ComposeInput, QueueError, When, WriteError, compose, duplicate, post_writes,
+    queue,
 };
 use aistudio_jobs::domain::{FieldError, FieldErrors, QueryTime, ScheduleTime, TimeZoneName};
 use aistudio_jobs::store::{
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/posts/{id}/reschedule", post(reschedule_post))
         .route("/api/v1/posts/{id}/cancel", post(cancel_post))
+        .route("/api/v1/posts/{id}/duplicate", post(duplicate_post))
 }
 
 /// The composed post, or every refusal: `errors` found by the handler, then compose's.
@@ -292,6 +294,39 @@ pub async fn delete_post(
         .map_err(write_error)?;
     tracing::info!(user_id = %current.user.id, post_id = %id, "post deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Copies a post in any state into a new draft: kind, caption, alternative texts, time zone,
+/// the media still in your library and the Instagram account while it is still connected;
+/// never its time.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/duplicate", tag = "posts",
+    params(("id" = String, Path, description = "Post id")),
+    responses(
+        (status = 201, description = "The new draft", body = PostOut),
+        (status = 404, description = "No such post of yours", body = ErrorOut),
+    ))]
+pub async fn duplicate_post(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<PostOut>), ApiError> {
+    let user_id = &current.user.id;
+    let original = state
+        .store
+        .posts()
+        .by_id_for_user(&id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("post"))?;
+    let input = duplicate::draft_input(&state.store, user_id, &original.content).await?;
+    let content = composed(
+        FieldErrors::new(),
+        compose(&state.store, user_id, input, Utc::now()).await,
+    )?;
+    let post = post_writes::create(&state.store, user_id, content, None)
+        .await
+        .map_err(write_error)?;
+    tracing::info!(user_id = %user_id, post_id = %post.id, from = %id, "post duplicated");
+    Ok((StatusCode::CREATED, Json(PostOut::from(&post))))
 }
 
 /// One post.

@@ -4,6 +4,7 @@
 //! connection's posting schedule ([`queue`]).
 
 pub mod compose;
+pub mod duplicate;
 pub mod media_delete;
 pub mod post_writes;
 pub mod queue;

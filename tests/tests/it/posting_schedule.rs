@@ -91,7 +91,11 @@ async fn a_posting_schedule_is_saved_by_version_and_bad_input_changes_nothing() 
     let empty = ada.client.get(&path).await;
     assert_eq!(empty.status, 200, "{:?}", empty.body);
     assert_eq!(
-        (&empty.body["version"], &empty.body["time_zone"], &empty.body["slots"]),
+        (
+            &empty.body["version"],
+            &empty.body["time_zone"],
+            &empty.body["slots"]
+        ),
         (&json!(0), &json!("UTC"), &json!([]))
     );
 
@@ -154,7 +158,10 @@ async fn a_posting_schedule_is_saved_by_version_and_bad_input_changes_nothing() 
     for reply in [
         bob.client.get(&path).await,
         bob.client
-            .put(&path, json!({ "version": 1, "time_zone": "UTC", "slots": [] }))
+            .put(
+                &path,
+                json!({ "version": 1, "time_zone": "UTC", "slots": [] }),
+            )
             .await,
         bob.client.get(&format!("{path}/slots")).await,
     ] {
@@ -171,7 +178,10 @@ async fn added_to_the_queue_posts_take_the_next_free_slots_and_never_share_one()
     let ada = owner(&api, &store, "ada@example.com").await;
 
     // No schedule yet: refused, naming `queue`; nothing stored.
-    let refused = ada.client.post("/api/v1/posts", ada.queued(json!({}))).await;
+    let refused = ada
+        .client
+        .post("/api/v1/posts", ada.queued(json!({})))
+        .await;
     assert_eq!(
         (refused.status, refused.body["field"].as_str()),
         (422, Some("queue")),
@@ -191,7 +201,10 @@ async fn added_to_the_queue_posts_take_the_next_free_slots_and_never_share_one()
     );
     let no_connection = ada
         .client
-        .post("/api/v1/posts", ada.queued(json!({ "connection_id": null })))
+        .post(
+            "/api/v1/posts",
+            ada.queued(json!({ "connection_id": null })),
+        )
         .await;
     assert_eq!(
         (no_connection.status, no_connection.body["field"].as_str()),
@@ -281,9 +294,15 @@ async fn added_to_the_queue_posts_take_the_next_free_slots_and_never_share_one()
         )
         .await;
     assert_eq!(canceled.status, 200, "{:?}", canceled.body);
-    let again = ada.client.post("/api/v1/posts", ada.queued(json!({}))).await;
+    let again = ada
+        .client
+        .post("/api/v1/posts", ada.queued(json!({})))
+        .await;
     assert_eq!(again.status, 201, "{:?}", again.body);
     assert_eq!(at(&again.body["scheduled_at"]), upcoming[3]);
-    let next = ada.client.post("/api/v1/posts", ada.queued(json!({}))).await;
+    let next = ada
+        .client
+        .post("/api/v1/posts", ada.queued(json!({})))
+        .await;
     assert_eq!(at(&next.body["scheduled_at"]), upcoming[7]);
 }

@@ -1480,3 +1480,70 @@ async fn openapi_gives_create_and_edit_their_own_schemas_and_lists_every_error()
         assert!(item["properties"][property].is_object(), "{item}");
     }
 }
+
+#[tokio::test]
+async fn duplicating_a_post_in_any_state_makes_a_new_draft_without_its_time() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    let a = author(&api, &store, "ada@example.com").await;
+    let original = a
+        .create(a.post(
+            "carousel",
+            &[&a.square, &a.reel],
+            json!({ "items": [{ "media_id": a.square, "alt_text": "A square" }, { "media_id": a.reel }] }),
+        ))
+        .await;
+    let id = original["id"].as_str().unwrap();
+    let canceled = a
+        .client
+        .post(
+            &format!("/api/v1/posts/{id}/cancel"),
+            json!({ "version": original["version"] }),
+        )
+        .await;
+    assert_eq!(canceled.status, 200, "{:?}", canceled.body);
+
+    let copy = a
+        .client
+        .post(&format!("/api/v1/posts/{id}/duplicate"), json!({}))
+        .await;
+    assert_eq!(copy.status, 201, "{:?}", copy.body);
+    assert_ne!(copy.body["id"], original["id"]);
+    assert_eq!(copy.body["status"], "draft");
+    assert_eq!(copy.body["version"], 1);
+    assert!(copy.body["scheduled_at"].is_null(), "{:?}", copy.body);
+    for field in ["kind", "caption", "items", "time_zone", "connection_id"] {
+        assert_eq!(copy.body[field], original[field], "{field}");
+    }
+    let after = a.client.get(&format!("/api/v1/posts/{id}")).await.body;
+    assert_eq!(after["status"], "canceled", "the original is unchanged");
+
+    // A media item deleted since is left out; another user's post is not found.
+    let copy_id = copy.body["id"].as_str().unwrap();
+    assert_eq!(
+        a.client
+            .delete(&format!("/api/v1/posts/{copy_id}"))
+            .await
+            .status,
+        204
+    );
+    let deleted = a.client.delete(&format!("/api/v1/media/{}", a.reel)).await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    let second = a
+        .client
+        .post(&format!("/api/v1/posts/{id}/duplicate"), json!({}))
+        .await;
+    assert_eq!(second.status, 201, "{:?}", second.body);
+    assert_eq!(
+        second.body["items"],
+        json!([{ "media_id": a.square, "alt_text": "A square" }])
+    );
+    let bob = ApiClient::new(&api.url)
+        .sign_up("Bob", "bob@example.com", PASSWORD)
+        .await;
+    let refused = bob
+        .post(&format!("/api/v1/posts/{id}/duplicate"), json!({}))
+        .await;
+    assert_eq!(refused.status, 404, "{:?}", refused.body);
+}

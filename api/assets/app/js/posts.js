@@ -69,6 +69,15 @@ function card(p, media, refresh) {
     });
     actions.append(cancel);
   }
+  const duplicate = h('button', { type: 'button', class: 'secondary' }, 'Duplicate');
+  duplicate.addEventListener('click', async () => {
+    try {
+      const copy = await post(`/posts/${p.id}/duplicate`, {});
+      history.pushState({}, '', `/app/posts/${copy.id}/edit`);
+      dispatchEvent(new PopStateEvent('popstate'));
+    } catch (e) { error.textContent = e.message; }
+  });
+  actions.append(duplicate);
   if (p.status !== 'publishing') {
     const remove = h('button', { type: 'button', class: 'link' }, 'Delete');
     remove.addEventListener('click', async () => {
