@@ -9,6 +9,7 @@ mod command_metrics;
 mod compare_and_set;
 mod connections;
 mod deletion_requests;
+mod email_verifications;
 mod emails;
 mod indexes;
 mod maintenance_runs;
@@ -19,6 +20,7 @@ mod password_resets;
 mod post_context;
 mod posts;
 mod sessions;
+mod single_use_links;
 mod users;
 mod workflow_events;
 mod workflows;
@@ -34,6 +36,7 @@ pub use audit_log::{AuditEntry, AuditLog, AuditOutcome};
 pub use canary_runs::{CanaryRun, CanaryRuns};
 pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
+pub use email_verifications::{EmailVerification, EmailVerifications};
 pub use emails::{Email, EmailContent, EmailStatus, Emails};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
@@ -181,6 +184,11 @@ impl Store {
     /// Requested password resets.
     pub fn password_resets(&self) -> PasswordResets {
         PasswordResets::new(&self.db)
+    }
+
+    /// Requested email verifications.
+    pub fn email_verifications(&self) -> EmailVerifications {
+        EmailVerifications::new(&self.db)
     }
 
     /// The admin console's audit log.
