@@ -315,3 +315,33 @@ async fn accounts_made_before_verification_are_unconfirmed_until_a_link_or_googl
         "confirmed by Google again"
     );
 }
+
+#[tokio::test]
+async fn deleting_the_account_deletes_its_verification_links() {
+    let room = Mailroom::start(|_| {}).await;
+    let ada = room.anon.sign_up("Ada", "ada@example.com", PASSWORD).await;
+    let token = verification_token(&room, &room.mail("ada@example.com", 1).await[0]);
+    assert_eq!(documents(&room, "email_verifications").await.len(), 1);
+
+    let deletion = ada
+        .post("/api/v1/me/deletion", json!({ "confirm": true }))
+        .await;
+    assert_eq!(deletion.status, 202, "{:?}", deletion.body);
+    let code = deletion.body["confirmation_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let receipt = aistudio_tests::eventually(
+        Duration::from_secs(30),
+        "the deletion to complete",
+        || async {
+            let r = room.anon.get(&format!("/api/v1/deletions/{code}")).await;
+            (r.body["status"] == "completed").then_some(r.body)
+        },
+    )
+    .await;
+    assert_eq!(receipt["deleted"]["email_verifications"], 1, "{receipt}");
+    assert!(documents(&room, "email_verifications").await.is_empty());
+    let refused = confirm(&room, &token).await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+}
