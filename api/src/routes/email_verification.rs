@@ -57,7 +57,7 @@ pub async fn send_verification_email(state: &AppState, user: &User) -> Result<()
     )
     .await
     .map_err(ApiError::internal)?;
-    tracing::info!(user_id = %user.id, verification_id = %verification.id, "email verification sent");
+    tracing::info!(user_id = %user.id, verification_id = %verification.id, "email verification queued");
     Ok(())
 }
 

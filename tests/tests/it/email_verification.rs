@@ -63,8 +63,10 @@ async fn a_sign_up_emails_one_link_that_confirms_the_address_once() {
     );
     assert!(mail[0].text.as_deref().unwrap().contains("48 hours"));
 
-    // The token is neither in Redis nor stored: only its hash.
+    // The token is neither in Redis, nor stored (only its hash), nor in any log.
     assert!(!redis_dump(&room.env).await.contains(&token));
+    assert!(!room.api.process.output().contains(&token));
+    assert!(!room.worker.process.output().contains(&token));
     for collection in ["email_verifications", "emails"] {
         let docs = documents(&room, collection).await;
         assert!(!docs.is_empty(), "{collection} holds the verification");
