@@ -16,7 +16,7 @@ pub struct ErrorOut {
     /// What went wrong, for a person (for validation errors: the first entry of `errors`).
     pub message: String,
     /// The request field at fault, for validation errors (e.g. `email`, `items[2].media_id`):
-    /// the first entry of `errors`.
+    /// the first entry of `errors`; `token` for an emailed link that no longer works.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Validation errors (422) only: every field at fault, in request order, each with its
@@ -40,6 +40,9 @@ pub enum ApiError {
     /// The request is malformed (e.g. not JSON).
     #[error("{0}")]
     BadRequest(String),
+    /// An emailed link's token is unknown, used or expired (400 on `token`).
+    #[error("{0}")]
+    InvalidToken(String),
     /// A field failed validation.
     #[error("{field}: {message}")]
     Validation {
@@ -104,6 +107,7 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::InvalidToken(_) => (StatusCode::BAD_REQUEST, "invalid_token"),
             Self::Validation { .. } | Self::Invalid(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
             }
@@ -198,7 +202,10 @@ impl IntoResponse for ApiError {
         };
         let first = errors.as_ref().and_then(|all| all.first());
         let message = first.map_or_else(|| self.to_string(), |e| e.message.clone());
-        let field = first.map(|e| e.field.clone());
+        let field = match &self {
+            Self::InvalidToken(_) => Some("token".to_string()),
+            _ => first.map(|e| e.field.clone()),
+        };
         let mut response = (
             status,
             Json(ErrorOut {

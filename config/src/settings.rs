@@ -211,6 +211,10 @@ pub struct SecuritySettings {
     pub password_reset_per_email_per_hour: u64,
     /// Password reset requests from one client address per hour; more get 429.
     pub password_reset_per_ip_per_hour: u64,
+    /// An email verification link works this long (and once).
+    pub email_verification_ttl_hours: u64,
+    /// Verification emails one account may ask to be sent again per hour; more get 429.
+    pub email_verification_resends_per_hour: u64,
 }
 
 /// The Instagram app and the Instagram hosts.

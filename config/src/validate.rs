@@ -315,6 +315,16 @@ fn check_mail(c: &mut Checker, s: &Settings, production: bool) {
         (5..=24 * 60).contains(&s.security.password_reset_ttl_mins),
         "must be between 5 minutes and a day",
     );
+    c.require(
+        "security.email_verification_ttl_hours",
+        (1..=30 * 24).contains(&s.security.email_verification_ttl_hours),
+        "must be between 1 hour and 30 days",
+    );
+    c.require(
+        "security.email_verification_resends_per_hour",
+        s.security.email_verification_resends_per_hour > 0,
+        "must be at least 1",
+    );
     if production {
         c.present("mail.smtp_host", &m.smtp_host);
         c.require(

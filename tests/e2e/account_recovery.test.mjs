@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import { launch, shot } from './lib/browser.mjs';
 import { expect } from './lib/expect.mjs';
 import { API, signUp, unique } from './lib/flow.mjs';
+import { newestMail } from './lib/mail.mjs';
 
-const SIM = process.env.E2E_SIM_URL || 'http://127.0.0.1:9200';
 const user = { name: 'Grace Hopper', email: `grace-${unique()}@example.com`, password: 'the forgotten password' };
 const fresh = 'a remembered new password';
 let browser;
@@ -19,18 +19,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** The newest email to `to` in the simulator's inbox, waiting for it. */
-async function newestMail(to, subject) {
-  for (let i = 0; i < 100; i += 1) {
-    const response = await fetch(`${SIM}/mail/api/messages?to=${encodeURIComponent(to)}`);
-    const { messages } = await response.json();
-    const found = messages.find((m) => m.subject === subject);
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`no email "${subject}" to ${to}`);
-}
 
 test('forgot password: the emailed link sets a new password, and it signs in', async () => {
   await signUp(page, user);

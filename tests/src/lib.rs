@@ -13,6 +13,7 @@ mod env;
 pub mod fixtures;
 mod instagram;
 mod instagram_flow;
+pub mod mailroom;
 pub mod mongo_commands;
 mod process;
 mod publishing;

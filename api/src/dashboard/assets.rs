@@ -35,6 +35,8 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/caption.js", JS),
     asset!("js/auth.js", JS),
     asset!("js/password_reset.js", JS),
+    asset!("js/verify_email.js", JS),
+    asset!("js/verify_banner.js", JS),
     asset!("js/account.js", JS),
     asset!("js/instagram.js", JS),
     asset!("js/media.js", JS),

@@ -8,9 +8,9 @@ use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
-/// Operations anyone may call (`METHOD path`): health, sign-up and sign-in, the OAuth
+/// Operations anyone may call (`METHOD path`): health, sign-up and sign-in, the emailed links, the OAuth
 /// callbacks, Meta's callbacks and the public pages. Every other operation needs a session.
-const PUBLIC: [&str; 15] = [
+const PUBLIC: [&str; 16] = [
     "GET /healthz",
     "GET /readyz",
     "POST /api/v1/auth/signup",
@@ -18,6 +18,7 @@ const PUBLIC: [&str; 15] = [
     "POST /api/v1/auth/token",
     "POST /api/v1/auth/password-reset",
     "POST /api/v1/auth/password-reset/confirm",
+    "POST /api/v1/auth/verify-email/confirm",
     "GET /api/v1/auth/google",
     "GET /api/v1/auth/google/callback",
     "GET /api/v1/instagram/callback",

@@ -24,6 +24,8 @@ use common_responses::CommonResponses;
         routes::auth::delete_session,
         routes::password_reset::create_password_reset,
         routes::password_reset::confirm_password_reset,
+        routes::email_verification::resend_email_verification,
+        routes::email_verification::confirm_email_verification,
         routes::google::start_google_sign_in,
         routes::google::finish_google_sign_in,
         routes::me::get_me,

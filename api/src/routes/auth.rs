@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiJson, ClientIp, CurrentUser};
+use crate::routes::email_verification::send_verification_email;
 use crate::routes::users_out::UserOut;
 use crate::session_cookie;
 use crate::state::AppState;
@@ -75,7 +76,8 @@ pub fn signed_in(state: &AppState, status: StatusCode, token: &str, user: &User)
         .into_response()
 }
 
-/// Creates an email/password account and signs it in (session cookie).
+/// Creates an email/password account, signs it in (session cookie) and emails a link to
+/// confirm the address.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "accounts", request_body = SignupIn,
     responses(
         (status = 201, description = "Account created; the session cookie is set", body = UserOut),
@@ -106,6 +108,7 @@ pub async fn create_account(
         role: Role::User,
         status: UserStatus::Active,
         created_at: Utc::now(),
+        email_verified_at: None,
     };
     match state.store.users().insert(&user).await {
         Ok(()) => {}
@@ -122,6 +125,10 @@ pub async fn create_account(
         .create(&user.id, SessionKind::Dashboard, ttl(&state))
         .await?;
     tracing::info!(user_id = %user.id, "account created");
+    // The account works without it; a failed send is asked for again from the dashboard.
+    if let Err(e) = send_verification_email(&state, &user).await {
+        tracing::error!(user_id = %user.id, error = %e, "verification email not queued");
+    }
     Ok(signed_in(&state, StatusCode::CREATED, &token, &user))
 }
 

@@ -4,7 +4,13 @@
 //! `/app/?signin_error=<code>`), never as a 500 page: `access_denied`, `invalid_state` (forged,
 //! replayed or expired state), `exchange_failed` (used or forged code), `invalid_id_token`,
 //! `email_not_verified` (the Google email matches an account but Google has not verified it, so
-//! it is not linked), `account_unavailable`.
+//! it is not linked), `account_not_verified` (the Google email is verified and matches an
+//! email/password account whose owner has not confirmed that address, so it is not linked),
+//! `account_unavailable`.
+//!
+//! Linking by email needs both proofs: Google's verified claim and the account's own
+//! confirmation of the address. Otherwise someone who signed up with another person's address
+//! (and so knows that account's password) would gain that person's Google sign-in.
 
 use aistudio_jobs::clients::google::GoogleIdentity;
 use aistudio_jobs::store::{
@@ -146,24 +152,33 @@ pub async fn finish_google_sign_in(
     Ok(response)
 }
 
-/// The account for a Google identity: by `sub`; else an existing account with the same,
-/// verified, email (linked); else a new account. `Err(code)` for the refusals.
+/// The account for a Google identity: by `sub`; else an existing account with the same
+/// email, verified by Google and confirmed by the account (linked); else a new account.
+/// `Err(code)` for the refusals.
 async fn account_for(
     state: &AppState,
     identity: &GoogleIdentity,
 ) -> Result<Result<User, &'static str>, ApiError> {
     let users = state.store.users();
-    if let Some(user) = users.by_google_sub(&identity.sub).await? {
-        return Ok(if user.status == UserStatus::Active {
-            Ok(user)
-        } else {
-            Err("account_unavailable")
-        });
-    }
     let email = identity.email.trim().to_lowercase();
+    if let Some(user) = users.by_google_sub(&identity.sub).await? {
+        if user.status != UserStatus::Active {
+            return Ok(Err("account_unavailable"));
+        }
+        if user.email_verified_at.is_none() && identity.email_verified && user.email == email {
+            // The same person, and Google vouches for the address (accounts made before
+            // verification existed, or whose Google address was unverified at sign-up).
+            users.mark_email_verified(&user.id, &email).await?;
+            return Ok(users.by_id(&user.id).await?.ok_or("account_unavailable"));
+        }
+        return Ok(Ok(user));
+    }
     if let Some(existing) = users.by_email(&email).await? {
         if !identity.email_verified {
             return Ok(Err("email_not_verified"));
+        }
+        if existing.email_verified_at.is_none() {
+            return Ok(Err("account_not_verified"));
         }
         if existing.status != UserStatus::Active || existing.google_sub.is_some() {
             return Ok(Err("account_unavailable"));
@@ -189,6 +204,7 @@ async fn account_for(
         role: Role::User,
         status: UserStatus::Active,
         created_at: Utc::now(),
+        email_verified_at: identity.email_verified.then(Utc::now),
     };
     match users.insert(&user).await {
         Ok(()) => Ok(Ok(user)),

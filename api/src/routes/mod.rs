@@ -5,6 +5,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod deletion_status;
 pub mod deletions;
+pub mod email_verification;
 pub mod google;
 pub mod health;
 pub mod instagram;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(password_reset::router())
+        .merge(email_verification::router())
         .merge(google::router())
         .merge(instagram::router())
         .merge(me::router())

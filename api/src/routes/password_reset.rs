@@ -1,5 +1,5 @@
 //! "Forgot password": a single-use link by email, then a new password that signs out every
-//! session. The request gets the same answer whether or not the account exists, and is limited
+//! session; the link also confirms the account's email address. The request gets the same answer whether or not the account exists, and is limited
 //! per email address and per client address.
 
 use std::time::Duration;
@@ -118,10 +118,11 @@ pub async fn create_password_reset(
     ))
 }
 
-/// Sets a new password with the emailed link's token; every session is signed out.
+/// Sets a new password with the emailed link's token; every session is signed out, and the
+/// account's email address counts as confirmed.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = PasswordResetConfirmIn,
     responses(
-        (status = 204, description = "Changed; every session is signed out and a notice is emailed"),
+        (status = 204, description = "Changed; every session is signed out, the email address is confirmed and a notice is emailed"),
     ))]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
@@ -153,6 +154,12 @@ pub async fn confirm_password_reset(
         .store
         .users()
         .set_password_hash(&user.id, &hash)
+        .await?;
+    // The link arrived at the account's address: that proves the address too.
+    state
+        .store
+        .users()
+        .mark_email_verified(&user.id, &user.email)
         .await?;
     let revoked = state.store.sessions().revoke_all(&user.id, None).await?;
     state

@@ -23,6 +23,8 @@ pub struct UserOut {
     pub google_linked: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// When the owner confirmed the email address; `null` while it is not confirmed.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<&User> for UserOut {
@@ -36,6 +38,7 @@ impl From<&User> for UserOut {
             has_password: u.password_hash.is_some(),
             google_linked: u.google_sub.is_some(),
             created_at: u.created_at,
+            email_verified_at: u.email_verified_at,
         }
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 
 use crate::queue::Queue;
-use crate::store::{Email, EmailContent, PasswordReset, Store, User};
+use crate::store::{Email, EmailContent, EmailVerification, PasswordReset, Store, User};
 use crate::tasks::send_email::{EmailJobError, SendEmail};
 
 /// Records a password reset of `user` valid for `ttl` and queues the email with its link.
@@ -24,6 +24,30 @@ pub async fn password_reset(
     );
     SendEmail::submit(store, queue, email).await?;
     Ok(reset)
+}
+
+/// Records a verification of `user`'s address valid for `ttl` and queues the email with its
+/// link.
+pub async fn email_verification(
+    store: &Store,
+    queue: &Queue,
+    user: &User,
+    ttl: Duration,
+) -> Result<EmailVerification, EmailJobError> {
+    let verification = store
+        .email_verifications()
+        .create(&user.id, &user.email, ttl)
+        .await?;
+    let email = Email::new(
+        format!("email_verification:{}", verification.id),
+        &user.id,
+        &verification.email,
+        EmailContent::EmailVerification {
+            verification_id: verification.id.clone(),
+        },
+    );
+    SendEmail::submit(store, queue, email).await?;
+    Ok(verification)
 }
 
 /// Queues the notice that `user`'s password was just changed.

@@ -40,6 +40,31 @@ pub fn password_reset(name: &str, link: &str, valid_minutes: i64) -> Rendered {
     }
 }
 
+/// The link to confirm the account's email address.
+pub fn email_verification(name: &str, link: &str, valid_hours: i64) -> Rendered {
+    let text = format!(
+        "Hello {name},\n\n\
+         Please confirm that this is the email address of your AIStudio account.\n\
+         Open this link within {valid_hours} hours; it works once:\n\n\
+         {link}\n\n\
+         If you did not create an AIStudio account, ignore this email.\n"
+    );
+    let html = page(&format!(
+        "<p>Hello {name},</p>\
+         <p>Please confirm that this is the email address of your AIStudio account. Open the \
+         link within {valid_hours} hours; it works once.</p>\
+         <p><a href=\"{link}\">Confirm my email address</a></p>\
+         <p>If you did not create an AIStudio account, ignore this email.</p>",
+        name = escape(name),
+        link = escape(link),
+    ));
+    Rendered {
+        subject: "Confirm your AIStudio email address".into(),
+        text,
+        html,
+    }
+}
+
 /// The password was changed; how to recover if it was not the account's owner.
 pub fn password_changed(name: &str, changed_at: DateTime<Utc>, forgot_link: &str) -> Rendered {
     let when = changed_at.format("%Y-%m-%d %H:%M UTC");
@@ -94,5 +119,24 @@ mod tests {
                 .contains("https://app.example/app/reset-password#token=a&b")
         );
         assert!(r.text.contains("30 minutes"));
+    }
+
+    #[test]
+    fn the_verification_link_is_in_both_bodies_and_the_name_is_escaped() {
+        let r = email_verification(
+            "<i>Ada</i>",
+            "https://app.example/app/verify-email#token=a&b",
+            48,
+        );
+        assert!(r.html.contains("&lt;i&gt;Ada&lt;/i&gt;"));
+        assert!(
+            r.html
+                .contains("href=\"https://app.example/app/verify-email#token=a&amp;b\"")
+        );
+        assert!(
+            r.text
+                .contains("https://app.example/app/verify-email#token=a&b")
+        );
+        assert!(r.text.contains("48 hours"));
     }
 }

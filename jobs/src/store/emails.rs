@@ -20,6 +20,11 @@ pub enum EmailContent {
         /// The reset (its token is made when the email is sent).
         reset_id: String,
     },
+    /// A link to confirm the account's email address.
+    EmailVerification {
+        /// The verification (its token is made when the email is sent).
+        verification_id: String,
+    },
     /// The password was changed (by a reset or in the account settings).
     PasswordChanged {
         /// When.
@@ -33,6 +38,7 @@ impl EmailContent {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::PasswordReset { .. } => "password_reset",
+            Self::EmailVerification { .. } => "email_verification",
             Self::PasswordChanged { .. } => "password_changed",
         }
     }

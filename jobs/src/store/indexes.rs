@@ -11,6 +11,7 @@ use super::audit_log::COLLECTION as AUDIT_LOG;
 use super::canary_runs::COLLECTION as CANARY_RUNS;
 use super::connections::COLLECTION as CONNECTIONS;
 use super::deletion_requests::COLLECTION as DELETION_REQUESTS;
+use super::email_verifications::COLLECTION as EMAIL_VERIFICATIONS;
 use super::emails::COLLECTION as EMAILS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
 use super::media::COLLECTION as MEDIA;
@@ -116,6 +117,18 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
         (
             POSTING_SCHEDULES,
             vec![named(doc! { "user_id": 1 }, "user_id")],
+        ),
+        (
+            EMAIL_VERIFICATIONS,
+            vec![
+                unique(doc! { "token_hash": 1 }, "token_hash_unique", true),
+                named(doc! { "user_id": 1 }, "user_id"),
+                ttl(
+                    "expires_at",
+                    "expires_at_ttl",
+                    Duration::from_secs(24 * 3600),
+                ),
+            ],
         ),
         (
             EMAILS,

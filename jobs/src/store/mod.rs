@@ -9,6 +9,7 @@ mod command_metrics;
 mod compare_and_set;
 mod connections;
 mod deletion_requests;
+mod email_verifications;
 mod emails;
 mod indexes;
 mod maintenance_runs;
@@ -20,6 +21,7 @@ mod post_context;
 mod posting_schedules;
 mod posts;
 mod sessions;
+mod single_use_links;
 mod users;
 mod workflow_events;
 mod workflows;
@@ -35,6 +37,7 @@ pub use audit_log::{AuditEntry, AuditLog, AuditOutcome};
 pub use canary_runs::{CanaryRun, CanaryRuns};
 pub use connections::{Connection, ConnectionStatus, Connections, SealedToken, TokenUpdate};
 pub use deletion_requests::{DeletionKind, DeletionRequest, DeletionRequests, DeletionStatus};
+pub use email_verifications::{EmailVerification, EmailVerifications};
 pub use emails::{Email, EmailContent, EmailStatus, Emails};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
@@ -188,6 +191,11 @@ impl Store {
     /// Posting schedules (weekly slots per connection).
     pub fn posting_schedules(&self) -> PostingSchedules {
         PostingSchedules::new(&self.db)
+    }
+
+    /// Requested email verifications.
+    pub fn email_verifications(&self) -> EmailVerifications {
+        EmailVerifications::new(&self.db)
     }
 
     /// The admin console's audit log.

@@ -8,7 +8,7 @@ use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::crypto::session_token;
+use super::single_use_links::{self, SingleUseLink};
 
 pub(super) const COLLECTION: &str = "password_resets";
 
@@ -35,6 +35,20 @@ pub struct PasswordReset {
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
     )]
     pub used_at: Option<DateTime<Utc>>,
+}
+
+impl SingleUseLink for PasswordReset {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    fn usable_at(&self, now: DateTime<Utc>) -> bool {
+        self.used_at.is_none() && self.expires_at > now
+    }
 }
 
 /// Repository of [`PasswordReset`]s.
@@ -72,19 +86,7 @@ impl PasswordResets {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, PasswordReset)>, StoreError> {
-        let (token, token_hash) = session_token::generate();
-        let updated = self
-            .collection
-            .update_one(
-                doc! { "_id": id, "used_at": null, "expires_at": { "$gt": now } },
-                doc! { "$set": { "token_hash": &token_hash } },
-            )
-            .await?;
-        if updated.matched_count == 0 {
-            return Ok(None);
-        }
-        let reset = self.collection.find_one(doc! { "_id": id }).await?;
-        Ok(reset.map(|r| (token, r)))
+        single_use_links::issue_token(&self.collection, id, now).await
     }
 
     /// Uses the reset whose link carries `token`: its account once, if it is unused and
@@ -94,37 +96,8 @@ impl PasswordResets {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, StoreError> {
-        if token.is_empty() || token.len() > 128 {
-            return Ok(None);
-        }
-        let hash = session_token::digest(token);
-        let Some(reset) = self
-            .collection
-            .find_one(doc! { "token_hash": &hash })
-            .await?
-        else {
-            return Ok(None);
-        };
-        if reset.used_at.is_some() || reset.expires_at <= now {
-            return Ok(None);
-        }
-        let used = self
-            .collection
-            .update_one(
-                doc! { "_id": &reset.id, "token_hash": &hash, "used_at": null },
-                doc! { "$set": { "used_at": super::bson_now() } },
-            )
-            .await?;
-        if used.modified_count == 0 {
-            return Ok(None);
-        }
-        self.collection
-            .update_many(
-                doc! { "user_id": &reset.user_id, "used_at": null },
-                doc! { "$set": { "used_at": super::bson_now() } },
-            )
-            .await?;
-        Ok(Some(reset.user_id))
+        let reset = single_use_links::redeem(&self.collection, token, now).await?;
+        Ok(reset.map(|r| r.user_id))
     }
 
     /// Deletes every reset of a user (account deletion); how many.

@@ -81,6 +81,15 @@ pub struct User {
     /// Created.
     #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
     pub created_at: DateTime<Utc>,
+    /// When the owner proved the address `email` (an emailed link, a password reset, or
+    /// Google's verified claim). Absent: not proven, including accounts made before
+    /// verification existed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// Repository of [`User`]s.
@@ -137,6 +146,23 @@ impl Users {
             )
             .await?;
         Ok(result.matched_count == 1)
+    }
+
+    /// Records that the owner of active account `id` proved the address `email`, if it is
+    /// still the account's address and was not proven before; whether the account's address is
+    /// now proven.
+    pub async fn mark_email_verified(&self, id: &str, email: &str) -> Result<bool, StoreError> {
+        self.collection
+            .update_one(
+                doc! { "_id": id, "email": email, "status": "active", "email_verified_at": null },
+                doc! { "$set": { "email_verified_at": bson_now(), "updated_at": bson_now() } },
+            )
+            .await?;
+        Ok(self
+            .collection
+            .find_one(doc! { "_id": id, "email": email, "status": "active" })
+            .await?
+            .is_some_and(|u| u.email_verified_at.is_some()))
     }
 
     /// Links a Google identity to an existing active account.

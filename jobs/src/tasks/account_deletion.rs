@@ -133,6 +133,16 @@ impl DeleteAccount {
         requests
             .add_count(
                 id,
+                "email_verifications",
+                store
+                    .email_verifications()
+                    .delete_for_user(&user_id)
+                    .await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
                 "emails",
                 store.emails().delete_for_user(&user_id).await?,
             )

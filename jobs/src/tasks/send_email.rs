@@ -1,6 +1,6 @@
 //! Delivering one email of the outbox. The job carries only the email's id; the email is
 //! claimed with a lease (so two deliveries of the job never send it twice at once), rendered
-//! from what it names (a reset link's token is made here), sent, and its outcome recorded.
+//! from what it names (a reset or verification link's token is made here), sent, and its outcome recorded.
 //!
 //! A temporary failure (4xx, connection, time-out) schedules the next attempt with an
 //! exponential backoff (`mail.retry_base_secs` doubled up to `mail.retry_max_secs`) until
@@ -188,6 +188,22 @@ async fn render(
             let minutes = (reset.expires_at - now).num_minutes().max(1);
             let link = format!("{base}/app/reset-password#token={token}");
             templates::password_reset(&user.name, &link, minutes)
+        }
+        EmailContent::EmailVerification { verification_id } => {
+            let Some((token, verification)) = store
+                .email_verifications()
+                .issue_token(verification_id, now)
+                .await?
+            else {
+                return Ok(Err(
+                    "the verification expired or was used before it could be sent".into(),
+                ));
+            };
+            let hours = ((verification.expires_at - now).num_minutes() + 59)
+                .div_euclid(60)
+                .max(1);
+            let link = format!("{base}/app/verify-email#token={token}");
+            templates::email_verification(&user.name, &link, hours)
         }
         EmailContent::PasswordChanged { changed_at } => templates::password_changed(
             &user.name,

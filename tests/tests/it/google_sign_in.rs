@@ -134,6 +134,10 @@ async fn a_new_user_signs_in_and_is_keyed_on_sub() {
     assert_eq!(me.body["email"], "alice@example.com");
     assert_eq!(me.body["google_linked"], true);
     assert_eq!(me.body["has_password"], false);
+    assert!(
+        me.body["email_verified_at"].is_string(),
+        "Google verified the address"
+    );
     let store = flow.env.store().await;
     let user = store
         .users()
@@ -282,6 +286,19 @@ async fn a_verified_email_links_and_an_unverified_one_never_does() {
         .sign_up("Bob", "bob@example.com", "bob's long password")
         .await;
     let alice_id = alice.get("/api/v1/me").await.body["id"].clone();
+    // Both accounts confirmed their address (an unconfirmed one is never linked either: see
+    // email_verification.rs); here only Google's claim differs.
+    let store = flow.env.store().await;
+    for email in ["alice@example.com", "bob@example.com"] {
+        let user = store.users().by_email(email).await.unwrap().unwrap();
+        assert!(
+            store
+                .users()
+                .mark_email_verified(&user.id, email)
+                .await
+                .unwrap()
+        );
+    }
 
     let linked = flow.sign_in_as("alice@example.com").await;
     assert_eq!(outcome(&linked), "signin=ok");
@@ -304,7 +321,6 @@ async fn a_verified_email_links_and_an_unverified_one_never_does() {
     assert_eq!(outcome(&refused), "signin_error=email_not_verified");
     assert!(refused.cookie.is_none());
     assert_eq!(bob.get("/api/v1/me").await.body["google_linked"], false);
-    let store = flow.env.store().await;
     let stored = store
         .users()
         .by_email("bob@example.com")

@@ -7,6 +7,7 @@ mod console_refusals;
 mod crash_recovery;
 mod dashboard;
 mod deployment;
+mod email_verification;
 mod google_sign_in;
 mod instagram;
 mod maintenance;

@@ -5,156 +5,23 @@
 use std::time::Duration;
 
 use aistudio_jobs::store::EmailStatus;
-use aistudio_sim::{FaultRule, SimConfig, SimHandle, Simulator, SmtpConfig};
-use aistudio_tests::{Api, ApiClient, TestEnv, Worker, eventually};
-use serde_json::{Value, json};
+use aistudio_sim::FaultRule;
+use aistudio_tests::mailroom::{self, Mailroom, redis_dump};
+use aistudio_tests::{Worker, eventually};
+use serde_json::json;
 
 const OLD: &str = "the old long password";
 const NEW: &str = "a brand new long password";
 
-struct Mailroom {
-    sim: SimHandle,
-    env: TestEnv,
-    api: Api,
-    worker: Worker,
-    anon: ApiClient,
-}
-
-impl Mailroom {
-    async fn start(configure: impl FnOnce(&mut TestEnv)) -> Self {
-        let smtp = SmtpConfig {
-            listen: Some("127.0.0.1:0".parse().unwrap()),
-            ..SmtpConfig::default()
-        };
-        let sim = Simulator::start(SimConfig {
-            smtp,
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator");
-        let mut env = TestEnv::new();
-        env.use_sim(&sim)
-            .set("AISTUDIO__MAIL__RETRY_BASE_SECS", "1")
-            .set("AISTUDIO__MAIL__RETRY_MAX_SECS", "2")
-            .set("AISTUDIO__MAIL__TIMEOUT_SECS", "2")
-            .set("AISTUDIO__WORKER__MAINTENANCE_CRON", "*/2 * * * * *");
-        configure(&mut env);
-        let api = Api::start(&env).await;
-        env.set("AISTUDIO__SERVER__PUBLIC_BASE_URL", &api.url);
-        let worker = Worker::start(&env).await;
-        let anon = ApiClient::new(&api.url);
-        Self {
-            sim,
-            env,
-            api,
-            worker,
-            anon,
-        }
-    }
-
-    /// The messages the sink received for `to`, waiting until there are `count`.
-    async fn mail(&self, to: &str, count: usize) -> Vec<aistudio_sim::MailMessage> {
-        eventually(
-            Duration::from_secs(30),
-            &format!("{count} emails to {to}"),
-            || async {
-                let mail = self.sim.mail(Some(to));
-                (mail.len() >= count).then_some(mail)
-            },
-        )
-        .await
-    }
-
-    async fn confirm(&self, token: &str, password: &str) -> aistudio_tests::Reply {
-        self.anon
-            .post(
-                "/api/v1/auth/password-reset/confirm",
-                json!({ "token": token, "password": password }),
-            )
-            .await
-    }
-
-    async fn request_reset(&self, email: &str) -> (u16, Value) {
-        let reply = self
-            .anon
-            .post("/api/v1/auth/password-reset", json!({ "email": email }))
-            .await;
-        (reply.status, reply.body)
-    }
-}
-
 /// The token of the reset link in an email's text body.
 fn link_token(text: &str, api: &str) -> String {
-    let prefix = format!("{api}/app/reset-password#token=");
-    let start = text.find(&prefix).expect("the link is in the text") + prefix.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
-/// Every value stored under the test's Redis namespace, as text.
-async fn redis_dump(env: &TestEnv) -> String {
-    let client = redis::Client::open(env.redis_url.as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("*{}*", env.namespace))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    let mut dump = String::new();
-    for key in keys {
-        let kind: String = redis::cmd("TYPE")
-            .arg(&key)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        let values: Vec<Vec<u8>> = match kind.as_str() {
-            "string" => vec![
-                redis::cmd("GET")
-                    .arg(&key)
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap(),
-            ],
-            "hash" => redis::cmd("HGETALL")
-                .arg(&key)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "list" => redis::cmd("LRANGE")
-                .arg(&key)
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "set" => redis::cmd("SMEMBERS")
-                .arg(&key)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            "zset" => redis::cmd("ZRANGE")
-                .arg(&key)
-                .arg(0)
-                .arg(-1)
-                .query_async(&mut conn)
-                .await
-                .unwrap(),
-            _ => Vec::new(),
-        };
-        dump.push_str(&key);
-        for value in values {
-            dump.push_str(&String::from_utf8_lossy(&value));
-        }
-    }
-    dump
+    mailroom::link_token(text, api, "/app/reset-password")
 }
 
 #[tokio::test]
 async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_session_ends() {
     let room = Mailroom::start(|_| {}).await;
-    let ada = room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    let ada = room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     let (status, answer) = room.request_reset("Ada@Example.com").await;
     assert_eq!(status, 202, "{answer}");
     let mail = room.mail("ada@example.com", 1).await;
@@ -194,11 +61,11 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
     }
 
     // A weak password is refused without using the link.
-    let weak = room.confirm(&token, "short").await;
+    let weak = room.confirm_reset(&token, "short").await;
     assert_eq!(weak.status, 422, "{:?}", weak.body);
     assert_eq!(weak.body["field"], "password");
 
-    let done = room.confirm(&token, NEW).await;
+    let done = room.confirm_reset(&token, NEW).await;
     assert_eq!(done.status, 204, "{:?}", done.body);
     assert_eq!(
         ada.get("/api/v1/me").await.status,
@@ -218,7 +85,9 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
     };
     assert_eq!(login(OLD).await, 401);
     assert_eq!(login(NEW).await, 200);
-    let again = room.confirm(&token, "yet another long password").await;
+    let again = room
+        .confirm_reset(&token, "yet another long password")
+        .await;
     assert_eq!(again.status, 422, "the link works once: {:?}", again.body);
     assert_eq!(again.body["field"], "token");
     assert_eq!(login(NEW).await, 200);
@@ -247,7 +116,7 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
 #[tokio::test]
 async fn the_answer_does_not_tell_whether_an_account_exists_and_requests_are_limited() {
     let room = Mailroom::start(|_| {}).await;
-    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     let (known_status, known) = room.request_reset("ada@example.com").await;
     let (unknown_status, unknown) = room.request_reset("nobody@example.com").await;
     assert_eq!((known_status, unknown_status), (202, 202));
@@ -283,7 +152,7 @@ async fn the_answer_does_not_tell_whether_an_account_exists_and_requests_are_lim
 #[tokio::test]
 async fn an_expired_link_is_refused_and_a_newer_one_still_works() {
     let room = Mailroom::start(|_| {}).await;
-    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     room.request_reset("ada@example.com").await;
     let first = link_token(
         room.mail("ada@example.com", 1).await[0]
@@ -305,7 +174,7 @@ async fn an_expired_link_is_refused_and_a_newer_one_still_works() {
         )
         .await
         .unwrap();
-    let expired = room.confirm(&first, NEW).await;
+    let expired = room.confirm_reset(&first, NEW).await;
     assert_eq!(expired.status, 422);
     assert_eq!(expired.body["field"], "token");
     assert!(
@@ -323,14 +192,14 @@ async fn an_expired_link_is_refused_and_a_newer_one_still_works() {
         &room.api.url,
     );
     assert_ne!(first, second);
-    let done = room.confirm(&second, NEW).await;
+    let done = room.confirm_reset(&second, NEW).await;
     assert_eq!(done.status, 204, "{:?}", done.body);
 }
 
 #[tokio::test]
 async fn mail_waits_out_an_smtp_outage_and_temporary_refusals_then_arrives_once() {
     let room = Mailroom::start(|_| {}).await;
-    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     room.sim.set_smtp_up(false);
     room.sim.add_fault(
         serde_json::from_value::<FaultRule>(json!({
@@ -371,7 +240,7 @@ async fn mail_waits_out_an_smtp_outage_and_temporary_refusals_then_arrives_once(
 #[tokio::test]
 async fn a_permanent_refusal_fails_the_email_with_the_reason() {
     let room = Mailroom::start(|_| {}).await;
-    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     room.sim.add_fault(
         serde_json::from_value::<FaultRule>(json!({
             "endpoint": "smtp_rcpt", "count": 1,
@@ -403,7 +272,7 @@ async fn a_permanent_refusal_fails_the_email_with_the_reason() {
 #[tokio::test]
 async fn a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_sends_once() {
     let mut room = Mailroom::start(|_| {}).await;
-    room.anon.sign_up("Ada", "ada@example.com", OLD).await;
+    room.sign_up_settled("Ada", "ada@example.com", OLD).await;
     // The server is slow to take the recipient: the worker is killed while it waits.
     room.sim.add_fault(
         serde_json::from_value::<FaultRule>(json!({
@@ -420,7 +289,9 @@ async fn a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_sends_onc
         .collection::<mongodb::bson::Document>("emails");
     eventually(Duration::from_secs(30), "the delivery to start", || async {
         outbox
-            .find_one(mongodb::bson::doc! { "attempts": { "$gte": 1 } })
+            .find_one(
+                mongodb::bson::doc! { "content.kind": "password_reset", "attempts": { "$gte": 1 } },
+            )
             .await
             .unwrap()
             .map(|_| ())
@@ -445,7 +316,7 @@ async fn a_worker_killed_in_the_middle_of_a_delivery_loses_nothing_and_sends_onc
     assert_eq!(room.sim.mail(Some("ada@example.com")).len(), 1, "sent once");
     let token = link_token(mail[0].text.as_ref().unwrap(), &room.api.url);
     assert_eq!(
-        room.confirm(&token, NEW).await.status,
+        room.confirm_reset(&token, NEW).await.status,
         204,
         "the link that arrived works"
     );

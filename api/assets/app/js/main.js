@@ -3,6 +3,7 @@
 
 import { get, post } from './api.js';
 import { h, replace } from './dom.js';
+import { showVerifyBanner } from './verify_banner.js';
 
 const PAGES = [
   [/^\/app\/?$/, () => import('./overview.js')],
@@ -11,6 +12,8 @@ const PAGES = [
   [/^\/app\/forgot-password$/, () => import('./password_reset.js'), { public: true, mode: 'forgot' }],
   // A reset link works whoever is signed in on this browser.
   [/^\/app\/reset-password$/, () => import('./password_reset.js'), { public: true, anyone: true, mode: 'reset' }],
+  // A verification link works signed in or out.
+  [/^\/app\/verify-email$/, () => import('./verify_email.js'), { public: true, anyone: true }],
   [/^\/app\/settings$/, () => import('./account.js')],
   [/^\/app\/media$/, () => import('./media.js')],
   [/^\/app\/compose$/, () => import('./compose.js')],
@@ -28,6 +31,7 @@ const OUTCOMES = {
     exchange_failed: 'Google did not confirm the sign-in. Please try again.',
     invalid_id_token: "Google's answer could not be verified, so you were not signed in. Please try again.",
     email_not_verified: 'Your Google email address is not verified, so it was not linked to your existing account. Sign in with your password, or verify the address with Google first.',
+    account_not_verified: 'An AIStudio account uses this email address but has not confirmed it yet, so Google was not linked to it. Log in with your password and open the confirmation link we emailed (or reset your password), then sign in with Google.',
     account_unavailable: 'This account cannot sign in (it may be being deleted).',
   },
   instagram: {
@@ -78,6 +82,7 @@ export async function loadMe() {
   }
   nav.hidden = !me;
   replace(document.getElementById('whoami'), me ? me.email : '');
+  showVerifyBanner(me);
   return me;
 }
 
@@ -129,6 +134,7 @@ document.getElementById('logout').addEventListener('click', async () => {
   await post('/auth/logout').catch(() => null);
   me = null;
   nav.hidden = true;
+  showVerifyBanner(null);
   flash('ok', 'You are logged out.');
   navigate('/app/signin');
 });

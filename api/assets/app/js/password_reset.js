@@ -74,7 +74,7 @@ function reset(main, { navigate, flash, loadMe }) {
       await post('/auth/password-reset/confirm', { token, password: password.value });
       token = '';
       await loadMe();
-      flash('ok', 'Your password is changed and every session was signed out. Log in with the new password.');
+      flash('ok', 'Your password is changed and every session was signed out; the link also confirmed your email address. Log in with the new password.');
       navigate('/app/signin');
     } catch (e) {
       // A used or expired link: say so next to the form, with the way to a new one.
