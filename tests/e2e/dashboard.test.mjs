@@ -109,6 +109,7 @@ test('schedules a carousel two minutes ahead, a reel for now, and cancels a thir
   // Every time shown names its zone.
   const shown = await page.locator(`#post-${posts.carousel} header .muted`).innerText();
   expect.match(shown, /(GMT|UTC)([+-]\d{1,2}(:\d{2})?)?$|[A-Z]{2,5}$/, 'the time names its zone');
+  await page.locator(`#post-${posts.carousel} header .account`).getByText(`@${igUser}`).waitFor();
   await shot(page, '08-post-scheduled');
   posts.reel = await compose(page, { kind: 'Reel', media: [VIDEO.name], caption: 'Reel #now', at: null });
   posts.third = await compose(page, { kind: 'Image', media: [IMAGE.name], caption: 'Never to be published', at });

@@ -57,7 +57,14 @@ function rescheduler(p, refresh, error) {
   return h('details', {}, h('summary', {}, 'Reschedule'), form);
 }
 
-function card(p, media, refresh) {
+// The Instagram account a post goes to, as its owner knows it.
+function account(p, accounts) {
+  if (!p.connection_id) return h('span', { class: 'muted' }, 'No Instagram account chosen');
+  const c = accounts.get(p.connection_id);
+  return h('span', { class: 'account' }, c ? `@${c.username}` : 'a removed Instagram account');
+}
+
+function card(p, media, refresh, accounts) {
   const error = h('p', { class: 'error', role: 'alert' });
   const actions = h('div', { class: 'actions' });
   if (CHANGEABLE.includes(p.status)) actions.append(h('a', { class: 'button secondary', href: `/app/posts/${p.id}/edit` }, 'Edit'));
@@ -93,6 +100,7 @@ function card(p, media, refresh) {
   return h('li', { class: 'post', id: `post-${p.id}`, dataset: { postId: p.id, status: p.status } },
     h('header', {}, h('strong', {}, h('a', { href: `/app/posts/${p.id}` }, KINDS[p.kind] || p.kind)),
       h('span', { class: `badge st-${p.status}` }, STATES[p.status] || p.status),
+      account(p, accounts),
       p.scheduled_at ? h('span', { class: 'muted' }, dateTime(p.scheduled_at, p.time_zone)) : null),
     h('div', { class: 'thumbs' }, p.items.map((i) => (byId.has(i.media_id) ? thumb(byId.get(i.media_id)) : h('div', { class: 'thumb' }, 'removed')))),
     p.caption ? h('p', { class: 'caption' }, p.caption) : null,
@@ -108,6 +116,7 @@ export async function render(main, { params, opts }) {
     Object.entries(STATES).map(([v, label]) => h('option', { value: v, selected: url.searchParams.get('status') === v }, label)));
   const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Posts' });
   const media = await library();
+  const accounts = new Map((await get('/instagram/connections')).map((c) => [c.id, c]));
   let signature = '';
   let timer = null;
   let stopped = false;
@@ -129,7 +138,7 @@ export async function render(main, { params, opts }) {
     const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
     if (force || (next !== signature && !busy)) {
       signature = next;
-      replace(list, posts.length ? posts.map((p) => card(p, media, refresh)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
+      replace(list, posts.length ? posts.map((p) => card(p, media, refresh, accounts)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
     }
     if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
   };
