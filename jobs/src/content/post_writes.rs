@@ -114,6 +114,7 @@ pub async fn create(
         failure_reason: None,
         media_unresolved: None,
         settled_at: None,
+        parked_at: None,
     };
     pin(store, user_id, &post.id, &post.content, &post.pin_token).await?;
     if let Err(e) = store.posts().insert(&post).await {

@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         media_unresolved: None,
         settled_at: None,
+        parked_at: None,
     };
     store.posts().insert(&post).await?;
     let steps = [

@@ -204,6 +204,7 @@ async fn post(
             .then(|| "Instagram refused the image".into()),
         media_unresolved: None,
         settled_at: None,
+        parked_at: None,
     };
     store.posts().insert(&post).await.unwrap();
     post

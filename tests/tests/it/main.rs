@@ -12,6 +12,7 @@ mod instagram;
 mod maintenance;
 mod media;
 mod media_cuts;
+mod notifications;
 mod operator;
 mod password_reset;
 mod posts;
