@@ -58,7 +58,7 @@ pub struct NotificationOut {
     pub body: String,
     /// The post or Instagram connection it is about.
     pub object_id: String,
-    /// Where in the dashboard to act on it (a path, e.g. `/app/posts/<id>` or `/app/settings`).
+    /// Where in the dashboard to act on it (a path, e.g. `/app/posts/<id>` or `/app/`).
     pub link: String,
     /// When it was raised.
     pub created_at: DateTime<Utc>,

@@ -79,12 +79,12 @@ impl AccountEvent {
             title: "Reconnect Instagram to publish your post".into(),
             details: format!(
                 "Instagram no longer accepts AIStudio's access to your account, so your post {} \
-                 scheduled for {} is waiting. Reconnect Instagram in Settings and it will be \
+                 scheduled for {} is waiting. Reconnect Instagram on the dashboard's overview and it will be \
                  published (at once if its time has passed).",
                 caption_start(post),
                 when(post.content.scheduled_at),
             ),
-            link: "/app/settings".into(),
+            link: "/app/".into(),
         }
     }
 
@@ -113,11 +113,11 @@ impl AccountEvent {
             details: format!(
                 "AIStudio could not renew its access to your Instagram account @{}. It ends on \
                  {}; after that, scheduled posts wait until you reconnect. Reconnect Instagram \
-                 in Settings now to keep publishing without a break.",
+                 on the dashboard's overview now to keep publishing without a break.",
                 connection.username,
                 when(Some(expires_at)),
             ),
-            link: "/app/settings".into(),
+            link: "/app/".into(),
         }
     }
 

@@ -344,7 +344,7 @@ async fn a_parked_post_asks_to_reconnect_and_mark_all_read_clears_the_count() {
         .filter(|n| n["kind"] == "post_needs_reconnect")
         .collect();
     assert_eq!(parked.len(), 1, "{items:?}");
-    assert_eq!(parked[0]["link"], "/app/settings");
+    assert_eq!(parked[0]["link"], "/app/");
     assert_eq!(parked[0]["object_id"], id.as_str());
     let messages = mail(&s, 1).await;
     assert_eq!(
@@ -393,7 +393,7 @@ async fn a_token_that_cannot_be_renewed_and_ends_within_a_week_is_notified_once(
     let _worker = s.worker().await;
     let items = notifications(&s.user, 1).await;
     assert_eq!(items[0]["kind"], "token_expiring");
-    assert_eq!(items[0]["link"], "/app/settings");
+    assert_eq!(items[0]["link"], "/app/");
     assert_eq!(items[0]["object_id"], s.connection_id.as_str());
     let messages = mail(&s, 1).await;
     assert_eq!(

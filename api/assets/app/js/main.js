@@ -3,6 +3,7 @@
 
 import { get, post } from './api.js';
 import { h, replace } from './dom.js';
+import { startBell, stopBell } from './bell.js';
 
 const PAGES = [
   [/^\/app\/?$/, () => import('./overview.js')],
@@ -18,6 +19,7 @@ const PAGES = [
   [/^\/app\/posts$/, () => import('./posts.js')],
   [/^\/app\/posts\/([0-9a-f]+)$/, () => import('./posts.js'), { single: true }],
   [/^\/app\/calendar$/, () => import('./calendar.js')],
+  [/^\/app\/notifications$/, () => import('./notifications.js')],
 ];
 
 const OUTCOMES = {
@@ -78,6 +80,7 @@ export async function loadMe() {
   }
   nav.hidden = !me;
   replace(document.getElementById('whoami'), me ? me.email : '');
+  if (me) startBell(); else stopBell();
   return me;
 }
 
@@ -128,6 +131,7 @@ window.addEventListener('popstate', () => navigate(location.pathname + location.
 document.getElementById('logout').addEventListener('click', async () => {
   await post('/auth/logout').catch(() => null);
   me = null;
+  stopBell();
   nav.hidden = true;
   flash('ok', 'You are logged out.');
   navigate('/app/signin');
