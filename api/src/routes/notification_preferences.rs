@@ -7,8 +7,10 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorOut};
+use crate::extract::json::parse;
 use crate::extract::{ApiJson, CurrentUser};
 use crate::state::AppState;
 
@@ -114,6 +116,21 @@ impl PreferencesIn {
     }
 }
 
+/// Reads the body as [`PreferencesIn`], refusing arrays where objects belong (serde would
+/// read `[null, null]` as a struct).
+fn preferences_in(raw: &Value) -> Result<PreferencesIn, ApiError> {
+    let not_object = |field: &str| ApiError::Validation {
+        field: field.to_string(),
+        message: "must be an object".into(),
+    };
+    let kinds = raw.as_object().ok_or_else(|| not_object("."))?;
+    if let Some((kind, _)) = kinds.iter().find(|(_, v)| !(v.is_object() || v.is_null())) {
+        return Err(not_object(kind));
+    }
+    let bytes = serde_json::to_vec(raw).map_err(ApiError::internal)?;
+    parse(&bytes)
+}
+
 /// The caller's notification preferences (defaults: failures, reconnects and token expiry on
 /// both channels; published off).
 #[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "notifications",
@@ -140,8 +157,9 @@ pub async fn get_notification_preferences(
 pub async fn update_notification_preferences(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiJson(body): ApiJson<PreferencesIn>,
+    ApiJson(raw): ApiJson<Value>,
 ) -> Result<Json<PreferencesOut>, ApiError> {
+    let body = preferences_in(&raw)?;
     let prefs = state
         .store
         .notification_preferences()

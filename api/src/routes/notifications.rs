@@ -109,6 +109,15 @@ pub struct UnreadCountOut {
     pub unread: u64,
 }
 
+/// One event of the live stream (`text/event-stream`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnreadEventOut {
+    /// Always `unread`.
+    pub event: String,
+    /// `{"unread": n}`: the unread count now.
+    pub data: String,
+}
+
 /// What "mark all read" did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MarkedReadOut {
@@ -208,7 +217,7 @@ pub async fn mark_all_notifications_read(
 /// `{"unread": n}` at once and whenever the count changes. The stream ends after five minutes;
 /// browsers reconnect on their own and get the current count first.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "notifications",
-    responses((status = 200, description = "`text/event-stream` of `unread` events, each `{\"unread\": n}`", content_type = "text/event-stream", body = String)))]
+    responses((status = 200, description = "`text/event-stream` of `unread` events, each `{\"unread\": n}`", content_type = "text/event-stream", body = UnreadEventOut)))]
 pub async fn stream_unread_count(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -248,6 +248,8 @@ async fn email_off_still_notifies_in_the_app_and_a_lost_raise_is_raised_by_the_s
             json!({ "post_published": { "in_app": true }, "nope": {} }),
             "nope",
         ),
+        (json!({ "token_expiring": [null, null] }), "token_expiring"),
+        (json!([null, null, null, null]), "."),
     ] {
         let reply = s.user.put("/api/v1/notifications/preferences", body).await;
         assert_eq!(reply.status, 422, "{:?}", reply.body);
