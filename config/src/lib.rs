@@ -19,7 +19,7 @@ pub use load::{DEFAULTS, Sources};
 pub use secrecy::{ExposeSecret, SecretString as Secret};
 pub use settings::{
     Environment, GoogleSettings, ImgbbSettings, InstagramSettings, LogFormat, LogSettings,
-    MailSettings, MailTls, MediaSettings, MongoSettings, RedisSettings, SecuritySettings,
-    ServerSettings, Settings, WorkerSettings,
+    MailSettings, MailTls, MediaSettings, MongoSettings, NotificationSettings, RedisSettings,
+    SecuritySettings, ServerSettings, Settings, WorkerSettings,
 };
 pub use validate::decode_token_key;

@@ -49,6 +49,8 @@ pub struct Settings {
     pub media: MediaSettings,
     /// Outgoing email (SMTP).
     pub mail: MailSettings,
+    /// Account notifications (in the dashboard and by email).
+    pub notifications: NotificationSettings,
 }
 
 /// The HTTP API process.
@@ -338,4 +340,18 @@ pub struct MailSettings {
     pub retry_base_secs: u64,
     /// Longest wait between two attempts.
     pub retry_max_secs: u64,
+}
+
+/// Account notifications: the unsubscribe links of their emails and the dashboard's live count.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// HMAC-SHA256 key that signs the one-click unsubscribe links of notification emails
+    /// (at least 32 characters in production). Changing it invalidates the links already sent.
+    pub unsubscribe_key: SecretString,
+    /// How often an open live stream (`/api/v1/notifications/stream`) reads the unread count.
+    pub stream_poll_ms: u64,
+    /// How far back the maintenance sweep looks for a failed, parked or published post whose
+    /// notification was not raised (a worker stopped between the change and the raise).
+    pub sweep_hours: u64,
 }

@@ -265,6 +265,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
 
     check_media(&mut c, s);
     check_mail(&mut c, s, production);
+    check_notifications(&mut c, s, production);
     check_token_keys(&mut c, s, production);
 
     if production {
@@ -335,6 +336,27 @@ fn check_mail(c: &mut Checker, s: &Settings, production: bool) {
         if !m.username.is_empty() {
             c.secret_present("mail.password", &m.password);
         }
+    }
+}
+
+fn check_notifications(c: &mut Checker, s: &Settings, production: bool) {
+    let n = &s.notifications;
+    c.require(
+        "notifications.stream_poll_ms",
+        (100..=60_000).contains(&n.stream_poll_ms),
+        "must be between 100 and 60000",
+    );
+    c.require(
+        "notifications.sweep_hours",
+        (1..=24 * 30).contains(&n.sweep_hours),
+        "must be between 1 and 720",
+    );
+    if production {
+        c.require(
+            "notifications.unsubscribe_key",
+            n.unsubscribe_key.expose_secret().len() >= 32,
+            "must be at least 32 characters in production",
+        );
     }
 }
 

@@ -32,6 +32,10 @@ fn production(extra: &[(&str, &str)]) -> Vec<(String, String)> {
         ("AISTUDIO__GOOGLE__CLIENT_ID", "google-app"),
         ("AISTUDIO__GOOGLE__CLIENT_SECRET", "google-secret-value"),
         ("AISTUDIO__IMGBB__API_KEY", "imgbb-key-value"),
+        (
+            "AISTUDIO__NOTIFICATIONS__UNSUBSCRIBE_KEY",
+            "unsubscribe-key-value-of-32-characters",
+        ),
         ("AISTUDIO__MAIL__SMTP_HOST", "smtp.mail.example"),
         ("AISTUDIO__MAIL__USERNAME", "aistudio"),
         ("AISTUDIO__MAIL__PASSWORD", "smtp-secret-value"),
@@ -278,4 +282,11 @@ fn media_limits_beyond_instagrams_are_refused() {
     let defaults = Settings::load_from(&sources(&[])).unwrap();
     assert_eq!(defaults.media.max_image_bytes, 8 * 1024 * 1024);
     assert_eq!(defaults.media.max_video_bytes, 300 * 1024 * 1024);
+}
+
+#[test]
+fn production_refuses_a_short_unsubscribe_key() {
+    let err =
+        load_production(&[("AISTUDIO__NOTIFICATIONS__UNSUBSCRIBE_KEY", "too-short")]).unwrap_err();
+    assert!(problem_for(&err, "notifications.unsubscribe_key").contains("at least 32"));
 }

@@ -15,6 +15,8 @@
 //!   namespace, with the timing and deduplication settings the product depends on.
 //! - [`tasks`]: job payloads (ids only, never secrets) and the logic that runs them.
 //! - [`workflow`]: the durable publishing workflow (dispatcher, engine, reconciler).
+//! - [`notify`]: account notifications (in the dashboard and by email), raised at the
+//!   workflow's transitions, by the token refresh and by account deletion.
 //! - [`telemetry`]: structured logs and the Prometheus recorder both processes install.
 //! - [`instagram_connect`]: completing "Connect Instagram" (exchange, seal, store).
 //! - [`login_limiter`]: brute-force protection for log-ins.
@@ -35,6 +37,7 @@ pub mod instagram_connect;
 pub mod login_limiter;
 pub mod mail;
 pub mod media;
+pub mod notify;
 pub mod operator;
 pub mod queue;
 pub mod readiness;

@@ -129,6 +129,10 @@ impl TestEnv {
             ),
             ("AISTUDIO__SECURITY__CURRENT_TOKEN_KEY".into(), "t1".into()),
             (
+                "AISTUDIO__NOTIFICATIONS__UNSUBSCRIBE_KEY".into(),
+                format!("unsubscribe-{}", self.token_key),
+            ),
+            (
                 "AISTUDIO__SECURITY__TOKEN_KEYS__T1".into(),
                 self.token_key.clone(),
             ),

@@ -68,9 +68,19 @@ impl Studio {
     /// Starts the simulator and api with `configure` applied, signs a user up, connects
     /// Instagram account `acme` and uploads the media. Workers are started by the caller.
     pub async fn start(configure: impl FnOnce(&mut TestEnv)) -> Self {
+        Self::start_with_sim(|_| {}, configure).await
+    }
+
+    /// As [`Studio::start`], with the simulator configured by `sim_config` first (e.g. its
+    /// SMTP sink).
+    pub async fn start_with_sim(
+        sim_config: impl FnOnce(&mut SimConfig),
+        configure: impl FnOnce(&mut TestEnv),
+    ) -> Self {
         let mut config = SimConfig::default();
         config.instagram.image_processing_ms = 300;
         config.instagram.video_processing_ms = 600;
+        sim_config(&mut config);
         let sim = Simulator::start(config).await.expect("simulator");
         let mut env = TestEnv::new();
         env.use_sim(&sim);
@@ -208,6 +218,7 @@ impl Studio {
                     media_unresolved: None,
                     settled_at: None,
                     queue_slot: None,
+                    parked_at: None,
                 })
                 .await
                 .expect("post stored");

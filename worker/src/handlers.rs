@@ -17,8 +17,15 @@ use crate::deps::Deps;
 /// Runs one queue-maintenance tick.
 pub async fn run_maintenance(job: QueueMaintenance, deps: Data<Deps>) -> Result<(), BoxDynError> {
     let older_than = Duration::from_secs(deps.settings.worker.vacuum_older_than_secs);
-    job.run(&deps.queue, &deps.store, &deps.worker, older_than)
-        .await?;
+    let notify_window = chrono::Duration::hours(deps.settings.notifications.sweep_hours as i64);
+    job.run(
+        &deps.queue,
+        &deps.store,
+        &deps.worker,
+        older_than,
+        notify_window,
+    )
+    .await?;
     Ok(())
 }
 
@@ -30,7 +37,8 @@ pub async fn run_canary(job: Canary, deps: Data<Deps>) -> Result<(), BoxDynError
 
 /// Deletes one account (idempotent, resumable).
 pub async fn run_account_deletion(job: DeleteAccount, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    job.run(&deps.store, deps.media.as_ref()).await?;
+    job.run(&deps.store, &deps.queue, deps.media.as_ref())
+        .await?;
     Ok(())
 }
 
@@ -52,7 +60,10 @@ pub async fn run_refresh_sweep(job: RefreshSweep, deps: Data<Deps>) -> Result<()
 
 /// Refreshes one token; permanent failures are not retried.
 pub async fn run_token_refresh(job: RefreshToken, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    match job.run(&deps.store, &deps.vault, &deps.instagram).await {
+    match job
+        .run(&deps.store, &deps.queue, &deps.vault, &deps.instagram)
+        .await
+    {
         Ok(_) => Ok(()),
         Err(RefreshError::Permanent(reason)) => {
             Err(AbortError::new(RefreshError::Permanent(reason)).into())

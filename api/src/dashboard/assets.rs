@@ -45,6 +45,9 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/posts.js", JS),
     asset!("js/calendar.js", JS),
     asset!("js/overview.js", JS),
+    asset!("js/bell.js", JS),
+    asset!("js/notifications.js", JS),
+    asset!("js/notification_settings.js", JS),
 ];
 
 /// The single-page shell, served for `/app/` and every unknown path below it.

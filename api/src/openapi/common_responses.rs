@@ -8,9 +8,10 @@ use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
-/// Operations anyone may call (`METHOD path`): health, sign-up and sign-in, the emailed links, the OAuth
-/// callbacks, Meta's callbacks and the public pages. Every other operation needs a session.
-const PUBLIC: [&str; 16] = [
+/// Operations anyone may call (`METHOD path`): health, sign-up and sign-in, the emailed links,
+/// the OAuth callbacks, Meta's callbacks, the public pages and unsubscribe links. Every other
+/// operation needs a session.
+const PUBLIC: [&str; 18] = [
     "GET /healthz",
     "GET /readyz",
     "POST /api/v1/auth/signup",
@@ -27,6 +28,8 @@ const PUBLIC: [&str; 16] = [
     "GET /deletion-status/{code}",
     "GET /api/v1/deletions/{code}",
     "GET /api/v1/public-media/{id}",
+    "GET /unsubscribe",
+    "POST /unsubscribe",
 ];
 
 /// Adds the session requirement and the responses common to each kind of operation.

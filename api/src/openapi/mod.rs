@@ -59,6 +59,15 @@ use common_responses::CommonResponses;
         routes::posts::duplicate_post,
         routes::post_views::get_summary,
         routes::post_views::get_calendar,
+        routes::notifications::list_notifications,
+        routes::notifications::get_unread_count,
+        routes::notifications::mark_notification_read,
+        routes::notifications::mark_all_notifications_read,
+        routes::notifications::stream_unread_count,
+        routes::notification_preferences::get_notification_preferences,
+        routes::notification_preferences::update_notification_preferences,
+        routes::unsubscribe::get_unsubscribe,
+        routes::unsubscribe::create_unsubscribe,
     ),
     components(schemas(ErrorOut)),
     modifiers(&SessionAuth, &CommonResponses),
@@ -68,6 +77,7 @@ use common_responses::CommonResponses;
         (name = "instagram", description = "Connecting Instagram professional accounts; each account's posting schedule (weekly time slots that `POST /posts` with `queue: true` fills)"),
         (name = "meta", description = "Meta's deauthorize and data-deletion callbacks, and the public deletion status page"),
         (name = "media", description = "The media library: upload (images are stored as JPEG), list, download, delete"),
+        (name = "notifications", description = "The notification center (failed, parked and published posts, Instagram access ending), its live unread count, preferences per kind and channel, and one-click unsubscribe from notification emails"),
         (name = "posts", description = "Compose, schedule, edit, reschedule, cancel and delete posts; dashboard summary and calendar. Deleting a post deletes our record only: Instagram's API cannot delete published media."),
     )
 )]
@@ -148,7 +158,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen, 2, "the post and media lists are paged");
+        assert_eq!(seen, 3, "the post, media and notification lists are paged");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod instagram;
 pub mod me;
 pub mod media;
 pub mod meta;
+pub mod notification_preferences;
+pub mod notifications;
 pub mod paging;
 pub mod password_reset;
 pub mod post_views;
@@ -20,6 +22,7 @@ pub mod posts;
 pub mod posts_io;
 pub mod public_media;
 pub mod public_pages;
+pub mod unsubscribe;
 pub mod users_out;
 
 use axum::Router;
@@ -44,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .merge(posting_schedule::router())
         .merge(public_media::router())
         .merge(post_views::router())
+        .merge(notification_preferences::router())
+        .merge(notifications::router())
+        .merge(unsubscribe::router())
         .merge(dashboard::router())
         .merge(public_pages::router())
 }

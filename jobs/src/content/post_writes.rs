@@ -131,6 +131,7 @@ pub async fn create(
         media_unresolved: None,
         settled_at: None,
         queue_slot,
+        parked_at: None,
     };
     pin(store, user_id, &post.id, &post.content, &post.pin_token).await?;
     if let Err(e) = store.posts().insert(&post).await {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use aistudio_config::{ExposeSecret, MailSettings, MailTls};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -43,6 +43,9 @@ pub struct OutgoingEmail {
     /// `Message-ID` without brackets; the same for every attempt of one email, so a receiver
     /// can recognise a copy sent again after an attempt whose outcome was not known.
     pub message_id: String,
+    /// The one-click unsubscribe URL (RFC 8058), sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub unsubscribe: Option<String>,
 }
 
 /// Sends email over SMTP. Cheap to clone (the connection pool is shared).
@@ -109,11 +112,23 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e: lettre::address::AddressError| SendError::Permanent(e.to_string()))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from.clone())
             .to(to)
             .subject(&email.body.subject)
-            .message_id(Some(format!("<{}>", email.message_id)))
+            .message_id(Some(format!("<{}>", email.message_id)));
+        if let Some(url) = &email.unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".into(),
+                ));
+        }
+        let message = builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(

@@ -64,5 +64,6 @@ pub async fn password_changed(
             changed_at: Utc::now(),
         },
     );
-    SendEmail::submit(store, queue, email).await
+    SendEmail::submit(store, queue, email).await?;
+    Ok(())
 }

@@ -89,6 +89,41 @@ pub fn password_changed(name: &str, changed_at: DateTime<Utc>, forgot_link: &str
     }
 }
 
+/// An account notification: what happened, what to do, the link to act; and, unless it is
+/// essential, how to stop these emails.
+pub fn notification(
+    name: &str,
+    title: &str,
+    details: &str,
+    link: &str,
+    unsubscribe: Option<&str>,
+) -> Rendered {
+    let mut text = format!("Hello {name},\n\n{details}\n\n{link}\n");
+    let mut html = format!(
+        "<p>Hello {name},</p><p>{details}</p><p><a href=\"{link}\">{action}</a></p>",
+        name = escape(name),
+        details = escape(details),
+        link = escape(link),
+        action = escape(title),
+    );
+    if let Some(unsubscribe) = unsubscribe {
+        text.push_str(&format!(
+            "\nYou get this email because of your notification settings. To stop emails of \
+             this kind, open: {unsubscribe}\n"
+        ));
+        html.push_str(&format!(
+            "<p style=\"color: #666; font-size: 0.9em\">You get this email because of your \
+             notification settings. <a href=\"{}\">Stop emails of this kind</a>.</p>",
+            escape(unsubscribe)
+        ));
+    }
+    Rendered {
+        subject: title.to_string(),
+        text,
+        html: page(&html),
+    }
+}
+
 fn page(body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AIStudio</title>\
@@ -138,5 +173,26 @@ mod tests {
                 .contains("https://app.example/app/verify-email#token=a&b")
         );
         assert!(r.text.contains("48 hours"));
+    }
+
+    #[test]
+    fn a_notification_escapes_its_details_and_carries_the_unsubscribe_link_when_given() {
+        let r = notification(
+            "Ada",
+            "A post could not be published",
+            "Your post \"<hi>\" was not published.",
+            "https://app.example/app/posts/p1",
+            Some("https://app.example/unsubscribe?token=a.b.c"),
+        );
+        assert_eq!(r.subject, "A post could not be published");
+        assert!(r.html.contains("&lt;hi&gt;"), "{}", r.html);
+        assert!(
+            r.text
+                .contains("https://app.example/unsubscribe?token=a.b.c")
+        );
+        assert!(r.html.contains("Stop emails of this kind"));
+        let essential = notification("Ada", "Deleted", "Gone.", "https://x/y", None);
+        assert!(!essential.text.contains("unsubscribe"));
+        assert!(!essential.html.contains("Stop emails"));
     }
 }

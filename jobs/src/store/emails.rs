@@ -8,6 +8,7 @@ use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use crate::domain::NotificationKind;
 
 pub(super) const COLLECTION: &str = "emails";
 
@@ -31,6 +32,21 @@ pub enum EmailContent {
         #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
         changed_at: DateTime<Utc>,
     },
+    /// An account notification, with everything it says (so it is sent as raised, even when
+    /// the account is erased meanwhile: the deletion receipt).
+    Notification {
+        /// What happened (decides the unsubscribe link).
+        #[serde(rename = "notification")]
+        kind: NotificationKind,
+        /// The account holder's name when it was raised.
+        name: String,
+        /// One line (the subject).
+        title: String,
+        /// What it means and what to do, in plain words.
+        details: String,
+        /// Where to act: a path below the public base URL.
+        link: String,
+    },
 }
 
 impl EmailContent {
@@ -40,6 +56,7 @@ impl EmailContent {
             Self::PasswordReset { .. } => "password_reset",
             Self::EmailVerification { .. } => "email_verification",
             Self::PasswordChanged { .. } => "password_changed",
+            Self::Notification { kind, .. } => kind.as_str(),
         }
     }
 }
@@ -237,12 +254,28 @@ impl Emails {
         Ok(emails.into_iter().map(|e| (e.id, e.attempts)).collect())
     }
 
-    /// Deletes every email of a user (account deletion); how many.
+    /// Deletes every email of a user (account deletion) except the deletion receipt, which is
+    /// sent after the account is gone; how many.
     pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, StoreError> {
         Ok(self
             .collection
-            .delete_many(doc! { "user_id": user_id })
+            .delete_many(doc! {
+                "user_id": user_id,
+                "content.notification": { "$ne": NotificationKind::AccountDeleted.as_str() },
+            })
             .await?
             .deleted_count)
+    }
+
+    /// Removes the address and account id of a finished email (the deletion receipt, whose
+    /// account no longer exists).
+    pub async fn forget_recipient(&self, id: &str) -> Result<(), StoreError> {
+        self.collection
+            .update_one(
+                doc! { "_id": id, "status": { "$ne": "pending" } },
+                doc! { "$set": { "to": "", "user_id": "", "content.name": "" } },
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -15,6 +15,7 @@ use super::email_verifications::COLLECTION as EMAIL_VERIFICATIONS;
 use super::emails::COLLECTION as EMAILS;
 use super::maintenance_runs::COLLECTION as MAINTENANCE_RUNS;
 use super::media::COLLECTION as MEDIA;
+use super::notifications::COLLECTION as NOTIFICATIONS;
 use super::oauth_states::COLLECTION as OAUTH_STATES;
 use super::password_resets::COLLECTION as PASSWORD_RESETS;
 use super::posting_schedules::COLLECTION as POSTING_SCHEDULES;
@@ -138,6 +139,16 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
             ],
         ),
         (
+            NOTIFICATIONS,
+            vec![
+                named(
+                    doc! { "user_id": 1, "created_at": -1, "_id": -1 },
+                    "user_newest",
+                ),
+                named(doc! { "user_id": 1, "read_at": 1 }, "user_unread"),
+            ],
+        ),
+        (
             DELETION_REQUESTS,
             vec![
                 named(
@@ -184,6 +195,8 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                     "connection_newest",
                 ),
                 named(doc! { "status": 1, "published_at": -1 }, "status_published"),
+                // The notification sweep: recently failed, parked or published posts.
+                named(doc! { "status": 1, "updated_at": -1 }, "status_updated"),
                 // The publisher: is a media id already recorded on one of our posts?
                 named(doc! { "ig_media_id": 1 }, "ig_media_id"),
             ],

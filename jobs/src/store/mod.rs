@@ -15,6 +15,8 @@ mod indexes;
 mod maintenance_runs;
 mod media;
 mod media_files;
+mod notification_preferences;
+mod notifications;
 mod oauth_states;
 mod password_resets;
 mod post_context;
@@ -42,6 +44,10 @@ pub use emails::{Email, EmailContent, EmailStatus, Emails};
 pub use maintenance_runs::{MaintenanceRun, MaintenanceRuns};
 pub use media::{Media, MediaLibrary, MediaPin, MediaStatus};
 pub use media_files::GridFsMediaStorage;
+pub use notification_preferences::{
+    NotificationPreferences, NotificationPreferencesStore, PreferenceChoice,
+};
+pub use notifications::{Notification, Notifications};
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use password_resets::{PasswordReset, PasswordResets};
 pub use post_context::{PostContext, PostContexts};
@@ -181,6 +187,16 @@ impl Store {
     /// The email outbox.
     pub fn emails(&self) -> Emails {
         Emails::new(&self.db)
+    }
+
+    /// The notification center.
+    pub fn notifications(&self) -> Notifications {
+        Notifications::new(&self.db)
+    }
+
+    /// Notification preferences.
+    pub fn notification_preferences(&self) -> NotificationPreferencesStore {
+        NotificationPreferencesStore::new(&self.db)
     }
 
     /// Requested password resets.

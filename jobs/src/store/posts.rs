@@ -248,6 +248,13 @@ pub struct Post {
         with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
     )]
     pub settled_at: Option<DateTime<Utc>>,
+    /// When it was last parked until its account is reconnected (names that parking in its
+    /// notification, which an edit of the parked post does not change).
+    #[serde(
+        default,
+        with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime_optional"
+    )]
+    pub parked_at: Option<DateTime<Utc>>,
     /// The posting-schedule slot the post holds, `<connection id>@<RFC 3339 instant>`, when
     /// it was added to the connection's queue; unique, so two posts never take one slot. A
     /// reschedule, a cancel or an edit that moves the post gives the slot up.
@@ -867,6 +874,7 @@ impl Posts {
             doc! {
                 "status": PostStatus::NeedsReconnect.as_str(),
                 "failure_reason": "Instagram no longer accepts this account's authorization: reconnect Instagram to publish it.",
+                "parked_at": bson_now(),
             },
             false
         )
@@ -880,7 +888,11 @@ impl Posts {
             .update_many(
                 doc! { "connection_id": connection_id, "status": PostStatus::Scheduled.as_str() },
                 doc! {
-                    "$set": { "status": PostStatus::NeedsReconnect.as_str(), "updated_at": bson_now() },
+                    "$set": {
+                        "status": PostStatus::NeedsReconnect.as_str(),
+                        "updated_at": bson_now(),
+                        "parked_at": bson_now(),
+                    },
                     "$inc": { "version": 1 },
                 },
             )
@@ -1023,6 +1035,27 @@ impl Posts {
             .into_iter()
             .filter_map(|p| Some((p.content.scheduled_at?, p.published_at?)))
             .collect())
+    }
+
+    /// Posts in one of `statuses` changed at or after `since` (at most `limit`, most recently
+    /// changed first): where the notification sweep looks for events not raised.
+    pub async fn changed_since_in(
+        &self,
+        statuses: &[PostStatus],
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Post>, StoreError> {
+        Ok(self
+            .collection
+            .find(doc! {
+                "status": { "$in": names(statuses) },
+                "updated_at": { "$gte": mongodb::bson::DateTime::from_chrono(since) },
+            })
+            .sort(doc! { "updated_at": -1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
     }
 
     /// Posts to a connection in `status` (at most `limit`), soonest scheduled first.

@@ -3,12 +3,15 @@
 //! The api marks the account `deleting` (no sign-in, nothing publishes) and pushes this job
 //! with only the request id. Each step deletes one kind of record and adds its count to the
 //! receipt; re-running after a crash deletes what is left and adds zeros, so the job can be
-//! resumed or delivered twice without harm. The user document goes last, then the receipt is
+//! resumed or delivered twice without harm. Just before the user document goes (last), the
+//! receipt email is written to the outbox, to the address on file, with the receipt code; it
+//! is delivered after the account is gone and then forgets the address. Then the receipt is
 //! completed and forgets the account id.
 
 use serde::{Deserialize, Serialize};
 
 use crate::media::{MediaStorage, StorageError};
+use crate::notify::{self, AccountEvent, NotifyError};
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{DeletionStatus, Store, StoreError};
 
@@ -21,6 +24,9 @@ pub enum DeletionError {
     /// Media storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The receipt email could not be written or queued.
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
 }
 
 /// Queue name of account deletions.
@@ -62,6 +68,7 @@ impl DeleteAccount {
     pub async fn run(
         &self,
         store: &Store,
+        queue: &Queue,
         storage: &dyn MediaStorage,
     ) -> Result<(), DeletionError> {
         let requests = store.deletion_requests();
@@ -143,10 +150,30 @@ impl DeleteAccount {
         requests
             .add_count(
                 id,
+                "notifications",
+                store.notifications().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "notification_preferences",
+                store
+                    .notification_preferences()
+                    .delete_for_user(&user_id)
+                    .await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
                 "emails",
                 store.emails().delete_for_user(&user_id).await?,
             )
             .await?;
+        // The receipt goes to the address on file while it is still on file: written to the
+        // outbox with everything it says, it is delivered after the account is gone.
+        notify::raise(store, queue, &AccountEvent::account_deleted(&user_id, id)).await?;
         requests
             .add_count(id, "users", store.users().delete(&user_id).await?)
             .await?;

@@ -38,6 +38,9 @@ pub enum MaintenanceError {
     /// Re-driving stalled deletions failed.
     #[error(transparent)]
     Sweep(#[from] crate::tasks::deletion_sweep::SweepError),
+    /// Raising missed notifications failed.
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 impl QueueMaintenance {
@@ -47,7 +50,8 @@ impl QueueMaintenance {
     }
 
     /// Vacuums every queue, re-drives stalled deletions, queues again the due emails Redis lost,
-    /// and records the run.
+    /// raises the notifications of posts changed within `notify_window` that a stopped worker
+    /// did not raise, and records the run.
     #[tracing::instrument(skip(queue, store), fields(tick = self.tick))]
     pub async fn run(
         &self,
@@ -55,6 +59,7 @@ impl QueueMaintenance {
         store: &Store,
         worker: &str,
         older_than: Duration,
+        notify_window: chrono::Duration,
     ) -> Result<MaintenanceRun, MaintenanceError> {
         let started_at = Utc::now();
         let mut vacuumed = 0;
@@ -63,6 +68,7 @@ impl QueueMaintenance {
         }
         crate::tasks::deletion_sweep::redrive_stalled_deletions(store, queue, self.tick).await?;
         requeue_due_emails(store, queue).await?;
+        crate::notify::sweep(store, queue, started_at - notify_window).await?;
         let run = MaintenanceRun {
             tick: self.tick,
             worker: worker.to_string(),

@@ -17,7 +17,9 @@ use aistudio_config::Settings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::NotificationKind;
 use crate::mail::{Mailer, OutgoingEmail, Rendered, SendError, templates};
+use crate::notify::unsubscribe;
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{Email, EmailContent, Store, StoreError};
 
@@ -87,14 +89,16 @@ impl SendEmail {
             .await
     }
 
-    /// Writes `email` to the outbox and queues it, unless its event already has one.
-    pub async fn submit(store: &Store, queue: &Queue, email: Email) -> Result<(), EmailJobError> {
-        if store.emails().insert_once(&email).await? {
+    /// Writes `email` to the outbox and queues it, unless its event already has one; whether
+    /// it was written now.
+    pub async fn submit(store: &Store, queue: &Queue, email: Email) -> Result<bool, EmailJobError> {
+        let stored = store.emails().insert_once(&email).await?;
+        if stored {
             Self::enqueue(queue, &email.id, 0, None).await?;
             metrics::counter!("aistudio_emails_total", "kind" => email.content.kind(), "outcome" => "queued")
                 .increment(1);
         }
-        Ok(())
+        Ok(stored)
     }
 
     /// Claims, renders, sends and records one attempt.
@@ -123,6 +127,7 @@ impl SendEmail {
                             "{}@aistudio",
                             crate::crypto::session_token::digest(&email.id)
                         ),
+                        unsubscribe: unsubscribe_link(settings, &email),
                     })
                     .await
             }
@@ -146,6 +151,18 @@ impl SendEmail {
                 Delivery::Failed(reason)
             }
         };
+        if matches!(delivery, Delivery::Sent | Delivery::Failed(_))
+            && matches!(
+                email.content,
+                EmailContent::Notification {
+                    kind: NotificationKind::AccountDeleted,
+                    ..
+                }
+            )
+        {
+            // The account is gone: the receipt keeps no address once it is done.
+            emails.forget_recipient(&email.id).await?;
+        }
         let label = match &delivery {
             Delivery::Sent => "sent",
             Delivery::RetryAt(_) => "retry",
@@ -166,6 +183,15 @@ fn backoff(settings: &Settings, attempts: u32) -> chrono::Duration {
     chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
 }
 
+/// The one-click unsubscribe link of a notification email that is not essential.
+fn unsubscribe_link(settings: &Settings, email: &Email) -> Option<String> {
+    let EmailContent::Notification { kind, .. } = &email.content else {
+        return None;
+    };
+    let token = unsubscribe::token(&settings.notifications, &email.user_id, *kind)?;
+    Some(unsubscribe::link(&settings.server.public_base_url, &token))
+}
+
 /// The email's subject and bodies, or why it can no longer be sent.
 async fn render(
     store: &Store,
@@ -174,8 +200,13 @@ async fn render(
     now: DateTime<Utc>,
 ) -> Result<Result<Rendered, String>, StoreError> {
     let base = settings.server.public_base_url.trim_end_matches('/');
-    let Some(user) = store.users().by_id(&email.user_id).await? else {
-        return Ok(Err("the account no longer exists".into()));
+    let name = match &email.content {
+        // Says everything it needs (the deletion receipt is sent after the account is gone).
+        EmailContent::Notification { name, .. } => name.clone(),
+        _ => match store.users().by_id(&email.user_id).await? {
+            Some(user) => user.name,
+            None => return Ok(Err("the account no longer exists".into())),
+        },
     };
     Ok(Ok(match &email.content {
         EmailContent::PasswordReset { reset_id } => {
@@ -187,7 +218,7 @@ async fn render(
             };
             let minutes = (reset.expires_at - now).num_minutes().max(1);
             let link = format!("{base}/app/reset-password#token={token}");
-            templates::password_reset(&user.name, &link, minutes)
+            templates::password_reset(&name, &link, minutes)
         }
         EmailContent::EmailVerification { verification_id } => {
             let Some((token, verification)) = store
@@ -203,12 +234,22 @@ async fn render(
                 .div_euclid(60)
                 .max(1);
             let link = format!("{base}/app/verify-email#token={token}");
-            templates::email_verification(&user.name, &link, hours)
+            templates::email_verification(&name, &link, hours)
         }
-        EmailContent::PasswordChanged { changed_at } => templates::password_changed(
-            &user.name,
-            *changed_at,
-            &format!("{base}/app/forgot-password"),
+        EmailContent::PasswordChanged { changed_at } => {
+            templates::password_changed(&name, *changed_at, &format!("{base}/app/forgot-password"))
+        }
+        EmailContent::Notification {
+            title,
+            details,
+            link,
+            ..
+        } => templates::notification(
+            &name,
+            title,
+            details,
+            &format!("{base}{link}"),
+            unsubscribe_link(settings, email).as_deref(),
         ),
     }))
 }

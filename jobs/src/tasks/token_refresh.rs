@@ -3,15 +3,18 @@
 //! 24 hours old (Instagram refuses younger ones), and pushes one refresh job per connection and
 //! token (deduplicated). The job refreshes, re-seals and records the new expiry, only if the
 //! token is still the one it refreshed. A refused token (190) marks the connection
-//! `needs_reconnect`; transient failures are retried with backoff.
+//! `needs_reconnect` (and its parked posts are notified); transient failures are retried with
+//! backoff. Any failure to renew a token that expires within [`EXPIRY_NOTICE`] notifies the
+//! owner, once per token.
 
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::clients::{CallKind, ErrorClass, InstagramOAuth};
+use crate::clients::{CallKind, ClientError, ErrorClass, InstagramOAuth};
 use crate::crypto::vault::Vault;
+use crate::notify::{self, AccountEvent};
 use crate::queue::{Job, PushOptions, Queue, QueueError};
-use crate::store::{ConnectionStatus, Store, StoreError, TokenUpdate};
+use crate::store::{Connection, ConnectionStatus, Store, StoreError, TokenUpdate};
 
 /// Queue name of refresh jobs.
 pub const QUEUE: &str = "token-refresh";
@@ -20,6 +23,9 @@ pub const SWEEP_QUEUE: &str = "token-refresh-sweep";
 
 /// Instagram only refreshes tokens at least this old.
 pub const MIN_TOKEN_AGE: Duration = Duration::hours(24);
+
+/// A token that could not be renewed and expires within this is notified to its owner.
+pub const EXPIRY_NOTICE: Duration = Duration::days(7);
 
 /// Refresh one connection's token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -58,6 +64,9 @@ pub enum RefreshError {
     /// Redis failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// Notifying the owner failed.
+    #[error(transparent)]
+    Notify(#[from] notify::NotifyError),
 }
 
 /// What a refresh did.
@@ -123,6 +132,7 @@ impl RefreshToken {
     pub async fn run(
         &self,
         store: &Store,
+        queue: &Queue,
         vault: &Vault,
         oauth: &InstagramOAuth,
     ) -> Result<RefreshOutcome, RefreshError> {
@@ -161,27 +171,48 @@ impl RefreshToken {
                     Ok(RefreshOutcome::Skipped)
                 }
             }
-            Err(e) => match e.classify(CallKind::Read) {
-                ErrorClass::TokenInvalid => {
-                    connections.mark_needs_reconnect(&connection.id).await?;
-                    store.posts().park_for_connection(&connection.id).await?;
-                    metrics::counter!("aistudio_token_refreshes_total", "outcome" => "needs_reconnect").increment(1);
-                    tracing::warn!(error = %e, "token refused; the connection needs reconnecting");
-                    Ok(RefreshOutcome::NeedsReconnect)
+            Err(e) => {
+                if let Some(expires_at) = connection
+                    .token_expires_at
+                    .filter(|at| *at <= Utc::now() + EXPIRY_NOTICE)
+                {
+                    let event = AccountEvent::token_expiring(&connection, expires_at);
+                    notify::raise(store, queue, &event).await?;
                 }
-                ErrorClass::Transient
-                | ErrorClass::Throttled { .. }
-                | ErrorClass::OutcomeUnknown => {
-                    metrics::counter!("aistudio_token_refreshes_total", "outcome" => "retry")
-                        .increment(1);
-                    Err(RefreshError::Retryable(e.to_string()))
-                }
-                _ => {
-                    metrics::counter!("aistudio_token_refreshes_total", "outcome" => "failed")
-                        .increment(1);
-                    Err(RefreshError::Permanent(e.to_string()))
-                }
-            },
+                self.refused(store, queue, &connection, e).await
+            }
+        }
+    }
+
+    /// What a refused refresh means: reconnect, retry later, or give up.
+    async fn refused(
+        &self,
+        store: &Store,
+        queue: &Queue,
+        connection: &Connection,
+        e: ClientError,
+    ) -> Result<RefreshOutcome, RefreshError> {
+        let connections = store.connections();
+        match e.classify(CallKind::Read) {
+            ErrorClass::TokenInvalid => {
+                connections.mark_needs_reconnect(&connection.id).await?;
+                store.posts().park_for_connection(&connection.id).await?;
+                notify::raise_parked(store, queue, &connection.id).await?;
+                metrics::counter!("aistudio_token_refreshes_total", "outcome" => "needs_reconnect")
+                    .increment(1);
+                tracing::warn!(error = %e, "token refused; the connection needs reconnecting");
+                Ok(RefreshOutcome::NeedsReconnect)
+            }
+            ErrorClass::Transient | ErrorClass::Throttled { .. } | ErrorClass::OutcomeUnknown => {
+                metrics::counter!("aistudio_token_refreshes_total", "outcome" => "retry")
+                    .increment(1);
+                Err(RefreshError::Retryable(e.to_string()))
+            }
+            _ => {
+                metrics::counter!("aistudio_token_refreshes_total", "outcome" => "failed")
+                    .increment(1);
+                Err(RefreshError::Permanent(e.to_string()))
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::clients::{GraphClient, ImgbbClient};
 use crate::crypto::vault::Vault;
 use crate::domain::{MediaKind, PostKind};
 use crate::media::MediaStorage;
+use crate::notify::{self, AccountEvent};
 use crate::queue::{Queue, QueueError};
 use crate::store::{
     Connection, ConnectionStatus, Post, PostContext, PostStatus, Step, StepError, StepOutcome,
@@ -255,6 +256,7 @@ impl Engine {
                     .is_none_or(|c| c.status != ConnectionStatus::Active || c.token.is_none())
                 {
                     posts.park_for_connection(&connection_id).await?;
+                    self.announce_parked(&connection_id).await;
                     return Ok(None);
                 }
                 match posts.claim_for_publishing(&post).await? {
@@ -601,6 +603,7 @@ impl Engine {
                     None,
                 );
                 workflows.delete(&wf.post_id).await?;
+                self.announce_parked(&wf.connection_id).await;
                 metrics::counter!("aistudio_posts_parked_total").increment(1);
                 Ok(None)
             }
@@ -632,7 +635,7 @@ impl Engine {
         error: StepError,
         message: &str,
     ) -> Result<(), EngineError> {
-        self.store.posts().mark_failed(&wf.post_id, message).await?;
+        let failed = self.store.posts().mark_failed(&wf.post_id, message).await?;
         self.store.media().unpin_post(&wf.post_id).await?;
         self.store
             .workflows()
@@ -650,7 +653,25 @@ impl Engine {
         );
         metrics::counter!("aistudio_posts_failed_total").increment(1);
         tracing::warn!(post_id = %wf.post_id, reason = message, "post failed");
+        if let Some(post) = failed {
+            self.announce(&AccountEvent::post_failed(&post)).await;
+        }
         Ok(())
+    }
+
+    /// Notifies the user of a transition already made. A failure is logged and left to the
+    /// notification sweep: it never undoes or holds up the workflow.
+    pub(super) async fn announce(&self, event: &AccountEvent) {
+        if let Err(e) = notify::raise(&self.store, &self.queue, event).await {
+            tracing::warn!(error = %e, kind = event.kind.as_str(), "notification not raised yet; the sweep will");
+        }
+    }
+
+    /// Notifies the reconnect of the connection's parked posts (as [`Engine::announce`]).
+    async fn announce_parked(&self, connection_id: &str) {
+        if let Err(e) = notify::raise_parked(&self.store, &self.queue, connection_id).await {
+            tracing::warn!(error = %e, "reconnect notifications not raised yet; the sweep will");
+        }
     }
 
     async fn wait_until(

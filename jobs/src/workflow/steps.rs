@@ -15,6 +15,7 @@ use crate::clients::{
     CallKind, ClientError, ContainerId, ContainerSpec, ErrorClass, MediaId, MediaUrl, StatusCode,
 };
 use crate::domain::PostKind;
+use crate::notify::AccountEvent;
 use crate::store::{Post, Settlement, StepError, WorkItem, Workflow};
 
 fn items_bson(items: &[WorkItem]) -> Bson {
@@ -443,6 +444,7 @@ impl Engine {
         };
         if changed {
             metrics::counter!("aistudio_posts_published_total").increment(1);
+            self.announce(&AccountEvent::post_published(post)).await;
         }
         let media = media_id.map_or(Bson::Null, Bson::String);
         // The marker saved during this step goes with its end (the engine does not read back).

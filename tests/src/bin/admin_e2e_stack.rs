@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         media_unresolved: None,
         settled_at: None,
         queue_slot: None,
+        parked_at: None,
     };
     store.posts().insert(&post).await?;
     let steps = [

@@ -230,6 +230,7 @@ async fn post(
         media_unresolved: None,
         settled_at: None,
         queue_slot: None,
+        parked_at: None,
     };
     store.posts().insert(&post).await.unwrap();
     post

@@ -1,8 +1,9 @@
-// Account settings: name, password, and deleting the account with all its data.
+// Account settings: name, password, notification settings, and deleting the account with all its data.
 
 import { patch, post } from './api.js';
 import { clearErrors, confirmDialog, field, h, replace, showApiError } from './dom.js';
 import { dateTime } from './format.js';
+import { notificationSettings } from './notification_settings.js';
 
 function nameForm(me, { flash, loadMe }) {
   const name = h('input', { type: 'text', value: me.name, required: true, maxlength: 100, autocomplete: 'name' });
@@ -81,5 +82,6 @@ function deletion(main) {
 export async function render(main, ctx) {
   main.append(h('h1', {}, 'Settings'),
     h('div', { class: 'grid2' }, nameForm(ctx.me, ctx), passwordForm(ctx.me, ctx)),
+    await notificationSettings(ctx),
     deletion(main));
 }

@@ -4,6 +4,7 @@
 import { get, post } from './api.js';
 import { h, replace } from './dom.js';
 import { showVerifyBanner } from './verify_banner.js';
+import { startBell, stopBell } from './bell.js';
 
 const PAGES = [
   [/^\/app\/?$/, () => import('./overview.js')],
@@ -21,6 +22,7 @@ const PAGES = [
   [/^\/app\/posts$/, () => import('./posts.js')],
   [/^\/app\/posts\/([0-9a-f]+)$/, () => import('./posts.js'), { single: true }],
   [/^\/app\/calendar$/, () => import('./calendar.js')],
+  [/^\/app\/notifications$/, () => import('./notifications.js')],
 ];
 
 const OUTCOMES = {
@@ -83,6 +85,7 @@ export async function loadMe() {
   nav.hidden = !me;
   replace(document.getElementById('whoami'), me ? me.email : '');
   showVerifyBanner(me);
+  if (me) startBell(); else stopBell();
   return me;
 }
 
@@ -133,6 +136,7 @@ window.addEventListener('popstate', () => navigate(location.pathname + location.
 document.getElementById('logout').addEventListener('click', async () => {
   await post('/auth/logout').catch(() => null);
   me = null;
+  stopBell();
   nav.hidden = true;
   showVerifyBanner(null);
   flash('ok', 'You are logged out.');
