@@ -279,3 +279,22 @@ fn media_limits_beyond_instagrams_are_refused() {
     assert_eq!(defaults.media.max_image_bytes, 8 * 1024 * 1024);
     assert_eq!(defaults.media.max_video_bytes, 300 * 1024 * 1024);
 }
+
+#[test]
+fn webhook_allow_hosts_take_a_comma_separated_variable_and_are_refused_in_production() {
+    let s = Settings::load_from(&sources(&[(
+        "AISTUDIO__WEBHOOKS__ALLOW_HOSTS",
+        "127.0.0.1, localhost",
+    )]))
+    .unwrap();
+    assert_eq!(s.webhooks.allow_hosts, ["127.0.0.1", "localhost"]);
+    assert!(
+        load_production(&[])
+            .unwrap()
+            .webhooks
+            .allow_hosts
+            .is_empty()
+    );
+    let err = load_production(&[("AISTUDIO__WEBHOOKS__ALLOW_HOSTS", "localhost")]).unwrap_err();
+    assert!(problem_for(&err, "webhooks.allow_hosts").contains("empty in production"));
+}

@@ -8,7 +8,7 @@ use aistudio_jobs::tasks::{
 };
 use apalis::prelude::{AbortError, BoxDynError, Data};
 
-use aistudio_jobs::tasks::{PublishPost, SendEmail};
+use aistudio_jobs::tasks::{DeliverWebhook, PublishPost, SendEmail};
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
 
@@ -52,7 +52,10 @@ pub async fn run_refresh_sweep(job: RefreshSweep, deps: Data<Deps>) -> Result<()
 
 /// Refreshes one token; permanent failures are not retried.
 pub async fn run_token_refresh(job: RefreshToken, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    match job.run(&deps.store, &deps.vault, &deps.instagram).await {
+    match job
+        .run(&deps.store, &deps.queue, &deps.vault, &deps.instagram)
+        .await
+    {
         Ok(_) => Ok(()),
         Err(RefreshError::Permanent(reason)) => {
             Err(AbortError::new(RefreshError::Permanent(reason)).into())
@@ -97,6 +100,14 @@ pub async fn run_reconcile(job: Reconcile, deps: Data<Deps>) -> Result<(), BoxDy
 /// Delivers one outbox email (its outcome is recorded in the outbox, retries scheduled there).
 pub async fn run_send_email(job: SendEmail, deps: Data<Deps>) -> Result<(), BoxDynError> {
     job.run(&deps.store, &deps.queue, &deps.mailer, &deps.settings)
+        .await?;
+    Ok(())
+}
+
+/// Attempts one webhook delivery (its outcome is recorded with the delivery, retries scheduled
+/// there).
+pub async fn run_deliver_webhook(job: DeliverWebhook, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    job.run(&deps.store, &deps.queue, &deps.vault, &deps.settings)
         .await?;
     Ok(())
 }

@@ -26,6 +26,15 @@ pub enum EmailContent {
         #[serde(with = "mongodb::bson::serde_helpers::chrono_datetime_as_bson_datetime")]
         changed_at: DateTime<Utc>,
     },
+    /// Deliveries to a webhook endpoint were turned off because they kept failing.
+    WebhookDisabled {
+        /// The endpoint.
+        endpoint_id: String,
+        /// Its URL when it was turned off.
+        url: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 impl EmailContent {
@@ -34,6 +43,7 @@ impl EmailContent {
         match self {
             Self::PasswordReset { .. } => "password_reset",
             Self::PasswordChanged { .. } => "password_changed",
+            Self::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 }

@@ -20,6 +20,8 @@ mod post_context;
 mod posts;
 mod sessions;
 mod users;
+mod webhook_deliveries;
+mod webhook_endpoints;
 mod workflow_events;
 mod workflows;
 
@@ -47,6 +49,8 @@ pub use posts::{
 };
 pub use sessions::{CONSOLE_MAX_LIFETIME, Session, SessionKind, Sessions};
 pub use users::{Role, User, UserStatus, Users};
+pub use webhook_deliveries::{DeliveryAttempt, DeliveryStatus, WebhookDeliveries, WebhookDelivery};
+pub use webhook_endpoints::{EndpointChanges, WebhookEndpoint, WebhookEndpoints};
 pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
 pub use workflows::{Step, WorkItem, Workflow, Workflows};
 
@@ -181,6 +185,16 @@ impl Store {
     /// Requested password resets.
     pub fn password_resets(&self) -> PasswordResets {
         PasswordResets::new(&self.db)
+    }
+
+    /// Webhook endpoints.
+    pub fn webhook_endpoints(&self) -> WebhookEndpoints {
+        WebhookEndpoints::new(&self.db)
+    }
+
+    /// Webhook deliveries and their attempt logs.
+    pub fn webhook_deliveries(&self) -> WebhookDeliveries {
+        WebhookDeliveries::new(&self.db)
     }
 
     /// The admin console's audit log.

@@ -131,6 +131,20 @@ impl DeleteAccount {
             )
             .await?;
         requests
+            .add_count(
+                id,
+                "webhook_deliveries",
+                store.webhook_deliveries().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "webhook_endpoints",
+                store.webhook_endpoints().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
             .add_count(id, "users", store.users().delete(&user_id).await?)
             .await?;
         requests.complete(id).await?;

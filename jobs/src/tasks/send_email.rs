@@ -194,6 +194,9 @@ async fn render(
             *changed_at,
             &format!("{base}/app/forgot-password"),
         ),
+        EmailContent::WebhookDisabled { url, reason, .. } => {
+            templates::webhook_disabled(&user.name, url, reason, &format!("{base}/app/webhooks"))
+        }
     }))
 }
 

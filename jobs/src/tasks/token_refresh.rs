@@ -12,6 +12,7 @@ use crate::clients::{CallKind, ErrorClass, InstagramOAuth};
 use crate::crypto::vault::Vault;
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{ConnectionStatus, Store, StoreError, TokenUpdate};
+use crate::webhooks::{self, Event, EventType};
 
 /// Queue name of refresh jobs.
 pub const QUEUE: &str = "token-refresh";
@@ -123,6 +124,7 @@ impl RefreshToken {
     pub async fn run(
         &self,
         store: &Store,
+        queue: &Queue,
         vault: &Vault,
         oauth: &InstagramOAuth,
     ) -> Result<RefreshOutcome, RefreshError> {
@@ -165,6 +167,9 @@ impl RefreshToken {
                 ErrorClass::TokenInvalid => {
                     connections.mark_needs_reconnect(&connection.id).await?;
                     store.posts().park_for_connection(&connection.id).await?;
+                    let event =
+                        Event::connection_changed(EventType::ConnectionNeedsReconnect, &connection);
+                    webhooks::fan_out(store, queue, &connection.user_id, &event).await?;
                     metrics::counter!("aistudio_token_refreshes_total", "outcome" => "needs_reconnect").increment(1);
                     tracing::warn!(error = %e, "token refused; the connection needs reconnecting");
                     Ok(RefreshOutcome::NeedsReconnect)
