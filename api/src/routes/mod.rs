@@ -19,6 +19,8 @@ pub mod posts_io;
 pub mod public_media;
 pub mod public_pages;
 pub mod users_out;
+pub mod webhooks;
+pub mod webhooks_io;
 
 use axum::Router;
 
@@ -40,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(public_media::router())
         .merge(post_views::router())
+        .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(public_pages::router())
 }
