@@ -62,7 +62,9 @@ pub fn router() -> Router<AppState> {
 /// delivery is the one that counts; this one tells the user early.
 async fn checked_url(state: &AppState, raw: &str) -> Result<String, FieldError> {
     let allow = &state.settings.webhooks.allow_hosts;
-    let target = target::parse(raw, allow).map_err(|e| FieldError::new("url", e.to_string()))?;
+    let refused = |e: Refused| FieldError::new("url", e.to_string());
+    let target = target::parse(raw, allow).map_err(refused)?;
+    target.require_https().map_err(refused)?;
     match target.resolve(REGISTRATION_DNS_WAIT).await {
         Err(e @ Refused::Address { .. }) => Err(FieldError::new("url", e.to_string())),
         // A name that does not resolve yet may later; deliveries check again.

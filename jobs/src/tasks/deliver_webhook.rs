@@ -215,6 +215,9 @@ async fn attempt(
         Ok(a) => a,
         Err(e) => return refused(e.to_string()),
     };
+    if let Err(e) = checked.require_https() {
+        return refused(format!("the URL {e}"));
+    }
     let signed = match open_secret(vault, endpoint).map(|secret| {
         let timestamp = Utc::now().timestamp();
         signature::sign(&secret, &delivery.event_id, timestamp, &delivery.body).map(|signature| {

@@ -54,8 +54,8 @@ pub struct Target {
     pub allowed: bool,
 }
 
-/// Checks an endpoint URL's form: absolute, http(s), a host, no user name or password, https
-/// unless the host is allowed.
+/// Checks an endpoint URL's form: absolute, http(s), a host, no user name or password (https
+/// is [`Target::require_https`]).
 pub fn parse(raw: &str, allow_hosts: &[String]) -> Result<Target, Refused> {
     let bad = |m: &str| Err(Refused::Malformed(m.to_string()));
     if raw.len() > MAX_URL_LEN {
@@ -84,9 +84,6 @@ pub fn parse(raw: &str, allow_hosts: &[String]) -> Result<Target, Refused> {
             .trim_end_matches(']')
             .eq_ignore_ascii_case(&host)
     });
-    if url.scheme() == "http" && !allowed {
-        return bad("must use https");
-    }
     let port = url.port_or_known_default().unwrap_or(443);
     Ok(Target {
         url,
@@ -97,6 +94,15 @@ pub fn parse(raw: &str, allow_hosts: &[String]) -> Result<Target, Refused> {
 }
 
 impl Target {
+    /// Refuses plain http unless the host is allowed.
+    pub fn require_https(&self) -> Result<(), Refused> {
+        if self.url.scheme() == "https" || self.allowed {
+            Ok(())
+        } else {
+            Err(Refused::Malformed("must use https".into()))
+        }
+    }
+
     /// The host's IP address when the URL names one.
     fn literal(&self) -> Option<IpAddr> {
         match self.url.host()? {
@@ -272,9 +278,17 @@ mod tests {
     #[test]
     fn urls_need_https_unless_their_host_is_allowed() {
         let none: Vec<String> = Vec::new();
-        assert!(parse("https://hooks.example.com/x", &none).is_ok());
+        assert!(
+            parse("https://hooks.example.com/x", &none)
+                .unwrap()
+                .require_https()
+                .is_ok()
+        );
         assert_eq!(
-            parse("http://hooks.example.com/x", &none).unwrap_err(),
+            parse("http://hooks.example.com/x", &none)
+                .unwrap()
+                .require_https()
+                .unwrap_err(),
             Refused::Malformed("must use https".into())
         );
         assert!(parse("ftp://hooks.example.com", &none).is_err());
@@ -283,6 +297,7 @@ mod tests {
         let local = vec!["127.0.0.1".to_string()];
         let target = parse("http://127.0.0.1:9999/hook", &local).unwrap();
         assert!(target.allowed);
+        assert!(target.require_https().is_ok());
         assert_eq!(target.port, 9999);
     }
 

@@ -464,7 +464,7 @@ impl Engine {
                 // written with the next write (a wait, the publish marker, the end): redoing an
                 // upload or a container is harmless, and publishing is guarded by the marker.
                 let saved = if next.is_terminal() {
-                    if step == Step::FetchPermalink {
+                    if next == Step::Done {
                         self.raise_published(&wf, connection).await?;
                     }
                     workflows.release(&wf, owner, Utc::now(), set).await?;

@@ -25,4 +25,5 @@ mod scan_free;
 mod session_kinds;
 mod shutdown;
 mod soak;
+mod webhooks;
 mod workflow_take;
