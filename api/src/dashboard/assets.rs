@@ -43,6 +43,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/posts.js", JS),
     asset!("js/calendar.js", JS),
     asset!("js/overview.js", JS),
+    asset!("js/webhooks.js", JS),
 ];
 
 /// The single-page shell, served for `/app/` and every unknown path below it.

@@ -194,8 +194,46 @@ async fn a_receiver_answering_500_twice_gets_the_event_on_the_third_attempt_unde
         .collect();
     assert_eq!(codes, [&json!(500), &json!(500), &json!(200)]);
     // A success ends the failure streak.
-    let endpoint = room.user.get(&format!("/api/v1/webhooks/{endpoint}")).await;
-    assert_eq!(endpoint.body["failing_since"], Value::Null);
+    let read = room.user.get(&format!("/api/v1/webhooks/{endpoint}")).await;
+    assert_eq!(read.body["failing_since"], Value::Null);
+
+    // The secret is stored sealed only.
+    let store = room.env.store().await;
+    let stored = store
+        .webhook_endpoints()
+        .by_id(endpoint)
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    assert!(!format!("{stored:?}").contains(&secret["whsec_".len()..]));
+
+    // Deleting the account deletes its endpoints and deliveries, counted on the receipt.
+    let reply = room
+        .user
+        .post("/api/v1/me/deletion", json!({ "confirm": true }))
+        .await;
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    let code = reply.body["confirmation_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let anon = ApiClient::new(&room.api.url);
+    let receipt = eventually(Duration::from_secs(30), "the deletion", || async {
+        let r = anon.get(&format!("/api/v1/deletions/{code}")).await;
+        (r.body["status"] == "completed").then_some(r.body)
+    })
+    .await;
+    assert_eq!(receipt["deleted"]["webhook_endpoints"], 1, "{receipt}");
+    assert_eq!(receipt["deleted"]["webhook_deliveries"], 1, "{receipt}");
+    assert!(
+        store
+            .webhook_endpoints()
+            .by_id(endpoint)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ const PAGES = [
   [/^\/app\/posts$/, () => import('./posts.js')],
   [/^\/app\/posts\/([0-9a-f]+)$/, () => import('./posts.js'), { single: true }],
   [/^\/app\/calendar$/, () => import('./calendar.js')],
+  [/^\/app\/webhooks$/, () => import('./webhooks.js')],
 ];
 
 const OUTCOMES = {
