@@ -47,6 +47,8 @@ stack_env() {
   export AISTUDIO__GOOGLE__ISSUER="$SIM/google"
   export AISTUDIO__MAIL__SMTP_HOST=127.0.0.1 AISTUDIO__MAIL__SMTP_PORT="$SMTP_PORT" AISTUDIO__MAIL__TLS=none
   export AISTUDIO__MAIL__FROM="AIStudio <no-reply@aistudio.test>"
+  # Receivers in the browser specs listen on loopback.
+  export AISTUDIO__WEBHOOKS__ALLOW_HOSTS=127.0.0.1
 }
 
 stack_pids=()

@@ -51,6 +51,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Account notifications (in the dashboard and by email).
     pub notifications: NotificationSettings,
+    /// Outbound webhooks to customers' own systems.
+    pub webhooks: WebhookSettings,
 }
 
 /// The HTTP API process.
@@ -354,4 +356,55 @@ pub struct NotificationSettings {
     /// How far back the maintenance sweep looks for a failed, parked or published post whose
     /// notification was not raised (a worker stopped between the change and the raise).
     pub sweep_hours: u64,
+}
+
+/// Outbound webhooks: delivery limits, retries, and which hosts may be reached.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Hosts (names or IP literals, as written in endpoint URLs) that may be reached over plain
+    /// http and at loopback, private or link-local addresses. Empty in production (refused
+    /// otherwise); local runs and tests list `127.0.0.1` or `localhost`. A TOML list, or a
+    /// comma-separated string (environment variables).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub allow_hosts: Vec<String>,
+    /// Time limit of one delivery attempt: connect, send, and read the answer.
+    pub timeout_secs: u64,
+    /// Most bytes of an answer read (the rest is not read; only the status counts).
+    pub max_response_bytes: u64,
+    /// Wait before the second attempt; doubled for each further one, with jitter.
+    pub retry_base_secs: u64,
+    /// Longest wait between two attempts.
+    pub retry_max_secs: u64,
+    /// An event is attempted until this long after it happened, then its delivery fails.
+    pub retry_window_secs: u64,
+    /// An endpoint whose deliveries failed without a success for this long is disabled (its
+    /// owner is emailed).
+    pub disable_after_secs: u64,
+    /// Attempts kept in a delivery's log (the oldest are dropped).
+    pub log_attempts: u32,
+    /// Most endpoints one user may register.
+    pub max_endpoints_per_user: u32,
+}
+
+/// A list given as a TOML array or as one comma-separated string (environment variables).
+fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Raw::deserialize(deserializer)? {
+        Raw::List(items) => items,
+        Raw::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
 }

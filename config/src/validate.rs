@@ -266,6 +266,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
     check_media(&mut c, s);
     check_mail(&mut c, s, production);
     check_notifications(&mut c, s, production);
+    check_webhooks(&mut c, s, production);
     check_token_keys(&mut c, s, production);
 
     if production {
@@ -286,6 +287,50 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
     } else {
         Err(ConfigError::Invalid(c.problems))
     }
+}
+
+fn check_webhooks(c: &mut Checker, s: &Settings, production: bool) {
+    let w = &s.webhooks;
+    c.require(
+        "webhooks.allow_hosts",
+        !production || w.allow_hosts.is_empty(),
+        "must be empty in production (deliveries never reach private addresses there)",
+    );
+    c.require(
+        "webhooks.timeout_secs",
+        (1..=60).contains(&w.timeout_secs),
+        "must be between 1 and 60",
+    );
+    c.require(
+        "webhooks.max_response_bytes",
+        w.max_response_bytes <= 1_048_576,
+        "must be at most 1048576",
+    );
+    c.require(
+        "webhooks.retry_base_secs",
+        w.retry_base_secs > 0 && w.retry_base_secs <= w.retry_max_secs,
+        "must be at least 1 and at most webhooks.retry_max_secs",
+    );
+    c.require(
+        "webhooks.retry_window_secs",
+        w.retry_window_secs > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "webhooks.disable_after_secs",
+        w.disable_after_secs > 0,
+        "must be at least 1",
+    );
+    c.require(
+        "webhooks.log_attempts",
+        (1..=100).contains(&w.log_attempts),
+        "must be between 1 and 100",
+    );
+    c.require(
+        "webhooks.max_endpoints_per_user",
+        w.max_endpoints_per_user > 0,
+        "must be at least 1",
+    );
 }
 
 fn check_mail(c: &mut Checker, s: &Settings, production: bool) {

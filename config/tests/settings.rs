@@ -290,3 +290,22 @@ fn production_refuses_a_short_unsubscribe_key() {
         load_production(&[("AISTUDIO__NOTIFICATIONS__UNSUBSCRIBE_KEY", "too-short")]).unwrap_err();
     assert!(problem_for(&err, "notifications.unsubscribe_key").contains("at least 32"));
 }
+
+#[test]
+fn webhook_allow_hosts_take_a_comma_separated_variable_and_are_refused_in_production() {
+    let s = Settings::load_from(&sources(&[(
+        "AISTUDIO__WEBHOOKS__ALLOW_HOSTS",
+        "127.0.0.1, localhost",
+    )]))
+    .unwrap();
+    assert_eq!(s.webhooks.allow_hosts, ["127.0.0.1", "localhost"]);
+    assert!(
+        load_production(&[])
+            .unwrap()
+            .webhooks
+            .allow_hosts
+            .is_empty()
+    );
+    let err = load_production(&[("AISTUDIO__WEBHOOKS__ALLOW_HOSTS", "localhost")]).unwrap_err();
+    assert!(problem_for(&err, "webhooks.allow_hosts").contains("empty in production"));
+}

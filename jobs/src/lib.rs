@@ -47,6 +47,7 @@ pub mod shutdown;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workflow;
 
 pub use aistudio_config as config;

@@ -18,6 +18,7 @@ pub mod mongo_commands;
 mod process;
 mod publishing;
 mod redis_server;
+mod webhook_receiver;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
 pub use client::{ApiClient, Reply};
@@ -27,6 +28,7 @@ pub use instagram_flow::{Browser, Hop, with_param};
 pub use process::{Process, binary};
 pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow, unleased_workflow};
 pub use redis_server::RedisServer;
+pub use webhook_receiver::{Received, Receiver};
 
 use std::time::Duration;
 

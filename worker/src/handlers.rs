@@ -8,7 +8,7 @@ use aistudio_jobs::tasks::{
 };
 use apalis::prelude::{AbortError, BoxDynError, Data};
 
-use aistudio_jobs::tasks::{PublishPost, SendEmail};
+use aistudio_jobs::tasks::{DeliverWebhook, PublishPost, SendEmail};
 use aistudio_jobs::workflow::dispatcher::Dispatch;
 use aistudio_jobs::workflow::reconciler::Reconcile;
 
@@ -108,6 +108,14 @@ pub async fn run_reconcile(job: Reconcile, deps: Data<Deps>) -> Result<(), BoxDy
 /// Delivers one outbox email (its outcome is recorded in the outbox, retries scheduled there).
 pub async fn run_send_email(job: SendEmail, deps: Data<Deps>) -> Result<(), BoxDynError> {
     job.run(&deps.store, &deps.queue, &deps.mailer, &deps.settings)
+        .await?;
+    Ok(())
+}
+
+/// Attempts one webhook delivery (its outcome is recorded with the delivery, retries scheduled
+/// there).
+pub async fn run_deliver_webhook(job: DeliverWebhook, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    job.run(&deps.store, &deps.queue, &deps.vault, &deps.settings)
         .await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use aistudio_config::Settings;
 use aistudio_jobs::queue::{Queue, release_worker, worker_name};
 use aistudio_jobs::store::Store;
+use aistudio_jobs::tasks::DeliverWebhook;
 use aistudio_jobs::tasks::{
     self, Canary, DeleteAccount, DeleteInstagramData, PublishPost, QueueMaintenance, RefreshSweep,
     RefreshToken, SendEmail,
@@ -175,6 +176,13 @@ pub async fn run(
     );
     let publish = queue_worker!(deps, sv, PublishPost, handlers::run_publish, concurrency);
     let email = queue_worker!(deps, sv, SendEmail, handlers::run_send_email, concurrency);
+    let webhook = queue_worker!(
+        deps,
+        sv,
+        DeliverWebhook,
+        handlers::run_deliver_webhook,
+        concurrency
+    );
     let dispatch = queue_worker!(deps, sv, Dispatch, handlers::run_dispatch, 1);
     let reconcile = queue_worker!(deps, sv, Reconcile, handlers::run_reconcile, 1);
     let dispatch_schedule = cron_worker!(
@@ -212,6 +220,7 @@ pub async fn run(
         .register(refresh_schedule)
         .register(publish)
         .register(email)
+        .register(webhook)
         .register(dispatch)
         .register(reconcile)
         .register(dispatch_schedule)

@@ -48,6 +48,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/bell.js", JS),
     asset!("js/notifications.js", JS),
     asset!("js/notification_settings.js", JS),
+    asset!("js/webhooks.js", JS),
 ];
 
 /// The single-page shell, served for `/app/` and every unknown path below it.

@@ -68,8 +68,17 @@ use common_responses::CommonResponses;
         routes::notification_preferences::update_notification_preferences,
         routes::unsubscribe::get_unsubscribe,
         routes::unsubscribe::create_unsubscribe,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::get_webhook,
+        routes::webhooks::update_webhook,
+        routes::webhooks::delete_webhook,
+        routes::webhooks::rotate_webhook_secret,
+        routes::webhooks::test_webhook,
+        routes::webhooks::list_webhook_deliveries,
+        routes::webhooks::redeliver_webhook,
     ),
-    components(schemas(ErrorOut)),
+    components(schemas(ErrorOut, routes::webhooks_io::WebhookPayload)),
     modifiers(&SessionAuth, &CommonResponses),
     tags(
         (name = "operations", description = "Health and readiness"),
@@ -78,6 +87,7 @@ use common_responses::CommonResponses;
         (name = "meta", description = "Meta's deauthorize and data-deletion callbacks, and the public deletion status page"),
         (name = "media", description = "The media library: upload (images are stored as JPEG), list, download, delete"),
         (name = "notifications", description = "The notification center (failed, parked and published posts, Instagram access ending), its live unread count, preferences per kind and channel, and one-click unsubscribe from notification emails"),
+        (name = "webhooks", description = "Signed HTTP callbacks to your own systems when a post is published or fails and when a connection needs reconnecting or is disconnected (Standard Webhooks). Every delivery's body is a `WebhookPayload`."),
         (name = "posts", description = "Compose, schedule, edit, reschedule, cancel and delete posts; dashboard summary and calendar. Deleting a post deletes our record only: Instagram's API cannot delete published media."),
     )
 )]
@@ -143,6 +153,50 @@ mod tests {
                     p["in"]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_documented_webhook_payload_is_what_deliveries_send() {
+        use aistudio_jobs::webhooks::event::TestData;
+        use aistudio_jobs::webhooks::{Event, EventType};
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schema = &doc["components"]["schemas"]["WebhookPayload"];
+        let mut documented: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        documented.sort();
+        let data = TestData {
+            endpoint_id: "e".into(),
+            message: "m".into(),
+        };
+        let event = Event::new("k", EventType::WebhookTest, chrono::Utc::now(), &data);
+        let body: Value = serde_json::from_str(&event.body()).unwrap();
+        let mut sent: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        sent.sort();
+        assert_eq!(documented, sent);
+        for name in [
+            "PostPublishedData",
+            "PostFailedData",
+            "ConnectionData",
+            "TestData",
+        ] {
+            assert!(
+                doc["components"]["schemas"][name]["properties"].is_object(),
+                "{name} is documented"
+            );
+        }
+        let test_data = &doc["components"]["schemas"]["TestData"]["properties"];
+        for key in body["data"].as_object().unwrap().keys() {
+            assert!(test_data[key].is_object(), "data.{key} is documented");
         }
     }
 

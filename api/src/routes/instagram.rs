@@ -7,7 +7,8 @@
 //! user than the one who started), `exchange_failed`, `connected_elsewhere`.
 
 use aistudio_jobs::instagram_connect::{self, ConnectError};
-use aistudio_jobs::store::{Connection, NewOAuthState, OAuthPurpose};
+use aistudio_jobs::store::{Connection, ConnectionStatus, NewOAuthState, OAuthPurpose};
+use aistudio_jobs::webhooks::{self, Event, EventType};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -209,7 +210,7 @@ pub async fn delete_connection(
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionOut>, ApiError> {
     let connections = state.store.connections();
-    connections
+    let before = connections
         .by_id_for_user(&id, &current.user.id)
         .await?
         .ok_or(ApiError::NotFound("connection"))?;
@@ -217,6 +218,19 @@ pub async fn delete_connection(
         .disconnect(&id)
         .await?
         .ok_or(ApiError::NotFound("connection"))?;
+    raise_disconnected(&state, &before).await?;
     tracing::info!(user_id = %current.user.id, connection_id = %id, "instagram disconnected");
     Ok(Json(ConnectionOut::from(&connection)))
+}
+
+/// Raises `connection.disconnected` for a connection that was not disconnected before.
+pub(crate) async fn raise_disconnected(
+    state: &AppState,
+    before: &Connection,
+) -> Result<(), ApiError> {
+    if before.status != ConnectionStatus::Disconnected {
+        let event = Event::connection_changed(EventType::ConnectionDisconnected, before);
+        webhooks::fan_out(&state.store, &state.queue, &before.user_id, &event).await?;
+    }
+    Ok(())
 }

@@ -101,6 +101,7 @@ pub async fn create_deauthorization(
     let connections = state.store.connections();
     if let Some(connection) = connections.by_ig_user_id(&request.user_id).await? {
         connections.disconnect(&connection.id).await?;
+        crate::routes::instagram::raise_disconnected(&state, &connection).await?;
         tracing::info!(connection_id = %connection.id, "deauthorized by Meta; token deleted");
     }
     Ok(Json(serde_json::json!({})))

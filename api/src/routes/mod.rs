@@ -24,6 +24,8 @@ pub mod public_media;
 pub mod public_pages;
 pub mod unsubscribe;
 pub mod users_out;
+pub mod webhooks;
+pub mod webhooks_io;
 
 use axum::Router;
 
@@ -50,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(notification_preferences::router())
         .merge(notifications::router())
         .merge(unsubscribe::router())
+        .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(public_pages::router())
 }

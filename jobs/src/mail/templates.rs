@@ -124,6 +124,33 @@ pub fn notification(
     }
 }
 
+/// Deliveries to a webhook endpoint were turned off; how to turn them on again.
+pub fn webhook_disabled(name: &str, url: &str, reason: &str, settings_link: &str) -> Rendered {
+    let text = format!(
+        "Hello {name},\n\n\
+         AIStudio stopped sending webhook events to {url}: {reason}.\n\n\
+         Events that happen from now on are not sent there. When the endpoint works again, \
+         enable it in your webhook settings (and redeliver the events it missed): \
+         {settings_link}\n"
+    );
+    let html = page(&format!(
+        "<p>Hello {name},</p>\
+         <p>AIStudio stopped sending webhook events to <code>{url}</code>: {reason}.</p>\
+         <p>Events that happen from now on are not sent there. When the endpoint works again, \
+         <a href=\"{link}\">enable it in your webhook settings</a> (and redeliver the events \
+         it missed).</p>",
+        name = escape(name),
+        url = escape(url),
+        reason = escape(reason),
+        link = escape(settings_link),
+    ));
+    Rendered {
+        subject: "Webhook endpoint disabled".into(),
+        text,
+        html,
+    }
+}
+
 fn page(body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>AIStudio</title>\

@@ -47,6 +47,15 @@ pub enum EmailContent {
         /// Where to act: a path below the public base URL.
         link: String,
     },
+    /// Deliveries to a webhook endpoint were turned off because they kept failing.
+    WebhookDisabled {
+        /// The endpoint.
+        endpoint_id: String,
+        /// Its URL when it was turned off.
+        url: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 impl EmailContent {
@@ -57,6 +66,7 @@ impl EmailContent {
             Self::EmailVerification { .. } => "email_verification",
             Self::PasswordChanged { .. } => "password_changed",
             Self::Notification { kind, .. } => kind.as_str(),
+            Self::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 }

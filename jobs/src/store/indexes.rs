@@ -22,6 +22,8 @@ use super::posting_schedules::COLLECTION as POSTING_SCHEDULES;
 use super::posts::COLLECTION as POSTS;
 use super::sessions::COLLECTION as SESSIONS;
 use super::users::COLLECTION as USERS;
+use super::webhook_deliveries::COLLECTION as WEBHOOK_DELIVERIES;
+use super::webhook_endpoints::COLLECTION as WEBHOOK_ENDPOINTS;
 use super::workflow_events::COLLECTION as WORKFLOW_EVENTS;
 use super::workflows::COLLECTION as WORKFLOWS;
 
@@ -146,6 +148,24 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                     "user_newest",
                 ),
                 named(doc! { "user_id": 1, "read_at": 1 }, "user_unread"),
+            ],
+        ),
+        (
+            WEBHOOK_ENDPOINTS,
+            vec![named(
+                doc! { "user_id": 1, "created_at": 1 },
+                "user_created",
+            )],
+        ),
+        (
+            WEBHOOK_DELIVERIES,
+            vec![
+                named(doc! { "status": 1, "next_attempt_at": 1 }, "status_due"),
+                named(
+                    doc! { "endpoint_id": 1, "created_at": -1 },
+                    "endpoint_latest",
+                ),
+                named(doc! { "user_id": 1 }, "user_id"),
             ],
         ),
         (

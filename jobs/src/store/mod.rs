@@ -25,6 +25,8 @@ mod posts;
 mod sessions;
 mod single_use_links;
 mod users;
+mod webhook_deliveries;
+mod webhook_endpoints;
 mod workflow_events;
 mod workflows;
 
@@ -58,6 +60,8 @@ pub use posts::{
 };
 pub use sessions::{CONSOLE_MAX_LIFETIME, Session, SessionKind, Sessions};
 pub use users::{Role, User, UserStatus, Users};
+pub use webhook_deliveries::{DeliveryAttempt, DeliveryStatus, WebhookDeliveries, WebhookDelivery};
+pub use webhook_endpoints::{EndpointChanges, WebhookEndpoint, WebhookEndpoints};
 pub use workflow_events::{StepError, StepOutcome, WorkflowEvent, WorkflowEvents};
 pub use workflows::{Step, WorkItem, Workflow, Workflows};
 
@@ -212,6 +216,16 @@ impl Store {
     /// Requested email verifications.
     pub fn email_verifications(&self) -> EmailVerifications {
         EmailVerifications::new(&self.db)
+    }
+
+    /// Webhook endpoints.
+    pub fn webhook_endpoints(&self) -> WebhookEndpoints {
+        WebhookEndpoints::new(&self.db)
+    }
+
+    /// Webhook deliveries and their attempt logs.
+    pub fn webhook_deliveries(&self) -> WebhookDeliveries {
+        WebhookDeliveries::new(&self.db)
     }
 
     /// The admin console's audit log.

@@ -175,6 +175,20 @@ impl DeleteAccount {
         // outbox with everything it says, it is delivered after the account is gone.
         notify::raise(store, queue, &AccountEvent::account_deleted(&user_id, id)).await?;
         requests
+            .add_count(
+                id,
+                "webhook_deliveries",
+                store.webhook_deliveries().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
+            .add_count(
+                id,
+                "webhook_endpoints",
+                store.webhook_endpoints().delete_for_user(&user_id).await?,
+            )
+            .await?;
+        requests
             .add_count(id, "users", store.users().delete(&user_id).await?)
             .await?;
         requests.complete(id).await?;

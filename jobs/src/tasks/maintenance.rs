@@ -49,9 +49,8 @@ impl QueueMaintenance {
         queue.push_tick(Self { tick }, tick).await
     }
 
-    /// Vacuums every queue, re-drives stalled deletions, queues again the due emails Redis lost,
-    /// raises the notifications of posts changed within `notify_window` that a stopped worker
-    /// did not raise, and records the run.
+    /// Vacuums every queue, re-drives stalled deletions, queues again the due emails and webhook
+    /// deliveries Redis lost, and records the run.
     #[tracing::instrument(skip(queue, store), fields(tick = self.tick))]
     pub async fn run(
         &self,
@@ -69,6 +68,7 @@ impl QueueMaintenance {
         crate::tasks::deletion_sweep::redrive_stalled_deletions(store, queue, self.tick).await?;
         requeue_due_emails(store, queue).await?;
         crate::notify::sweep(store, queue, started_at - notify_window).await?;
+        requeue_due_webhooks(store, queue).await?;
         let run = MaintenanceRun {
             tick: self.tick,
             worker: worker.to_string(),
@@ -89,6 +89,15 @@ impl QueueMaintenance {
 async fn requeue_due_emails(store: &Store, queue: &Queue) -> Result<(), MaintenanceError> {
     for (email_id, attempts) in store.emails().due(Utc::now(), 1000).await? {
         crate::tasks::SendEmail::enqueue(queue, &email_id, attempts, None).await?;
+    }
+    Ok(())
+}
+
+/// Queues every pending webhook delivery whose attempt is due and that no attempt holds (Redis
+/// lost its job, a worker died holding it, or its first push failed).
+async fn requeue_due_webhooks(store: &Store, queue: &Queue) -> Result<(), MaintenanceError> {
+    for (delivery_id, attempts) in store.webhook_deliveries().due(Utc::now(), 1000).await? {
+        crate::tasks::DeliverWebhook::enqueue(queue, &delivery_id, attempts, None).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod account_deletion;
 pub mod canary;
 pub mod deletion_sweep;
+pub mod deliver_webhook;
 pub mod instagram_data_deletion;
 pub mod maintenance;
 pub mod publish;
@@ -11,6 +12,7 @@ pub mod token_refresh;
 
 pub use account_deletion::{DeleteAccount, DeletionError};
 pub use canary::Canary;
+pub use deliver_webhook::DeliverWebhook;
 pub use instagram_data_deletion::DeleteInstagramData;
 pub use maintenance::QueueMaintenance;
 pub use publish::PublishPost;
@@ -27,6 +29,7 @@ pub const QUEUES: &[&str] = &[
     token_refresh::SWEEP_QUEUE,
     publish::QUEUE,
     send_email::QUEUE,
+    deliver_webhook::QUEUE,
     crate::workflow::dispatcher::QUEUE,
     crate::workflow::reconciler::QUEUE,
 ];

@@ -251,6 +251,9 @@ async fn render(
             &format!("{base}{link}"),
             unsubscribe_link(settings, email).as_deref(),
         ),
+        EmailContent::WebhookDisabled { url, reason, .. } => {
+            templates::webhook_disabled(&name, url, reason, &format!("{base}/app/webhooks"))
+        }
     }))
 }
 

@@ -15,6 +15,7 @@ use crate::crypto::vault::Vault;
 use crate::notify::{self, AccountEvent};
 use crate::queue::{Job, PushOptions, Queue, QueueError};
 use crate::store::{Connection, ConnectionStatus, Store, StoreError, TokenUpdate};
+use crate::webhooks::{self, Event, EventType};
 
 /// Queue name of refresh jobs.
 pub const QUEUE: &str = "token-refresh";
@@ -198,6 +199,9 @@ impl RefreshToken {
                 connections.mark_needs_reconnect(&connection.id).await?;
                 store.posts().park_for_connection(&connection.id).await?;
                 notify::raise_parked(store, queue, &connection.id).await?;
+                let event =
+                    Event::connection_changed(EventType::ConnectionNeedsReconnect, connection);
+                webhooks::fan_out(store, queue, &connection.user_id, &event).await?;
                 metrics::counter!("aistudio_token_refreshes_total", "outcome" => "needs_reconnect")
                     .increment(1);
                 tracing::warn!(error = %e, "token refused; the connection needs reconnecting");

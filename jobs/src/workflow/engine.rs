@@ -21,6 +21,7 @@ use crate::store::{
     Store, StoreError, UserStatus, WorkItem, Workflow, WorkflowEvent,
 };
 use crate::tasks::PublishPost;
+use crate::webhooks::{self, Event, EventType};
 
 /// Why driving a workflow failed (infrastructure only: the job is retried).
 #[derive(Debug, thiserror::Error)]
@@ -465,6 +466,9 @@ impl Engine {
                 // written with the next write (a wait, the publish marker, the end): redoing an
                 // upload or a container is harmless, and publishing is guarded by the marker.
                 let saved = if next.is_terminal() {
+                    if next == Step::Done {
+                        self.raise_published(&wf, connection).await?;
+                    }
                     workflows.release(&wf, owner, Utc::now(), set).await?;
                     None
                 } else {
@@ -509,8 +513,10 @@ impl Engine {
                     "Instagram kept failing while publishing ({}); try again later.",
                     error.message
                 );
-                self.fail(&wf, owner, step, attempt, started, error, &message)
-                    .await?;
+                self.fail(
+                    &wf, connection, owner, step, attempt, started, error, &message,
+                )
+                .await?;
                 Ok(None)
             }
             StepResult::Retry(error) => {
@@ -538,8 +544,10 @@ impl Engine {
             }
             StepResult::NewContainers(error) if wf.container_generation >= 2 => {
                 let message = "Instagram could not process this post's media; upload it again or try another file.";
-                self.fail(&wf, owner, step, attempt, started, error, message)
-                    .await?;
+                self.fail(
+                    &wf, connection, owner, step, attempt, started, error, message,
+                )
+                .await?;
                 Ok(None)
             }
             StepResult::NewContainers(error) => {
@@ -570,8 +578,10 @@ impl Engine {
                 Ok(saved)
             }
             StepResult::Fail(error, message) => {
-                self.fail(&wf, owner, step, attempt, started, error, &message)
-                    .await?;
+                self.fail(
+                    &wf, connection, owner, step, attempt, started, error, &message,
+                )
+                .await?;
                 Ok(None)
             }
             StepResult::Park(error) => {
@@ -580,6 +590,11 @@ impl Engine {
                         .connections()
                         .mark_needs_reconnect(&wf.connection_id)
                         .await?;
+                    if let Some(c) = connection {
+                        let event =
+                            Event::connection_changed(EventType::ConnectionNeedsReconnect, c);
+                        webhooks::fan_out(&self.store, &self.queue, &wf.user_id, &event).await?;
+                    }
                 }
                 self.store
                     .posts()
@@ -608,6 +623,11 @@ impl Engine {
                 Ok(None)
             }
             StepResult::Abandon(note) => {
+                if post.content.status == PostStatus::Failed {
+                    // Failed by an attempt that stopped before its event was raised.
+                    let reason = post.failure_reason.as_deref().unwrap_or_default();
+                    self.raise_failed(&wf, connection, reason).await?;
+                }
                 self.record(
                     &wf,
                     step.as_str(),
@@ -628,6 +648,7 @@ impl Engine {
     async fn fail(
         &self,
         wf: &Workflow,
+        connection: Option<&Connection>,
         owner: &str,
         step: Step,
         attempt: u32,
@@ -636,6 +657,7 @@ impl Engine {
         message: &str,
     ) -> Result<(), EngineError> {
         let failed = self.store.posts().mark_failed(&wf.post_id, message).await?;
+        self.raise_failed(wf, connection, message).await?;
         self.store.media().unpin_post(&wf.post_id).await?;
         self.store
             .workflows()
@@ -672,6 +694,37 @@ impl Engine {
         if let Err(e) = notify::raise_parked(&self.store, &self.queue, connection_id).await {
             tracing::warn!(error = %e, "reconnect notifications not raised yet; the sweep will");
         }
+    }
+
+    /// Raises `post.failed` of the workflow's post version (once, however often called).
+    async fn raise_failed(
+        &self,
+        wf: &Workflow,
+        connection: Option<&Connection>,
+        reason: &str,
+    ) -> Result<(), EngineError> {
+        let event = Event::failed(
+            &wf.post_id,
+            wf.post_version,
+            &wf.connection_id,
+            connection,
+            reason,
+        );
+        webhooks::fan_out(&self.store, &self.queue, &wf.user_id, &event).await?;
+        Ok(())
+    }
+
+    /// Raises `post.published` with the settled record (once, however often called).
+    async fn raise_published(
+        &self,
+        wf: &Workflow,
+        connection: Option<&Connection>,
+    ) -> Result<(), EngineError> {
+        if let Some(post) = self.store.posts().by_id(&wf.post_id).await? {
+            let event = Event::published(&post, &wf.connection_id, connection);
+            webhooks::fan_out(&self.store, &self.queue, &wf.user_id, &event).await?;
+        }
+        Ok(())
     }
 
     async fn wait_until(

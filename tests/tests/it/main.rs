@@ -28,4 +28,5 @@ mod scan_free;
 mod session_kinds;
 mod shutdown;
 mod soak;
+mod webhooks;
 mod workflow_take;

@@ -23,6 +23,7 @@ const PAGES = [
   [/^\/app\/posts\/([0-9a-f]+)$/, () => import('./posts.js'), { single: true }],
   [/^\/app\/calendar$/, () => import('./calendar.js')],
   [/^\/app\/notifications$/, () => import('./notifications.js')],
+  [/^\/app\/webhooks$/, () => import('./webhooks.js')],
 ];
 
 const OUTCOMES = {
