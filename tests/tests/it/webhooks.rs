@@ -266,8 +266,14 @@ async fn an_endpoint_that_keeps_failing_is_disabled_its_owner_emailed_and_it_can
     );
     let delivery = wait_delivery(&room.user, endpoint, "failed").await;
     assert!(delivery["attempts"].as_u64().unwrap() >= 2, "{delivery}");
+    // The sign-up's address confirmation is not this test's business.
     let mail = eventually(Duration::from_secs(30), "the owner's email", || async {
-        let mail = room.sim.mail(Some("hooks@example.com"));
+        let mail: Vec<_> = room
+            .sim
+            .mail(Some("hooks@example.com"))
+            .into_iter()
+            .filter(|m| m.subject.as_deref() != Some("Confirm your AIStudio email address"))
+            .collect();
         (!mail.is_empty()).then_some(mail)
     })
     .await;
