@@ -37,8 +37,20 @@ pub async fn fan_out(
         .webhook_endpoints()
         .subscribed(user_id, event.kind.as_str())
         .await?;
+    fan_out_to(store, queue, &endpoints, event).await
+}
+
+/// Writes and queues `event`'s delivery to each of `endpoints` (read with
+/// `webhook_endpoints().subscribed`); how many were new.
+pub async fn fan_out_to(
+    store: &Store,
+    queue: &Queue,
+    endpoints: &[WebhookEndpoint],
+    event: &Event,
+) -> Result<usize, StoreError> {
+    let user_id = endpoints.first().map_or("", |e| e.user_id.as_str());
     let mut new = 0;
-    for endpoint in &endpoints {
+    for endpoint in endpoints {
         if let Some(delivery) = deliver_to(store, queue, endpoint, event).await? {
             tracing::info!(
                 user_id,

@@ -714,15 +714,24 @@ impl Engine {
         Ok(())
     }
 
-    /// Raises `post.published` with the settled record (once, however often called).
+    /// Raises `post.published` with the settled record (once, however often called). The post
+    /// is read only when an endpoint listens, so a user without one costs a single read.
     async fn raise_published(
         &self,
         wf: &Workflow,
         connection: Option<&Connection>,
     ) -> Result<(), EngineError> {
+        let endpoints = self
+            .store
+            .webhook_endpoints()
+            .subscribed(&wf.user_id, EventType::PostPublished.as_str())
+            .await?;
+        if endpoints.is_empty() {
+            return Ok(());
+        }
         if let Some(post) = self.store.posts().by_id(&wf.post_id).await? {
             let event = Event::published(&post, &wf.connection_id, connection);
-            webhooks::fan_out(&self.store, &self.queue, &wf.user_id, &event).await?;
+            webhooks::fan_out_to(&self.store, &self.queue, &endpoints, &event).await?;
         }
         Ok(())
     }
