@@ -47,7 +47,7 @@ pub async fn run_instagram_data_deletion(
     job: DeleteInstagramData,
     deps: Data<Deps>,
 ) -> Result<(), BoxDynError> {
-    job.run(&deps.store).await?;
+    job.run(&deps.store, &deps.queue).await?;
     Ok(())
 }
 

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::queue::{Job, PushOptions, Queue, QueueError};
-use crate::store::{DeletionStatus, Store, StoreError};
+use crate::store::{ConnectionStatus, DeletionStatus, Store, StoreError};
+use crate::webhooks::{self, Event, EventType};
 
 /// Queue name of Instagram data deletions.
 pub const QUEUE: &str = "instagram-data-deletion";
@@ -45,7 +46,7 @@ impl DeleteInstagramData {
 
     /// Runs every step; a completed or unknown request is a no-op.
     #[tracing::instrument(skip_all, fields(request_id = %self.request_id))]
-    pub async fn run(&self, store: &Store) -> Result<(), StoreError> {
+    pub async fn run(&self, store: &Store, queue: &Queue) -> Result<(), StoreError> {
         let requests = store.deletion_requests();
         let Some(request) = requests.find(&self.request_id).await? else {
             return Ok(());
@@ -58,6 +59,12 @@ impl DeleteInstagramData {
         };
         let id = &self.request_id;
         if let Some(connection) = store.connections().by_ig_user_id(&ig_user_id).await? {
+            // Meta usually deauthorizes first (which raised it); a deletion alone raises it here.
+            if connection.status != ConnectionStatus::Disconnected {
+                let event =
+                    Event::connection_changed(EventType::ConnectionDisconnected, &connection);
+                webhooks::fan_out(store, queue, &connection.user_id, &event).await?;
+            }
             let posts = store.posts().delete_for_connection(&connection.id).await?;
             for post_id in &posts {
                 store.workflow_events().delete_for_post(post_id).await?;

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aistudio_sim::{SimConfig, SimHandle, Simulator, SmtpConfig};
+use aistudio_sim::{
+    Effect, Endpoint, FaultRule, SimConfig, SimHandle, Simulator, SmtpConfig, TokenTarget,
+};
 use aistudio_tests::{Api, ApiClient, Receiver, Studio, TestEnv, Worker, eventually};
 use serde_json::{Value, json};
 
@@ -465,4 +467,95 @@ async fn a_worker_killed_mid_delivery_delivers_again_only_under_the_same_webhook
         delivery["attempts_log"].as_array().unwrap().last().unwrap()["status_code"],
         200
     );
+}
+
+#[tokio::test]
+async fn a_post_instagram_refuses_and_a_revoked_token_are_delivered_as_failed_and_needs_reconnect()
+{
+    let s = Studio::start(fast_webhooks).await;
+    let receiver = Receiver::start().await;
+    register(
+        &s.user,
+        &receiver,
+        &["post.failed", "connection.needs_reconnect"],
+    )
+    .await;
+    // Instagram refuses the media for good: the post fails, and the endpoint hears it.
+    s.sim.add_fault(FaultRule::always(
+        Endpoint::MediaCreate,
+        Effect::GraphError {
+            code: 36003,
+            subcode: Some(2207009),
+            http_status: Some(400),
+            is_transient: false,
+            message: Some("The aspect ratio is not supported.".into()),
+        },
+    ));
+    let _worker = s.worker().await;
+    let failed = s.image_post("Wrong shape").await;
+    let post = s.wait_for(&failed, "failed", Duration::from_secs(60)).await;
+    eventually(Duration::from_secs(40), "post.failed", || async {
+        (!receiver.received().is_empty()).then_some(())
+    })
+    .await;
+    let hook = &receiver.received()[0];
+    assert!(hook.verified, "the signature verifies with the secret");
+    assert_eq!(hook.body["type"], "post.failed");
+    assert_eq!(hook.body["data"]["post_id"], failed.as_str());
+    assert_eq!(hook.body["data"]["status"], "failed");
+    assert_eq!(hook.body["data"]["reason"], post["failure_reason"]);
+    assert_eq!(hook.body["data"]["connection_id"], s.connection_id.as_str());
+
+    // Instagram stops accepting the account's token: the next post parks the connection.
+    s.sim.clear_faults();
+    s.sim
+        .revoke_tokens(&TokenTarget::Account("acme".into()), None);
+    let parked = s.image_post("Parked").await;
+    s.wait_for(&parked, "needs_reconnect", Duration::from_secs(60))
+        .await;
+    eventually(
+        Duration::from_secs(40),
+        "connection.needs_reconnect",
+        || async { (receiver.received().len() >= 2).then_some(()) },
+    )
+    .await;
+    let hook = &receiver.received()[1];
+    assert!(hook.verified);
+    assert_eq!(hook.body["type"], "connection.needs_reconnect");
+    assert_eq!(hook.body["data"]["connection_id"], s.connection_id.as_str());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(receiver.received().len(), 2, "each event once");
+}
+
+#[tokio::test]
+async fn metas_data_deletion_alone_raises_connection_disconnected_once() {
+    let s = Studio::start(fast_webhooks).await;
+    let _worker = s.worker().await;
+    let receiver = Receiver::start().await;
+    register(&s.user, &receiver, &["connection.disconnected"]).await;
+    let c = s.user.get("/api/v1/instagram/connections").await.body[0].clone();
+    let ig_user_id = c["ig_user_id"].as_str().unwrap().to_string();
+    let secret = s.sim.config().instagram.client_secret.clone();
+    let now = chrono::Utc::now().timestamp();
+    let payload = aistudio_sim::meta::data_deletion_payload(&ig_user_id, now, now + 3600);
+    let signed = aistudio_sim::meta::signed_request(&secret, &payload);
+    let reply = reqwest::Client::new()
+        .post(format!("{}/api/v1/meta/data-deletion", s.api.url))
+        .form(&[("signed_request", signed)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    eventually(
+        Duration::from_secs(40),
+        "connection.disconnected",
+        || async { (!receiver.received().is_empty()).then_some(()) },
+    )
+    .await;
+    let hook = &receiver.received()[0];
+    assert!(hook.verified);
+    assert_eq!(hook.body["type"], "connection.disconnected");
+    assert_eq!(hook.body["data"]["connection_id"], s.connection_id.as_str());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(receiver.received().len(), 1, "once");
 }

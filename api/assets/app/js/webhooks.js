@@ -85,7 +85,7 @@ function secretBox(secret) {
 }
 
 function createForm(onCreated) {
-  const url = h('input', { type: 'url', required: true, placeholder: 'https://example.com/aistudio-hooks' });
+  const url = h('input', { type: 'url', required: true, placeholder: 'Your receiver\'s HTTPS address' });
   const boxes = EVENTS.map(([name, label]) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', value: name, checked: true }), ` ${label} (${name})`));
   const form = h('form', {},
