@@ -4,7 +4,7 @@
 
 use aistudio_jobs::content::queue;
 use aistudio_jobs::domain::{
-    FieldError, FieldErrors, QueryTime, TimeZoneName, WeeklySlot, WeeklySlots,
+    FieldError, FieldErrors, MAX_WEEKLY_SLOTS, QueryTime, TimeZoneName, WeeklySlot, WeeklySlots,
 };
 use aistudio_jobs::store::PostingSchedule;
 use axum::extract::{Path, State};
@@ -266,7 +266,8 @@ pub async fn list_slots(
         &schedule,
         from,
         to,
-        10 * MAX_PERIOD_DAYS as usize,
+        // Every slot of the period: at most the weekly slots of each week it touches.
+        MAX_WEEKLY_SLOTS * (MAX_PERIOD_DAYS as usize / 7 + 1),
     )
     .await?;
     Ok(Json(SlotsOut {
