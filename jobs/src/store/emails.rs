@@ -7,7 +7,7 @@ use mongodb::bson::{self, doc};
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{StoreError, outbox_lease};
 use crate::domain::NotificationKind;
 
 pub(super) const COLLECTION: &str = "emails";
@@ -178,26 +178,7 @@ impl Emails {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<Email>, StoreError> {
-        let now_bson = bson::DateTime::from_chrono(now);
-        let claimed = self
-            .collection
-            .update_one(
-                doc! {
-                    "_id": id,
-                    "status": "pending",
-                    "next_attempt_at": { "$lte": now_bson },
-                    "lease_until": { "$not": { "$gt": now_bson } },
-                },
-                doc! {
-                    "$set": { "lease_until": bson::DateTime::from_chrono(now + lease) },
-                    "$inc": { "attempts": 1 },
-                },
-            )
-            .await?;
-        if claimed.modified_count == 0 {
-            return Ok(None);
-        }
-        self.by_id(id).await
+        outbox_lease::claim(&self.collection, id, now, lease).await
     }
 
     /// Records that the SMTP server accepted the email.
@@ -247,21 +228,7 @@ impl Emails {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(String, u32)>, StoreError> {
-        use futures::TryStreamExt;
-        let now_bson = bson::DateTime::from_chrono(now);
-        let emails: Vec<Email> = self
-            .collection
-            .find(doc! {
-                "status": "pending",
-                "next_attempt_at": { "$lte": now_bson },
-                "lease_until": { "$not": { "$gt": now_bson } },
-            })
-            .sort(doc! { "status": 1, "next_attempt_at": 1 })
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?;
-        Ok(emails.into_iter().map(|e| (e.id, e.attempts)).collect())
+        outbox_lease::due(&self.collection, now, limit).await
     }
 
     /// Deletes every email of a user (account deletion) except the deletion receipt, which is

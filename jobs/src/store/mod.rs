@@ -18,6 +18,7 @@ mod media_files;
 mod notification_preferences;
 mod notifications;
 mod oauth_states;
+mod outbox_lease;
 mod password_resets;
 mod post_context;
 mod posting_schedules;

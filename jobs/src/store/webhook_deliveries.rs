@@ -10,7 +10,7 @@ use mongodb::bson::{self, Bson, doc};
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::{StoreError, outbox_lease};
 
 pub(super) const COLLECTION: &str = "webhook_deliveries";
 
@@ -167,26 +167,7 @@ impl WebhookDeliveries {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<WebhookDelivery>, StoreError> {
-        let now_bson = bson::DateTime::from_chrono(now);
-        let claimed = self
-            .collection
-            .update_one(
-                doc! {
-                    "_id": id,
-                    "status": "pending",
-                    "next_attempt_at": { "$lte": now_bson },
-                    "lease_until": { "$not": { "$gt": now_bson } },
-                },
-                doc! {
-                    "$set": { "lease_until": bson::DateTime::from_chrono(now + lease) },
-                    "$inc": { "attempts": 1 },
-                },
-            )
-            .await?;
-        if claimed.modified_count == 0 {
-            return Ok(None);
-        }
-        self.by_id(id).await
+        outbox_lease::claim(&self.collection, id, now, lease).await
     }
 
     /// Ends the claimed attempt of `delivery`: its log becomes `log`, and its status and next
@@ -254,20 +235,7 @@ impl WebhookDeliveries {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(String, u32)>, StoreError> {
-        let now_bson = bson::DateTime::from_chrono(now);
-        let due: Vec<WebhookDelivery> = self
-            .collection
-            .find(doc! {
-                "status": "pending",
-                "next_attempt_at": { "$lte": now_bson },
-                "lease_until": { "$not": { "$gt": now_bson } },
-            })
-            .sort(doc! { "status": 1, "next_attempt_at": 1 })
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?;
-        Ok(due.into_iter().map(|d| (d.id, d.attempts)).collect())
+        outbox_lease::due(&self.collection, now, limit).await
     }
 
     /// Fails every pending delivery of an endpoint (it was disabled); how many.
