@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiQuery, CurrentUser};
-use crate::routes::paging::{Cursor, page_limit};
+use crate::routes::paging::{Cursor, cursor_param, end_page, page_limit};
 use crate::state::AppState;
 
 /// Multipart framing allowed on top of the file itself.
@@ -294,24 +294,13 @@ pub async fn list_media(
     ApiQuery(query): ApiQuery<MediaListIn>,
 ) -> Result<Json<MediaPageOut>, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(Cursor::parse)
-        .transpose()?
-        .map(|c| (c.at, c.id));
+    let after = cursor_param(query.cursor.as_deref())?.map(|c| (c.at, c.id));
     let mut items = state
         .store
         .media()
         .page_for_user(&current.user.id, after, limit as i64 + 1)
         .await?;
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items
-            .last()
-            .map(|m| Cursor::new(m.created_at, &m.id).encode())
-            .unwrap_or_default()
-    });
+    let next_cursor = end_page(&mut items, limit, |m| Cursor::new(m.created_at, &m.id));
     Ok(Json(MediaPageOut {
         items: items.iter().map(MediaOut::from).collect(),
         next_cursor,

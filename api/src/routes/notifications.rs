@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiQuery, CurrentUser};
-use crate::routes::paging::{Cursor, page_limit};
+use crate::routes::paging::{Cursor, cursor_param, end_page, page_limit};
 use crate::state::AppState;
 
 /// How long one live stream lasts before the browser reconnects (and is authenticated again).
@@ -138,24 +138,13 @@ pub async fn list_notifications(
     ApiQuery(query): ApiQuery<NotificationListIn>,
 ) -> Result<Json<NotificationPageOut>, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(Cursor::parse)
-        .transpose()?
-        .map(|c| (c.at, c.id));
+    let after = cursor_param(query.cursor.as_deref())?.map(|c| (c.at, c.id));
     let mut items = state
         .store
         .notifications()
         .page_for_user(&current.user.id, after, limit as i64 + 1)
         .await?;
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items
-            .last()
-            .map(|n| Cursor::new(n.created_at, &n.id).encode())
-            .unwrap_or_default()
-    });
+    let next_cursor = end_page(&mut items, limit, |n| Cursor::new(n.created_at, &n.id));
     Ok(Json(NotificationPageOut {
         items: items.iter().map(NotificationOut::from).collect(),
         next_cursor,

@@ -63,6 +63,30 @@ impl Cursor {
     }
 }
 
+/// The `cursor` parameter, checked: the position after which the page starts.
+pub fn cursor_param(raw: Option<&str>) -> Result<Option<Cursor>, ApiError> {
+    raw.map(Cursor::parse).transpose()
+}
+
+/// Ends a page read with one item more than `limit`: drops that extra item, and gives the
+/// cursor of the page's last item (whose position `position` tells) when there was one.
+pub fn end_page<T>(
+    items: &mut Vec<T>,
+    limit: usize,
+    position: impl Fn(&T) -> Cursor,
+) -> Option<String> {
+    if items.len() <= limit {
+        return None;
+    }
+    items.truncate(limit);
+    Some(
+        items
+            .last()
+            .map(|item| position(item).encode())
+            .unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +114,20 @@ mod tests {
         assert!(page_limit(Some(0)).is_err());
         assert!(page_limit(Some(101)).is_err());
         assert_eq!(page_limit(None).unwrap(), DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn a_page_ends_with_the_cursor_of_its_last_item_only_when_more_follow() {
+        let at = |s| DateTime::from_timestamp(s, 0).unwrap();
+        let position = |(s, id): &(i64, &str)| Cursor::new(at(*s), id);
+        let mut full = vec![(3, "c"), (2, "b"), (1, "a")];
+        assert_eq!(
+            end_page(&mut full, 2, position),
+            Some(Cursor::new(at(2), "b").encode())
+        );
+        assert_eq!(full, [(3, "c"), (2, "b")]);
+        let mut last = vec![(2, "b"), (1, "a")];
+        assert_eq!(end_page(&mut last, 2, position), None);
+        assert_eq!(last.len(), 2);
     }
 }

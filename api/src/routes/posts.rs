@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiJson, ApiQuery, CurrentUser};
-use crate::routes::paging::{Cursor, page_limit};
+use crate::routes::paging::{Cursor, cursor_param, end_page, page_limit};
 use crate::routes::posts_io::{
     CancelIn, PostCreateIn, PostEditIn, PostOut, PostPageOut, RescheduleIn,
 };
@@ -431,12 +431,7 @@ pub async fn list_posts(
         from: time_param("from", query.from.as_deref())?,
         to: time_param("to", query.to.as_deref())?,
     };
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(Cursor::parse)
-        .transpose()?
-        .map(|c| PostCursor { at: c.at, id: c.id });
+    let cursor = cursor_param(query.cursor.as_deref())?.map(|c| PostCursor { at: c.at, id: c.id });
     let mut posts = state
         .store
         .posts()
@@ -448,18 +443,12 @@ pub async fn list_posts(
             limit as i64 + 1,
         )
         .await?;
-    let next_cursor = (posts.len() > limit).then(|| {
-        posts.truncate(limit);
-        posts
-            .last()
-            .map(|p| {
-                let at = match order {
-                    PostOrder::Newest => p.created_at,
-                    PostOrder::Schedule => p.content.scheduled_at.unwrap_or(p.created_at),
-                };
-                Cursor::new(at, &p.id).encode()
-            })
-            .unwrap_or_default()
+    let next_cursor = end_page(&mut posts, limit, |p| {
+        let at = match order {
+            PostOrder::Newest => p.created_at,
+            PostOrder::Schedule => p.content.scheduled_at.unwrap_or(p.created_at),
+        };
+        Cursor::new(at, &p.id)
     });
     Ok(Json(PostPageOut {
         items: {
