@@ -18,5 +18,5 @@ pub mod unsubscribe;
 
 pub use event::AccountEvent;
 pub use post_events::raise_parked;
-pub use raise::{NotifyError, Raised, raise};
+pub use raise::{NotifyError, Raised, raise, raise_as};
 pub use sweep::sweep;

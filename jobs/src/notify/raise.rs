@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::AccountEvent;
 use crate::domain::Channel;
 use crate::queue::Queue;
-use crate::store::{Email, EmailContent, Store, StoreError};
+use crate::store::{Email, EmailContent, NotificationPreferences, Store, StoreError};
 use crate::tasks::send_email::{EmailJobError, SendEmail};
 
 /// Raising an event failed (the caller's job is retried, and raising again is harmless).
@@ -30,7 +30,6 @@ pub struct Raised {
 
 /// Notifies the event's user as their preferences say: stores the in-app notification and
 /// writes and queues the email, each at most once per event key.
-#[tracing::instrument(skip_all, fields(user_id = %event.user_id, kind = event.kind.as_str()))]
 pub async fn raise(
     store: &Store,
     queue: &Queue,
@@ -40,6 +39,17 @@ pub async fn raise(
         .notification_preferences()
         .for_user(&event.user_id)
         .await?;
+    raise_as(store, queue, event, &prefs).await
+}
+
+/// [`raise`] with the user's preferences already read (the publisher reads them with the post).
+#[tracing::instrument(skip_all, fields(user_id = %event.user_id, kind = event.kind.as_str()))]
+pub async fn raise_as(
+    store: &Store,
+    queue: &Queue,
+    event: &AccountEvent,
+    prefs: &NotificationPreferences,
+) -> Result<Raised, NotifyError> {
     let mut raised = Raised::default();
     if prefs.wants(event.kind, Channel::InApp) {
         raised.in_app = store

@@ -53,7 +53,7 @@ pub use notification_preferences::{
 pub use notifications::{Notification, Notifications};
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use password_resets::{PasswordReset, PasswordResets};
-pub use post_context::{PostContext, PostContexts};
+pub use post_context::{PostContext, PostContexts, PublishAudience};
 pub use posting_schedules::{PostingSchedule, PostingSchedules};
 pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,

@@ -41,7 +41,7 @@ impl EventType {
     ];
 
     /// The name, as in payloads and subscriptions.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::PostPublished => "post.published",
             Self::PostFailed => "post.failed",

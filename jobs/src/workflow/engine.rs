@@ -17,8 +17,9 @@ use crate::media::MediaStorage;
 use crate::notify::{self, AccountEvent};
 use crate::queue::{Queue, QueueError};
 use crate::store::{
-    Connection, ConnectionStatus, Post, PostContext, PostStatus, Step, StepError, StepOutcome,
-    Store, StoreError, UserStatus, WorkItem, Workflow, WorkflowEvent,
+    Connection, ConnectionStatus, NotificationPreferences, Post, PostContext, PostStatus,
+    PublishAudience, Step, StepError, StepOutcome, Store, StoreError, UserStatus, WebhookEndpoint,
+    WorkItem, Workflow, WorkflowEvent,
 };
 use crate::tasks::PublishPost;
 use crate::webhooks::{self, Event, EventType};
@@ -122,13 +123,14 @@ impl Engine {
     pub async fn drive(&self, post_id: &str) -> Result<(), EngineError> {
         let workflows = self.store.workflows();
         let owner = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
-        let Some(read) = self.store.post_contexts().by_post(post_id).await? else {
+        let Some(mut read) = self.store.post_contexts().by_post(post_id).await? else {
             workflows.delete(post_id).await?;
             return Ok(());
         };
+        let audience = std::mem::take(&mut read.audience);
         if read.post.content.status == PostStatus::Scheduled {
             return match self.claim(read, &owner).await? {
-                Some(claimed) => self.run_steps(claimed, &owner).await,
+                Some(claimed) => self.run_steps(claimed, &audience, &owner).await,
                 None => Ok(()),
             };
         }
@@ -151,7 +153,7 @@ impl Engine {
                     .is_none_or(|w| w.step.is_terminal() && w.post_version < read.post.version)
                 && let Some(claimed) = self.claim(read, &owner).await?
             {
-                return self.run_steps(claimed, &owner).await;
+                return self.run_steps(claimed, &audience, &owner).await;
             }
             return Ok(());
         };
@@ -166,13 +168,15 @@ impl Engine {
             Some(c) if c.id == wf.connection_id => Some(c),
             _ => self.store.connections().by_id(&wf.connection_id).await?,
         };
-        self.run_steps((wf, read.post, connection), &owner).await
+        self.run_steps((wf, read.post, connection), &audience, &owner)
+            .await
     }
 
     /// Runs steps while they advance, under `owner`'s lease.
     async fn run_steps(
         &self,
         (mut wf, mut post, connection): (Workflow, Post, Option<Connection>),
+        audience: &PublishAudience,
         owner: &str,
     ) -> Result<(), EngineError> {
         let workflows = self.store.workflows();
@@ -190,11 +194,20 @@ impl Engine {
                 owner,
                 self.lease(),
                 &mut confirmed,
-                self.run(&wf, &post, connection.as_ref(), owner),
+                self.run(&wf, &post, connection.as_ref(), audience, owner),
             )
             .await;
             let Some(next) = self
-                .apply(wf, &post, connection.as_ref(), owner, step, started, result)
+                .apply(
+                    wf,
+                    &post,
+                    connection.as_ref(),
+                    audience,
+                    owner,
+                    step,
+                    started,
+                    result,
+                )
                 .await?
             else {
                 return Ok(());
@@ -346,6 +359,7 @@ impl Engine {
         wf: &Workflow,
         post: &Post,
         connection: Option<&Connection>,
+        audience: &PublishAudience,
         owner: &str,
     ) -> StepResult {
         if wf.step == Step::Publish && post.content.status == PostStatus::Published {
@@ -422,8 +436,15 @@ impl Engine {
                 },
                 left => {
                     tokio::time::sleep(left.unwrap_or_default()).await;
-                    self.publish(wf, post, owner, &connection.ig_user_id, &token)
-                        .await
+                    self.publish(
+                        wf,
+                        post,
+                        owner,
+                        &connection.ig_user_id,
+                        &token,
+                        &audience.preferences,
+                    )
+                    .await
                 }
             },
             Step::FetchPermalink => {
@@ -441,6 +462,7 @@ impl Engine {
         wf: Workflow,
         post: &Post,
         connection: Option<&Connection>,
+        audience: &PublishAudience,
         owner: &str,
         step: Step,
         started: chrono::DateTime<Utc>,
@@ -467,7 +489,8 @@ impl Engine {
                 // upload or a container is harmless, and publishing is guarded by the marker.
                 let saved = if next.is_terminal() {
                     if next == Step::Done {
-                        self.raise_published(&wf, connection).await?;
+                        self.raise_published(&wf, connection, &audience.endpoints)
+                            .await?;
                     }
                     workflows.release(&wf, owner, Utc::now(), set).await?;
                     None
@@ -689,6 +712,13 @@ impl Engine {
         }
     }
 
+    /// [`Engine::announce`] with the user's preferences already read.
+    pub(super) async fn announce_as(&self, event: &AccountEvent, prefs: &NotificationPreferences) {
+        if let Err(e) = notify::raise_as(&self.store, &self.queue, event, prefs).await {
+            tracing::warn!(error = %e, kind = event.kind.as_str(), "notification not raised yet; the sweep will");
+        }
+    }
+
     /// Notifies the reconnect of the connection's parked posts (as [`Engine::announce`]).
     async fn announce_parked(&self, connection_id: &str) {
         if let Err(e) = notify::raise_parked(&self.store, &self.queue, connection_id).await {
@@ -714,24 +744,21 @@ impl Engine {
         Ok(())
     }
 
-    /// Raises `post.published` with the settled record (once, however often called). The post
-    /// is read only when an endpoint listens, so a user without one costs a single read.
+    /// Raises `post.published` with the settled record (once, however often called) to the
+    /// endpoints read with the post. The post is read again only when one listens, so a user
+    /// without one costs no read.
     async fn raise_published(
         &self,
         wf: &Workflow,
         connection: Option<&Connection>,
+        endpoints: &[WebhookEndpoint],
     ) -> Result<(), EngineError> {
-        let endpoints = self
-            .store
-            .webhook_endpoints()
-            .subscribed(&wf.user_id, EventType::PostPublished.as_str())
-            .await?;
         if endpoints.is_empty() {
             return Ok(());
         }
         if let Some(post) = self.store.posts().by_id(&wf.post_id).await? {
             let event = Event::published(&post, &wf.connection_id, connection);
-            webhooks::fan_out_to(&self.store, &self.queue, &endpoints, &event).await?;
+            webhooks::fan_out_to(&self.store, &self.queue, endpoints, &event).await?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::clients::{
 };
 use crate::domain::PostKind;
 use crate::notify::AccountEvent;
-use crate::store::{Post, Settlement, StepError, WorkItem, Workflow};
+use crate::store::{NotificationPreferences, Post, Settlement, StepError, WorkItem, Workflow};
 
 fn items_bson(items: &[WorkItem]) -> Bson {
     mongodb::bson::to_bson(items).unwrap_or(Bson::Array(Vec::new()))
@@ -293,6 +293,7 @@ impl Engine {
         owner: &str,
         ig_user_id: &str,
         token: &Secret,
+        preferences: &NotificationPreferences,
     ) -> StepResult {
         let Some(container) = publish_container(wf) else {
             return StepResult::NewContainers(internal("no container to publish".into()));
@@ -300,7 +301,9 @@ impl Engine {
         if wf.publish_attempted_at.is_some() {
             match self.graph.container_status(&container, token).await {
                 Ok(answer) => match answer.value.status_code {
-                    StatusCode::Published => return self.published(wf, post, None, token).await,
+                    StatusCode::Published => {
+                        return self.published(wf, post, None, token, preferences).await;
+                    }
                     StatusCode::Finished => {}
                     StatusCode::InProgress | StatusCode::Unknown(_) => return self.poll_wait(wf),
                     StatusCode::Error | StatusCode::Expired => {
@@ -365,7 +368,10 @@ impl Engine {
         };
         let wf = &wf;
         match self.graph.publish(ig_user_id, token, &container).await {
-            Ok(answer) => self.published(wf, post, Some(answer.value), token).await,
+            Ok(answer) => {
+                self.published(wf, post, Some(answer.value), token, preferences)
+                    .await
+            }
             Err(e) => {
                 let class = e.classify(CallKind::Publish);
                 match class {
@@ -376,7 +382,7 @@ impl Engine {
                         // Was it published anyway? Read before anything else.
                         match self.graph.container_status(&container, token).await {
                             Ok(read) if read.value.status_code == StatusCode::Published => {
-                                self.published(wf, post, None, token).await
+                                self.published(wf, post, None, token, preferences).await
                             }
                             Ok(_) => {
                                 let _ = quota::release(&self.queue, ig_user_id, &wf.post_id).await;
@@ -412,6 +418,7 @@ impl Engine {
         post: &Post,
         media: Option<MediaId>,
         token: &Secret,
+        preferences: &NotificationPreferences,
     ) -> StepResult {
         let learned = chrono::Utc::now();
         let settlement = match &media {
@@ -444,7 +451,8 @@ impl Engine {
         };
         if changed {
             metrics::counter!("aistudio_posts_published_total").increment(1);
-            self.announce(&AccountEvent::post_published(post)).await;
+            self.announce_as(&AccountEvent::post_published(post), preferences)
+                .await;
         }
         let media = media_id.map_or(Bson::Null, Bson::String);
         // The marker saved during this step goes with its end (the engine does not read back).

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use aistudio_sim::{Effect, Endpoint, FaultRule, TokenTarget};
 use aistudio_tests::Studio;
+use aistudio_tests::mongo_commands::CommandCounts;
 use serde_json::json;
 
 const PUBLISHED: Duration = Duration::from_secs(60);
@@ -318,4 +319,39 @@ async fn a_post_is_prepared_ahead_and_published_at_its_time_not_before() {
     assert!(late_ms >= 0, "published {} ms early", -late_ms);
     assert!(late_ms < 5_000, "published {late_ms} ms late: {post}");
     assert_eq!(s.assert_exactly_once(), 1);
+}
+
+/// The publisher learns who hears of a publish (the owner's notification preferences and the
+/// webhook endpoints listening for `post.published`) in the one read of the post's context:
+/// the worker sends no command of its own for either.
+#[tokio::test]
+async fn publishing_reads_who_hears_of_it_with_the_post() {
+    let s = Studio::start(|_| {}).await;
+    let worker = s.worker().await;
+    let id = s.image_post("Heard of in one read").await;
+    s.wait_settled(&id, PUBLISHED).await;
+    let url = format!("{}/metrics", worker.ops_url);
+    // The publish step's outcome is counted after its notifications are raised.
+    let metrics = aistudio_tests::eventually(PUBLISHED, "the publish step counted", || async {
+        let text = reqwest::get(&url).await.ok()?.text().await.ok()?;
+        text.lines()
+            .any(|l| {
+                l.starts_with("aistudio_workflow_steps_total{")
+                    && l.contains("step=\"publish\"")
+                    && l.contains("outcome=\"succeeded\"")
+            })
+            .then_some(text)
+    })
+    .await;
+    let counts = CommandCounts::parse(&metrics).0;
+    assert!(
+        counts.get("aggregate.posts").is_some_and(|n| *n >= 1.0),
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.get("find.notification_preferences"),
+        None,
+        "{counts:?}"
+    );
+    assert_eq!(counts.get("find.webhook_endpoints"), None, "{counts:?}");
 }
