@@ -1,0 +1,158 @@
+// The posting queue as the customer uses it: the schedule editor (time zone, adding and removing
+// weekly slots by keyboard, errors announced at their field, a change made elsewhere), "Add to
+// queue" in the composer taking the next free slot. Checked at 390 px wide too.
+
+import { after, before, test } from 'node:test';
+import { launch, shot } from './lib/browser.mjs';
+import { expect } from './lib/expect.mjs';
+import { API, IMAGE, apiFromPage, connectInstagram, signUp, unique } from './lib/flow.mjs';
+
+const id = unique();
+const igUser = `queue_shop_${id}`;
+let browser;
+let page;
+let connectionId;
+const posts = [];
+
+before(async () => {
+  browser = await launch();
+  page = browser.page;
+  await signUp(page, { name: 'Katherine Johnson', email: `katherine-${id}@example.com`, password: 'correct horse battery' });
+  await connectInstagram(page, igUser);
+  connectionId = (await apiFromPage(page, '/instagram/connections')).body[0].id;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Media' }).click();
+  await page.setInputFiles('#media-file', IMAGE);
+  await page.locator('.media-grid li', { hasText: IMAGE.name }).waitFor();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Sends `body` with `method` to the API from the page, with its session. */
+function send(method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const r = await fetch(`/api/v1${p}`, { method: m, credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, [method, path, body]);
+}
+
+const schedulePath = () => `/instagram/connections/${connectionId}/posting-schedule`;
+const editorOf = () => page.locator(`#schedule-${connectionId}`);
+
+/** Adds a weekly slot with the keyboard only. */
+async function addSlot(day, time) {
+  const editor = editorOf();
+  await editor.getByLabel('Day', { exact: true }).focus();
+  await editor.getByLabel('Day', { exact: true }).selectOption(day);
+  await editor.getByLabel('Time', { exact: true }).fill(time);
+  await editor.getByRole('button', { name: 'Add slot' }).focus();
+  await page.keyboard.press('Enter');
+}
+
+test('the schedule editor announces a bad time zone at its field and saves nothing', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedule' }).click();
+  await page.getByRole('heading', { name: 'Posting schedule' }).waitFor();
+  const editor = editorOf();
+  await editor.getByRole('heading', { name: `@${igUser}` }).waitFor();
+  expect.equal(await editor.getByLabel('Time zone').inputValue(), 'UTC', 'a schedule never saved is in UTC');
+  await editor.getByText('No time slots yet').waitFor();
+  await editor.getByLabel('Time zone').fill('Mars/Olympus');
+  await editor.getByRole('button', { name: 'Save schedule' }).click();
+  const zoneError = editor.locator('[data-error-for="time_zone"]');
+  await zoneError.filter({ hasText: /time zone/i }).waitFor();
+  const zoneInput = editor.getByLabel('Time zone');
+  expect.equal(await zoneInput.getAttribute('aria-invalid'), 'true');
+  expect.ok((await zoneInput.getAttribute('aria-describedby')).split(' ').includes(await zoneError.getAttribute('id')), 'the message describes the field');
+  expect.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'time_zone', 'focus moves to the field at fault');
+  await editor.getByText('The schedule was not saved').waitFor();
+  expect.equal((await apiFromPage(page, schedulePath())).body.version, 0, 'nothing saved');
+  await shot(page, '30-schedule-error');
+});
+
+test('weekly slots are added and removed by keyboard and saved in the time zone', async () => {
+  const editor = editorOf();
+  await editor.getByLabel('Time zone').fill('Europe/Paris');
+  await addSlot('wed', '18:00');
+  await addSlot('mon', '09:30');
+  await addSlot('fri', '12:15');
+  await editor.getByText('Added Friday 12:15; save to keep the change.').waitFor();
+  // Already there: refused at the time field, nothing added.
+  await addSlot('mon', '09:30');
+  await editor.locator('[data-error-for="time"]').getByText('Monday 09:30 is already a slot.').waitFor();
+  expect.deepEqual(await editor.locator('.slots li').evaluateAll((els) => els.map((e) => e.firstChild.textContent)),
+    ['Monday 09:30', 'Wednesday 18:00', 'Friday 12:15'], 'sorted by day then time');
+  await editor.getByRole('button', { name: 'Remove Friday 12:15' }).focus();
+  await page.keyboard.press('Enter');
+  await editor.getByText('Removed Friday 12:15; save to keep the change.').waitFor();
+  await editor.getByRole('button', { name: 'Save schedule' }).focus();
+  await page.keyboard.press('Enter');
+  await editor.getByText('Schedule saved: 2 weekly slots in Europe/Paris.').waitFor();
+  const saved = (await apiFromPage(page, schedulePath())).body;
+  expect.equal(saved.version, 1);
+  expect.equal(saved.time_zone, 'Europe/Paris');
+  expect.deepEqual(saved.slots, [{ day: 'mon', time: '09:30' }, { day: 'wed', time: '18:00' }]);
+  await shot(page, '31-schedule-saved');
+});
+
+test('a change made elsewhere is announced and the newer schedule shown', async () => {
+  const elsewhere = await send('PUT', schedulePath(), {
+    version: 1, time_zone: 'Europe/Paris',
+    slots: [{ day: 'mon', time: '09:30' }, { day: 'wed', time: '18:00' }, { day: 'sun', time: '10:00' }],
+  });
+  expect.equal(elsewhere.status, 200);
+  const editor = editorOf();
+  await addSlot('tue', '08:00');
+  await editor.getByRole('button', { name: 'Save schedule' }).click();
+  await editor.locator('[data-error-for="form"]').getByText(/changed elsewhere/).waitFor();
+  await editor.getByRole('button', { name: 'Remove Sunday 10:00' }).waitFor();
+  expect.equal(await editor.getByRole('button', { name: 'Remove Tuesday 08:00' }).count(), 0, 'the unsaved change is gone');
+  expect.equal((await apiFromPage(page, schedulePath())).body.version, 2, 'the other change stands');
+  // Saved again from the newer version, it lands.
+  await addSlot('tue', '08:00');
+  await editor.getByRole('button', { name: 'Save schedule' }).click();
+  await editor.getByText('Schedule saved: 4 weekly slots in Europe/Paris.').waitFor();
+  expect.equal((await apiFromPage(page, schedulePath())).body.version, 3);
+});
+
+/** Composes an image post added to the queue; its id. */
+async function addToQueue(caption) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compose' }).click();
+  await page.getByRole('heading', { name: 'Compose a post' }).waitFor();
+  await page.locator('.picker label', { hasText: IMAGE.name }).locator('input').check();
+  await page.getByLabel('Caption').fill(caption);
+  await page.getByRole('group', { name: 'When' }).getByLabel('Add to queue').check();
+  await page.getByRole('button', { name: 'Add to queue' }).click();
+  await page.waitForURL(/\/app\/posts\/[0-9a-f]+$/);
+  return page.url().split('/').pop();
+}
+
+test('"Add to queue" takes the next free slot and says which', async () => {
+  const before = (await apiFromPage(page, `${schedulePath()}/slots`)).body;
+  const free = before.items.filter((s) => s.post_id === null && Date.parse(s.at) > Date.now() + 60000);
+  const postId = await addToQueue('First in the queue #spring');
+  posts.push(postId);
+  const post = (await apiFromPage(page, `/posts/${postId}`)).body;
+  expect.equal(post.status, 'scheduled');
+  expect.equal(Date.parse(post.scheduled_at), Date.parse(free[0].at), 'the first free slot');
+  expect.equal(post.time_zone, 'Europe/Paris', 'shown in the schedule\'s time zone');
+  const flash = await page.locator('#flash').innerText();
+  expect.match(flash, /^Added to the queue: it publishes .+ \(Europe\/Paris\)\.$/);
+  await page.locator(`#post-${postId}`).getByText(/Publishes /).waitFor();
+  await shot(page, '32-added-to-queue');
+  posts.push(await addToQueue('Second in the queue'));
+  const second = (await apiFromPage(page, `/posts/${posts[1]}`)).body;
+  expect.equal(Date.parse(second.scheduled_at), Date.parse(free[1].at), 'the next one');
+});
+
+test('the schedule page is usable at 390 px wide', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedule' }).click();
+  await editorOf().getByRole('button', { name: 'Remove Monday 09:30' }).waitFor();
+  expect.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'nothing wider than the screen');
+  await shot(page, '33-phone-schedule');
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+test('no page broke the content security policy or threw', () => {
+  expect.deepEqual(browser.problems, []);
+});
