@@ -1,6 +1,7 @@
 // The posting queue as the customer uses it: the schedule editor (time zone, adding and removing
 // weekly slots by keyboard, errors announced at their field, a change made elsewhere), "Add to
-// queue" in the composer taking the next free slot. Checked at 390 px wide too.
+// queue" in the composer taking the next free slot, and the calendar's empty slots. Checked at
+// 390 px wide too.
 
 import { after, before, test } from 'node:test';
 import { launch, shot } from './lib/browser.mjs';
@@ -142,6 +143,37 @@ test('"Add to queue" takes the next free slot and says which', async () => {
   posts.push(await addToQueue('Second in the queue'));
   const second = (await apiFromPage(page, `/posts/${posts[1]}`)).body;
   expect.equal(Date.parse(second.scheduled_at), Date.parse(free[1].at), 'the next one');
+});
+
+test('the calendar shows the free slots of the visible week apart from the posts', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('heading', { name: 'Calendar' }).waitFor();
+  await page.getByRole('button', { name: 'Week' }).click();
+  await page.locator('#cal-title').filter({ hasText: /^Week of / }).waitFor();
+  const thisWeek = await page.locator('#cal-title').innerText();
+  await page.getByRole('button', { name: 'Next →' }).click();
+  await page.waitForFunction((t) => document.getElementById('cal-title').textContent !== t, thisWeek);
+  // The next week is wholly ahead: all four weekly slots fall in it, free or holding a post.
+  const dates = await page.locator('.calendar td[data-date]').evaluateAll((tds) => tds.map((td) => td.dataset.date));
+  const first = dates[0];
+  await page.locator(`.calendar td[data-date="${first}"]`).waitFor();
+  const all = (await apiFromPage(page, `${schedulePath()}/slots?to=${encodeURIComponent(new Date(Date.now() + 20 * 86400000).toISOString())}`)).body.items;
+  const inWeek = all.filter((s) => dates.includes(s.at_local.slice(0, 10)));
+  expect.equal(inWeek.length, 4, 'mon, tue, wed and sun');
+  const free = inWeek.filter((s) => s.post_id === null).map((s) => s.at);
+  expect.ok(free.length > 0, 'some slot of the week is free');
+  await page.locator('.calendar li.slot').first().waitFor();
+  const shown = await page.locator('.calendar li.slot').evaluateAll((els) => els.map((e) => e.dataset.at));
+  expect.deepEqual(shown.map((a) => Date.parse(a)).sort(), free.map((a) => Date.parse(a)).sort(), 'exactly the free slots');
+  for (const taken of inWeek.filter((s) => s.post_id !== null)) {
+    await page.locator(`.calendar a[href="/app/posts/${taken.post_id}"]`).waitFor();
+  }
+  const marker = page.locator('.calendar li.slot').first();
+  expect.match(await marker.innerText(), /^\d\d:\d\d free/);
+  expect.equal(await marker.locator('[aria-hidden="true"]').innerText(), 'free', 'seen as free');
+  expect.match(await marker.textContent(), new RegExp(`empty queue slot of @${igUser}$`), 'named for screen readers');
+  expect.equal(await marker.locator('a, button').count(), 0, 'a slot is not a post');
+  await shot(page, '34-calendar-free-slots');
 });
 
 test('the schedule page is usable at 390 px wide', async () => {

@@ -44,6 +44,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/compose.js", JS),
     asset!("js/posts.js", JS),
     asset!("js/calendar.js", JS),
+    asset!("js/calendar_slots.js", JS),
     asset!("js/schedule.js", JS),
     asset!("js/overview.js", JS),
     asset!("js/bell.js", JS),
