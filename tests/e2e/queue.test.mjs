@@ -1,7 +1,7 @@
 // The posting queue as the customer uses it: the schedule editor (time zone, adding and removing
 // weekly slots by keyboard, errors announced at their field, a change made elsewhere), "Add to
-// queue" in the composer taking the next free slot, and the calendar's empty slots. Checked at
-// 390 px wide too.
+// queue" in the composer taking the next free slot, the calendar's empty slots, and reordering
+// the queue. Checked at 390 px wide too.
 
 import { after, before, test } from 'node:test';
 import { launch, shot } from './lib/browser.mjs';
@@ -174,6 +174,38 @@ test('the calendar shows the free slots of the visible week apart from the posts
   expect.match(await marker.textContent(), new RegExp(`empty queue slot of @${igUser}$`), 'named for screen readers');
   expect.equal(await marker.locator('a, button').count(), 0, 'a slot is not a post');
   await shot(page, '34-calendar-free-slots');
+});
+
+test('the queue reorders by keyboard, and a move made elsewhere is announced', async () => {
+  const [first, second] = posts;
+  const timeOf = async (postId) => (await apiFromPage(page, `/posts/${postId}`)).body.scheduled_at;
+  const [t1, t2] = [await timeOf(first), await timeOf(second)];
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedule' }).click();
+  const queue = page.getByRole('list', { name: `Queue of @${igUser}` });
+  const order = () => queue.locator('li').evaluateAll((els) => els.map((e) => e.dataset.postId));
+  await queue.locator(`li[data-post-id="${second}"]`).waitFor();
+  expect.deepEqual(await order(), [first, second]);
+  expect.ok(await queue.getByRole('button', { name: 'Move "First in the queue #spring" earlier' }).isDisabled(), 'the first cannot go earlier');
+  await queue.getByRole('button', { name: 'Move "Second in the queue" earlier' }).focus();
+  await page.keyboard.press('Enter');
+  await editorOf().getByText(/^Moved earlier: "Second in the queue" now publishes /).waitFor();
+  await page.waitForFunction(([q, id]) => document.querySelector(`[aria-label="${q}"] li`)?.dataset.postId === id, [`Queue of @${igUser}`, second]);
+  expect.deepEqual(await order(), [second, first]);
+  expect.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Move "Second in the queue" later', 'focus stays on the moved post');
+  expect.equal(Date.parse(await timeOf(second)), Date.parse(t1), 'the second took the first slot');
+  expect.equal(Date.parse(await timeOf(first)), Date.parse(t2), 'and the first the second');
+  await shot(page, '35-queue-reordered');
+
+  // Moved back elsewhere (another tab): this page's versions are stale, so its move is refused
+  // with the reason and the queue shows the newer order.
+  const current = (await apiFromPage(page, `/posts/${second}`)).body;
+  const elsewhere = await send('POST', `/posts/${second}/queue-move`, { direction: 'later', version: current.version });
+  expect.equal(elsewhere.status, 200);
+  await queue.getByRole('button', { name: 'Move "First in the queue #spring" earlier' }).click();
+  await editorOf().locator('.queue-list .error').getByText(/^Not moved: .*changed by another request/).waitFor();
+  await page.waitForFunction(([q, id]) => document.querySelector(`[aria-label="${q}"] li`)?.dataset.postId === id, [`Queue of @${igUser}`, first]);
+  expect.deepEqual(await order(), [first, second]);
+  expect.equal(Date.parse(await timeOf(first)), Date.parse(t1), 'each back in its own slot');
 });
 
 test('the schedule page is usable at 390 px wide', async () => {

@@ -1,10 +1,11 @@
 // The posting schedule of each Instagram account: its weekly time slots in the account's time
-// zone, which "Add to queue" fills. Edited here and saved with the version it was loaded at: a
-// change made elsewhere meanwhile is announced and the newer schedule shown.
+// zone, which "Add to queue" fills, and the queue itself. Edited here and saved with the version
+// it was loaded at: a change made elsewhere meanwhile is announced and the newer schedule shown.
 
 import { get, put } from './api.js';
 import { clearErrors, field, h, replace, showError } from './dom.js';
 import { connections } from './instagram.js';
+import { queueList } from './queue_list.js';
 
 export const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'],
   ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
@@ -22,6 +23,7 @@ function editor(connection) {
   const time = h('input', { type: 'time', name: 'time', value: '09:00' });
   const add = h('button', { type: 'button', class: 'secondary' }, 'Add slot');
   const save = h('button', { type: 'submit' }, 'Save schedule');
+  const queue = queueList(connection);
 
   const drawSlots = () => {
     state.slots.sort(order);
@@ -88,8 +90,8 @@ function editor(connection) {
     } finally { save.disabled = false; }
   });
   const section = h('section', { class: 'card schedule', id: `schedule-${connection.id}`, 'aria-labelledby': `schedule-title-${connection.id}` },
-    h('h2', { id: `schedule-title-${connection.id}` }, `@${connection.username}`), form);
-  return { section, load };
+    h('h2', { id: `schedule-title-${connection.id}` }, `@${connection.username}`), form, queue.section);
+  return { section, load: () => Promise.all([load(), queue.load()]) };
 }
 
 /** The schedule page: one editor per connected account. */
