@@ -55,8 +55,8 @@ test('the schedule editor announces a bad time zone at its field and saves nothi
   await page.getByRole('heading', { name: 'Posting schedule' }).waitFor();
   const editor = editorOf();
   await editor.getByRole('heading', { name: `@${igUser}` }).waitFor();
-  expect.equal(await editor.getByLabel('Time zone').inputValue(), 'UTC', 'a schedule never saved is in UTC');
   await editor.getByText('No time slots yet').waitFor();
+  expect.equal(await editor.getByLabel('Time zone').inputValue(), 'UTC', 'a schedule never saved is in UTC');
   await editor.getByLabel('Time zone').fill('Mars/Olympus');
   await editor.getByRole('button', { name: 'Save schedule' }).click();
   const zoneError = editor.locator('[data-error-for="time_zone"]');

@@ -48,9 +48,14 @@ function editor(connection) {
     zone.value = schedule.time_zone;
     drawSlots();
   };
-  const load = async () => show(await get(path));
+  // Nothing can be edited until the saved schedule is shown, so it never overwrites an edit.
+  const load = async () => {
+    show(await get(path));
+    form.inert = false;
+    form.removeAttribute('aria-busy');
+  };
 
-  const form = h('form', { novalidate: true, 'aria-labelledby': `schedule-title-${connection.id}` },
+  const form = h('form', { novalidate: true, inert: true, 'aria-busy': 'true', 'aria-labelledby': `schedule-title-${connection.id}` },
     field('Time zone', zone, 'time_zone', 'The slots fall at these local times, also when clocks change for daylight saving.'),
     h('fieldset', {}, h('legend', {}, 'Weekly time slots'), list,
       h('p', { class: 'error', dataset: { errorFor: 'slots' } }),
