@@ -57,6 +57,7 @@ use common_responses::CommonResponses;
         routes::posts::cancel_post,
         routes::posts::delete_post,
         routes::posts::duplicate_post,
+        routes::queue_move::move_queued_post,
         routes::post_views::get_summary,
         routes::post_views::get_calendar,
         routes::notifications::list_notifications,

@@ -22,6 +22,7 @@ pub mod posts;
 pub mod posts_io;
 pub mod public_media;
 pub mod public_pages;
+pub mod queue_move;
 pub mod unsubscribe;
 pub mod users_out;
 pub mod webhooks;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(posts::router())
         .merge(posting_schedule::router())
+        .merge(queue_move::router())
         .merge(public_media::router())
         .merge(post_views::router())
         .merge(notification_preferences::router())

@@ -164,6 +164,9 @@ pub struct PostOut {
     pub time_zone: String,
     /// Whether it was asked to publish as soon as possible.
     pub publish_now: bool,
+    /// Whether it holds a slot of its account's posting schedule (added with `queue: true`
+    /// and not moved by hand since): it can be reordered in the queue.
+    pub queued: bool,
     /// When it went live: Instagram's own time of the published media once known (never later
     /// than when AIStudio learned it was live, which it shows until then).
     pub published_at: Option<DateTime<Utc>>,
@@ -225,6 +228,7 @@ impl From<&Post> for PostOut {
             scheduled_at_local: c.scheduled_at.and_then(|at| local_time(at, &c.time_zone)),
             time_zone: c.time_zone.clone(),
             publish_now: c.publish_now,
+            queued: p.queue_slot.is_some(),
             published_at: p.published_at,
             ig_media_id: p.ig_media_id.clone(),
             permalink: p.permalink.clone(),

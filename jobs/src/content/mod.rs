@@ -8,6 +8,7 @@ pub mod duplicate;
 pub mod media_delete;
 pub mod post_writes;
 pub mod queue;
+pub mod queue_move;
 
 pub use compose::{ComposeInput, When, compose};
 pub use media_delete::{MediaDeleteError, delete_media};

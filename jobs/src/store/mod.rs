@@ -21,6 +21,7 @@ mod oauth_states;
 mod outbox_lease;
 mod password_resets;
 mod post_context;
+mod post_queue;
 mod posting_schedules;
 mod posts;
 mod sessions;
@@ -54,6 +55,7 @@ pub use notifications::{Notification, Notifications};
 pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, random_value};
 pub use password_resets::{PasswordReset, PasswordResets};
 pub use post_context::{PostContext, PostContexts, PublishAudience};
+pub use post_queue::{moving_ends, moving_key, slot_instant};
 pub use posting_schedules::{PostingSchedule, PostingSchedules};
 pub use posts::{
     MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,

@@ -143,7 +143,7 @@ fn settlement_fields(settlement: &Settlement) -> Document {
     set
 }
 
-fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
+pub(super) fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
 
@@ -376,7 +376,7 @@ fn and_field(query: &mut Document, field: &str, condition: Document) {
 /// Repository of [`Post`]s.
 #[derive(Debug, Clone)]
 pub struct Posts {
-    collection: Collection<Post>,
+    pub(super) collection: Collection<Post>,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Bson, StoreError> {

@@ -10,13 +10,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 /// A signed-in user with an active connection and one image.
-struct Owner {
-    client: ApiClient,
-    connection_id: String,
-    image: String,
+pub(crate) struct Owner {
+    pub(crate) client: ApiClient,
+    pub(crate) connection_id: String,
+    pub(crate) image: String,
 }
 
-async fn owner(api: &Api, store: &Store, email: &str) -> Owner {
+pub(crate) async fn owner(api: &Api, store: &Store, email: &str) -> Owner {
     let client = ApiClient::new(&api.url)
         .sign_up("Owner", email, "correct horse battery")
         .await;
@@ -38,14 +38,14 @@ async fn owner(api: &Api, store: &Store, email: &str) -> Owner {
 }
 
 impl Owner {
-    fn schedule_path(&self) -> String {
+    pub(crate) fn schedule_path(&self) -> String {
         format!(
             "/api/v1/instagram/connections/{}/posting-schedule",
             self.connection_id
         )
     }
 
-    fn queued(&self, extra: Value) -> Value {
+    pub(crate) fn queued(&self, extra: Value) -> Value {
         let mut body = json!({
             "kind": "image",
             "connection_id": self.connection_id,
@@ -60,7 +60,7 @@ impl Owner {
     }
 }
 
-fn at(value: &Value) -> DateTime<Utc> {
+pub(crate) fn at(value: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(value.as_str().unwrap())
         .unwrap()
         .with_timezone(&Utc)
@@ -68,7 +68,7 @@ fn at(value: &Value) -> DateTime<Utc> {
 
 /// Every day at 3, 6, 9 and 12 hours from now (UTC, to the minute): the next slot is hours away,
 /// so no slot falls near the one-minute lead whatever the time the test runs.
-fn slots_from_now() -> Vec<Value> {
+pub(crate) fn slots_from_now() -> Vec<Value> {
     let now = Utc::now();
     let mut slots = Vec::new();
     for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {

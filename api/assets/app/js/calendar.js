@@ -1,8 +1,11 @@
-// The calendar: a month or a week of posts, days counted in the user's time zone.
+// The calendar: a month or a week of posts and of the free slots of each account's posting
+// schedule, days counted in the user's time zone.
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { KINDS, STATES, today, userZone } from './format.js';
+import { freeSlotsByDay } from './calendar_slots.js';
+import { connections } from './instagram.js';
 
 const DAY = 86400000;
 const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -27,14 +30,33 @@ function shift(mode, anchor, step) {
   return iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1));
 }
 
+// A day's posts and free slots, by time. A free slot is plain text, not a link, drawn apart
+// from the posts, and says what it is to a screen reader.
+function entries(day, slots, named) {
+  const items = [
+    ...day.posts.map((p) => [p.local_time, h('li', {}, h('a', {
+      href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview,
+    }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}`))]),
+    ...slots.map((s) => [s.time, h('li', { class: 'slot', dataset: { at: s.at } },
+      `${s.time} `, h('span', { 'aria-hidden': 'true' }, named ? `free · @${s.username}` : 'free'),
+      h('span', { class: 'visually-hidden' }, `empty queue slot of @${s.username}`))]),
+  ].sort((a, b) => a[0].localeCompare(b[0]));
+  return items.length ? h('ul', {}, items.map(([, li]) => li)) : null;
+}
+
 export async function render(main) {
   const zone = userZone();
+  const accounts = (await connections()).filter((c) => c.status !== 'disconnected');
   const state = { mode: 'month', anchor: today(zone) };
   const title = h('h2', { id: 'cal-title', 'aria-live': 'polite' });
   const body = h('div');
   const draw = async () => {
     const { from, to, month } = range(state.mode, state.anchor);
-    const cal = await get(`/posts/calendar${query({ from: iso(from), to: iso(to), time_zone: zone })}`);
+    const [cal, free] = await Promise.all([
+      get(`/posts/calendar${query({ from: iso(from), to: iso(to), time_zone: zone })}`),
+      // A day of margin either side: the grid's days are counted in the user's zone.
+      freeSlotsByDay(accounts, from - DAY, to + 2 * DAY, zone),
+    ]);
     const label = new Intl.DateTimeFormat(undefined, state.mode === 'month'
       ? { month: 'long', year: 'numeric', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(state.mode === 'month' ? parse(state.anchor) : from));
     title.textContent = state.mode === 'month' ? label : `Week of ${label}`;
@@ -48,9 +70,7 @@ export async function render(main) {
         const other = month !== null && new Date(parse(d.date)).getUTCMonth() !== month;
         return h('td', { class: [other ? 'other' : '', d.date === now ? 'today' : ''].join(' '), dataset: { date: d.date } },
           h('span', { class: 'day' }, h('span', { class: 'visually-hidden' }, `${weekday(d.date)} `), String(Number(d.date.slice(8)))),
-          d.posts.length ? h('ul', {}, d.posts.map((p) => h('li', {}, h('a', {
-            href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview,
-          }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}`)))) : null);
+          entries(d, free.get(d.date) || [], accounts.length > 1));
       }))))),
     cal.truncated ? h('p', { class: 'muted' }, 'Only the first 2000 posts of this range are shown.') : null);
   };

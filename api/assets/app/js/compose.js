@@ -5,7 +5,7 @@
 import { get, post, put } from './api.js';
 import { clearErrors, field, h, replace, showApiError, showError } from './dom.js';
 import { captionCounts, LIMITS } from './caption.js';
-import { KINDS, localInput, userZone, zonedRfc3339 } from './format.js';
+import { KINDS, dateTime, localInput, userZone, zonedRfc3339 } from './format.js';
 import { connections } from './instagram.js';
 import { library, thumb } from './media.js';
 
@@ -44,8 +44,13 @@ export async function render(main, { params, navigate, flash }) {
   const coverField = field('Reel cover image (optional)', cover, 'cover_media_id');
   const caption = h('textarea', { name: 'caption', rows: 6 }, existing ? existing.caption : '');
   const whenSet = h('fieldset', {}, h('legend', {}, 'When'),
-    [['now', 'Publish now'], ['at', 'Schedule'], ['draft', 'Save as draft']].map(([v, label]) => h('label', {},
-      h('input', { type: 'radio', name: 'when', value: v, checked: v === (existing ? (existing.scheduled_at && !existing.publish_now ? 'at' : existing.publish_now ? 'now' : 'draft') : 'at') }), label)),
+    [['now', 'Publish now'], ['at', 'Schedule'], ['queue', 'Add to queue'], ['draft', 'Save as draft']]
+      // A post already written is rescheduled, never queued again.
+      .filter(([v]) => !(existing && v === 'queue'))
+      .map(([v, label]) => h('label', {},
+        h('input', { type: 'radio', name: 'when', value: v, checked: v === (existing ? (existing.scheduled_at && !existing.publish_now ? 'at' : existing.publish_now ? 'now' : 'draft') : 'at') }), label)),
+    h('p', { class: 'muted', id: 'queue-hint' }, '"Add to queue" takes the next free time slot of the account\'s ', h('a', { href: '/app/schedule' }, 'posting schedule'), '.'),
+    h('p', { class: 'error', role: 'alert', dataset: { errorFor: 'queue' } }),
     h('p', { class: 'error', dataset: { errorFor: 'publish_now' } }));
   const at = h('input', { type: 'datetime-local', name: 'scheduled_at', value: existing && existing.scheduled_at ? localInput(existing.scheduled_at, zone) : '' });
   const tz = h('input', { type: 'text', name: 'time_zone', value: zone, list: 'zones', autocomplete: 'off' });
@@ -85,7 +90,7 @@ export async function render(main, { params, navigate, flash }) {
   const drawWhen = () => {
     const when = whenSet.querySelector('input:checked').value;
     at.disabled = tz.disabled = when !== 'at';
-    submit.textContent = { now: 'Publish now', at: 'Schedule', draft: 'Save draft' }[when];
+    submit.textContent = { now: 'Publish now', at: 'Schedule', queue: 'Add to queue', draft: 'Save draft' }[when];
   };
   kindSet.addEventListener('change', () => { state.kind = kindSet.querySelector('input:checked').value; drawMedia(); });
   whenSet.addEventListener('change', drawWhen);
@@ -115,6 +120,7 @@ export async function render(main, { params, navigate, flash }) {
     if (active.length) body.connection_id = connection.value;
     if (state.kind === 'reel' && cover.value) body.cover_media_id = cover.value;
     if (when === 'now') body.publish_now = true;
+    if (when === 'queue') body.queue = true;
     if (when === 'at') {
       const zoneName = tz.value.trim() || 'UTC';
       body.time_zone = zoneName;
@@ -127,7 +133,8 @@ export async function render(main, { params, navigate, flash }) {
     submit.disabled = true;
     try {
       const saved = existing ? await put(`/posts/${existing.id}`, body) : await post('/posts', body);
-      flash('ok', saved.status === 'draft' ? 'Draft saved.' : saved.publish_now ? 'Publishing now.' : 'Post scheduled.');
+      flash('ok', saved.status === 'draft' ? 'Draft saved.' : saved.publish_now ? 'Publishing now.'
+        : when === 'queue' ? `Added to the queue: it publishes ${dateTime(saved.scheduled_at, saved.time_zone)} (${saved.time_zone}).` : 'Post scheduled.');
       navigate(`/app/posts/${saved.id}`);
     } catch (e) {
       showApiError(form, e);

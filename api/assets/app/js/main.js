@@ -22,6 +22,7 @@ const PAGES = [
   [/^\/app\/posts$/, () => import('./posts.js')],
   [/^\/app\/posts\/([0-9a-f]+)$/, () => import('./posts.js'), { single: true }],
   [/^\/app\/calendar$/, () => import('./calendar.js')],
+  [/^\/app\/schedule$/, () => import('./schedule.js')],
   [/^\/app\/notifications$/, () => import('./notifications.js')],
   [/^\/app\/webhooks$/, () => import('./webhooks.js')],
 ];
