@@ -13,6 +13,7 @@ mod instagram;
 mod maintenance;
 mod media;
 mod media_cuts;
+mod monitoring;
 mod notifications;
 mod operator;
 mod password_reset;
