@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod api_basics;
+mod backup;
 mod console_refusals;
 mod crash_recovery;
 mod dashboard;
