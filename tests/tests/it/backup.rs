@@ -173,6 +173,7 @@ async fn a_backup_restores_accounts_connections_media_and_posts_into_a_fresh_dat
     )
     .await;
     assert_eq!(studio.publishes().len(), 1, "published once");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -231,4 +232,31 @@ async fn restore_refuses_a_database_with_documents_unless_replacing_and_refuses_
         .await
         .unwrap();
     assert!(names.is_empty(), "nothing written: {names:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_help_names_backup_and_restore_and_a_wrong_use_prints_the_usage() {
+    // Neither needs a database.
+    let mut env = TestEnv::new();
+    env.set(
+        "AISTUDIO__MONGO__URL",
+        "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200",
+    );
+    let help = succeeded(&ctl(&env, &["--help"]));
+    assert!(help.contains("backup --out <file>"), "{help}");
+    assert!(help.contains("restore --from <file> [--replace]"), "{help}");
+    for wrong in [
+        &["backup"][..],
+        &["backup", "--out"],
+        &["restore", "backup.gz"],
+        &["restore", "--from", "backup.gz", "--force"],
+    ] {
+        let out = ctl(&env, wrong);
+        assert_eq!(out.status.code(), Some(2), "{wrong:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("usage: aistudio-ctl"),
+            "{wrong:?}"
+        );
+    }
 }
