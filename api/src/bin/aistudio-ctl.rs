@@ -3,6 +3,7 @@
 //! ```text
 //! aistudio-ctl grant-role <email> <user|operator|admin>
 //! aistudio-ctl rotate-token-keys
+//! aistudio-ctl delete-account <email>
 //! aistudio-ctl backup --out <file>
 //! aistudio-ctl restore --from <file> [--replace]
 //! aistudio-ctl --help
@@ -25,6 +26,8 @@ usage: aistudio-ctl <command>
 commands:
   grant-role <email> <user|operator|admin>   set the role of an existing account
   rotate-token-keys                          re-encrypt every stored token with the current key
+  delete-account <email>                     delete an account and all its data, as its owner
+                                             would (prints the confirmation code)
   backup --out <file>                        write every collection of the database to <file>
                                              (gzip, canonical Extended JSON; tokens stay sealed)
   restore --from <file> [--replace]          restore a backup into the configured database, which
@@ -38,6 +41,7 @@ Settings are read like the api's (config/*.toml and AISTUDIO__* variables).";
 enum Command {
     GrantRole { email: String, role: String },
     RotateTokenKeys,
+    DeleteAccount { email: String },
     Backup { out: PathBuf },
     Restore { from: PathBuf, mode: RestoreMode },
 }
@@ -63,6 +67,9 @@ impl Invocation {
                 role: role.to_string(),
             }),
             ["rotate-token-keys"] => Self::Run(Command::RotateTokenKeys),
+            ["delete-account", email] => Self::Run(Command::DeleteAccount {
+                email: email.to_string(),
+            }),
             ["backup", "--out", out] => Self::Run(Command::Backup { out: out.into() }),
             ["restore", "--from", from] => Self::Run(Command::Restore {
                 from: from.into(),
@@ -90,6 +97,16 @@ async fn run(command: Command) -> anyhow::Result<String> {
         Command::RotateTokenKeys => {
             let vault = aistudio_jobs::crypto::vault::Vault::new(&settings.security)?;
             aistudio_jobs::operator::rotate_token_keys(&store, &vault).await?
+        }
+        Command::DeleteAccount { email } => {
+            let queue = aistudio_jobs::queue::Queue::connect(&settings.redis)?;
+            aistudio_jobs::operator::delete_account(
+                &store,
+                &queue,
+                &email,
+                &settings.server.public_base_url,
+            )
+            .await?
         }
         Command::Backup { out } => backup(&store, &settings.mongo.database, &out).await?,
         Command::Restore { from, mode } => {
