@@ -10,6 +10,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
+pub mod queue_gauges;
 pub mod routes;
 pub mod session_cookie;
 pub mod state;
@@ -168,7 +169,7 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
 
-    let ops = axum::serve(metrics_listener, ops::router(metrics))
+    let ops = axum::serve(metrics_listener, ops::router(metrics, state.queue.clone()))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
     let api = axum::serve(
         listener,

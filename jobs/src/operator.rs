@@ -12,6 +12,9 @@ pub enum CommandError {
     /// MongoDB failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The deletion could not be started.
+    #[error("account deletion: {0}")]
+    Deletion(String),
 }
 
 /// Gives the account with `email` the role `role`; returns a line describing the change.
@@ -69,5 +72,33 @@ pub async fn rotate_token_keys(
     tracing::info!(resealed, failed, key = %current, "token keys rotated");
     Ok(format!(
         "{resealed} tokens re-sealed with key {current}; {failed} could not be opened"
+    ))
+}
+
+/// Starts deleting the account with `email` and all its data, as its owner would from the
+/// dashboard (for a customer who asked and cannot sign in); returns a line with the
+/// confirmation code and the public status page.
+pub async fn delete_account(
+    store: &Store,
+    queue: &crate::queue::Queue,
+    email: &str,
+    public_base_url: &str,
+) -> Result<String, CommandError> {
+    let email = Email::parse("email", email).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let user = store
+        .users()
+        .by_email(email.as_str())
+        .await?
+        .ok_or_else(|| CommandError::Usage(format!("no account with email {}", email.as_str())))?;
+    let request = crate::tasks::account_deletion::start_account_deletion(store, queue, &user.id)
+        .await
+        .map_err(|e| CommandError::Deletion(e.to_string()))?;
+    tracing::info!(user_id = %user.id, request_id = %request.id, "account deletion requested by operator");
+    Ok(format!(
+        "deleting {}: confirmation code {}, status {}/deletion-status/{}",
+        email.as_str(),
+        request.id,
+        public_base_url.trim_end_matches('/'),
+        request.id
     ))
 }

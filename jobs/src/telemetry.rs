@@ -42,3 +42,19 @@ pub fn init_metrics() -> PrometheusHandle {
         })
         .clone()
 }
+
+/// Registers at 0 the worker's counters that alerts take the increase or the ratio of
+/// (`deploy/prometheus/alerts.yml`): a counter that first appears at 1 hides that increment from
+/// `increase()`, and a ratio with a missing side is no ratio at all.
+pub fn zero_alerted_worker_counters() {
+    for name in [
+        "aistudio_posts_published_total",
+        "aistudio_posts_failed_total",
+        "aistudio_posts_parked_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
+    for outcome in ["refreshed", "needs_reconnect", "retry", "failed"] {
+        metrics::counter!("aistudio_token_refreshes_total", "outcome" => outcome).increment(0);
+    }
+}

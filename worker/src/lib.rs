@@ -68,6 +68,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let metrics = aistudio_jobs::telemetry::init_metrics();
+    aistudio_jobs::telemetry::zero_alerted_worker_counters();
     let store = Store::connect(&settings.mongo).await?;
     if let Err(e) = store.ensure_indexes().await {
         tracing::warn!(error = %e, "could not create indexes yet; jobs will retry until MongoDB answers");

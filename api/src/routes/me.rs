@@ -2,8 +2,7 @@
 
 use aistudio_jobs::crypto::password;
 use aistudio_jobs::domain::{FieldError, FieldErrors, Password, UserName};
-use aistudio_jobs::store::DeletionKind;
-use aistudio_jobs::tasks::DeleteAccount;
+use aistudio_jobs::tasks::account_deletion::{StartDeletionError, start_account_deletion};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -146,16 +145,12 @@ pub async fn delete_me(
         });
     }
     let user_id = &current.user.id;
-    let request = state
-        .store
-        .deletion_requests()
-        .open(DeletionKind::Account, user_id)
-        .await?;
-    state.store.users().mark_deleting(user_id).await?;
-    state.store.sessions().revoke_all(user_id, None).await?;
-    DeleteAccount::enqueue(&state.queue, &request.id, "request")
+    let request = start_account_deletion(&state.store, &state.queue, user_id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| match e {
+            StartDeletionError::Store(e) => ApiError::from(e),
+            StartDeletionError::Queue(e) => ApiError::internal(e),
+        })?;
     tracing::info!(user_id = %user_id, request_id = %request.id, "account deletion requested");
     let cookie = session_cookie::clear(state.settings.security.cookie_secure);
     let body = DeletionOut::from_request(&request, &state.settings.server.public_base_url);

@@ -4,6 +4,7 @@
 //! (`store.maintenance_runs()`, ...), so handlers and jobs never build queries themselves.
 
 mod audit_log;
+pub mod backup;
 mod canary_runs;
 mod command_metrics;
 mod compare_and_set;

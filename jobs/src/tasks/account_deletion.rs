@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::media::{MediaStorage, StorageError};
 use crate::notify::{self, AccountEvent, NotifyError};
 use crate::queue::{Job, PushOptions, Queue, QueueError};
-use crate::store::{DeletionStatus, Store, StoreError};
+use crate::store::{DeletionKind, DeletionRequest, DeletionStatus, Store, StoreError};
 
 /// Why a deletion step failed (the job is retried and resumes where it stopped).
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,36 @@ pub enum DeletionError {
     /// The receipt email could not be written or queued.
     #[error(transparent)]
     Notify(#[from] NotifyError),
+}
+
+/// Why a deletion could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartDeletionError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The job could not be queued (queue maintenance re-drives the recorded request).
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Starts deleting account `user_id`: records the request (or returns the one already
+/// pending), marks the account `deleting` (no sign-in, nothing publishes), revokes every
+/// session and queues the job. The customer's `POST /me/deletion` and the operator's
+/// `aistudio-ctl delete-account` both start here.
+pub async fn start_account_deletion(
+    store: &Store,
+    queue: &Queue,
+    user_id: &str,
+) -> Result<DeletionRequest, StartDeletionError> {
+    let request = store
+        .deletion_requests()
+        .open(DeletionKind::Account, user_id)
+        .await?;
+    store.users().mark_deleting(user_id).await?;
+    store.sessions().revoke_all(user_id, None).await?;
+    DeleteAccount::enqueue(queue, &request.id, "request").await?;
+    Ok(request)
 }
 
 /// Queue name of account deletions.

@@ -67,7 +67,15 @@ fn compose_services_health_checks_and_dependencies() {
         .collect();
     assert_eq!(
         names,
-        BTreeSet::from(["redis", "mongo", "api", "worker", "sim"])
+        BTreeSet::from([
+            "redis",
+            "mongo",
+            "api",
+            "worker",
+            "sim",
+            "prometheus",
+            "grafana"
+        ])
     );
     for name in &names {
         let check = &service(&compose, name)["healthcheck"]["test"];
@@ -94,6 +102,113 @@ fn compose_services_health_checks_and_dependencies() {
         assert_eq!(env["AISTUDIO__REDIS__URL"], "redis://redis:6379");
     }
     for volume in ["redis-data", "mongo-data"] {
+        assert!(compose["volumes"].get(volume).is_some(), "{volume} volume");
+    }
+}
+
+#[test]
+fn compose_monitoring_profile_mounts_files_that_exist_and_scrapes_the_metrics_ports() {
+    let compose = compose();
+    let root = repo_root();
+    for name in ["prometheus", "grafana"] {
+        let service = service(&compose, name);
+        assert_eq!(
+            service["profiles"],
+            serde_yaml::from_str::<Value>("[monitoring]").unwrap(),
+            "{name} runs only with the monitoring profile"
+        );
+        let image = service["image"].as_str().unwrap();
+        let tag = image.rsplit_once(':').map(|(_, tag)| tag).unwrap_or("");
+        assert!(
+            tag.starts_with('v') || tag.starts_with(|c: char| c.is_ascii_digit()),
+            "{name}: pinned image tag, not {image}"
+        );
+        for port in service["ports"].as_sequence().unwrap() {
+            assert!(
+                port.as_str().unwrap().starts_with("127.0.0.1:"),
+                "{name} only on the host's loopback"
+            );
+        }
+        for volume in service["volumes"].as_sequence().unwrap() {
+            let volume = volume.as_str().unwrap();
+            if let Some(host) = volume.strip_prefix("./") {
+                let host = host.split(':').next().unwrap();
+                assert!(
+                    root.join(host).exists(),
+                    "{name} mounts {host}, which is missing"
+                );
+            }
+        }
+    }
+    let mounts = |name: &str| -> Vec<String> {
+        service(&compose, name)["volumes"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let prometheus = mounts("prometheus");
+    assert!(
+        prometheus
+            .contains(&"./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro".to_string())
+    );
+    assert!(prometheus.contains(
+        &"./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro".to_string()
+    ));
+    let grafana = mounts("grafana");
+    assert!(
+        grafana.contains(&"./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro".to_string())
+    );
+
+    // Prometheus loads the rules beside its configuration and scrapes the ports the api and
+    // the workers serve /metrics on.
+    let config: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join("deploy/prometheus/prometheus.yml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config["rule_files"][0], "alerts.yml");
+    let env_port = |app: &str, key: &str| {
+        port_of(service(&compose, app)["environment"][key].as_str().unwrap()).to_string()
+    };
+    let jobs = config["scrape_configs"].as_sequence().unwrap();
+    let job = |name: &str| jobs.iter().find(|j| j["job_name"] == name).unwrap();
+    assert_eq!(
+        job("aistudio-api")["static_configs"][0]["targets"][0],
+        format!(
+            "api:{}",
+            env_port("api", "AISTUDIO__SERVER__METRICS_LISTEN")
+        )
+        .as_str()
+    );
+    let workers = &job("aistudio-worker")["dns_sd_configs"][0];
+    assert_eq!(workers["names"][0], "worker");
+    assert_eq!(
+        workers["port"].as_u64().unwrap().to_string(),
+        env_port("worker", "AISTUDIO__WORKER__METRICS_LISTEN")
+    );
+    // Grafana reads that Prometheus, and its dashboard is valid JSON naming that data source.
+    let datasource: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(
+            root.join("deploy/grafana/provisioning/datasources/prometheus.yml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        datasource["datasources"][0]["url"],
+        "http://prometheus:9090"
+    );
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("deploy/grafana/dashboards/aistudio.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        dashboard["panels"][1]["datasource"]["uid"],
+        datasource["datasources"][0]["uid"].as_str().unwrap()
+    );
+    for volume in ["prometheus-data", "grafana-data"] {
         assert!(compose["volumes"].get(volume).is_some(), "{volume} volume");
     }
 }

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod api_basics;
+mod backup;
 mod console_refusals;
 mod crash_recovery;
 mod dashboard;
@@ -13,6 +14,7 @@ mod instagram;
 mod maintenance;
 mod media;
 mod media_cuts;
+mod monitoring;
 mod notifications;
 mod operator;
 mod password_reset;

@@ -136,3 +136,65 @@ async fn a_stalled_deletion_is_re_driven_by_maintenance() {
     .await;
     assert!(store.users().by_id(&user_id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_operator_deletes_an_account_by_email_as_its_owner_would() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let anon = ApiClient::new(&api.url);
+    let user = anon
+        .sign_up("Gone", "gone@example.com", "a long enough password")
+        .await;
+    let user_id = user.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let unknown = ctl(&env, &["delete-account", "nobody@example.com"]);
+    assert_eq!(unknown.status.code(), Some(1), "{unknown:?}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account with email"));
+
+    let out = ctl(&env, &["delete-account", "Gone@Example.com"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let code = said
+        .split("confirmation code ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("{said}"))
+        .to_string();
+    assert!(
+        said.ends_with(&format!("/deletion-status/{code}")),
+        "{said}"
+    );
+    // At once: the session is revoked and the account cannot sign in.
+    assert_eq!(user.get("/api/v1/me").await.status, 401);
+    let login = anon
+        .post(
+            "/api/v1/auth/login",
+            json!({ "email": "gone@example.com", "password": "a long enough password" }),
+        )
+        .await;
+    assert_ne!(login.status, 200);
+
+    let _worker = Worker::start(&env).await;
+    let store = env.store().await;
+    eventually(
+        Duration::from_secs(30),
+        "the deletion to complete",
+        || async {
+            let r = store.deletion_requests().find(&code).await.ok()??;
+            (r.status == aistudio_jobs::store::DeletionStatus::Completed).then_some(())
+        },
+    )
+    .await;
+    assert!(store.users().by_id(&user_id).await.unwrap().is_none());
+    let status = reqwest::get(format!("{}/api/v1/deletions/{code}", api.url))
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
+}
