@@ -1,5 +1,5 @@
 //! The deployment files agree with the configuration reference: docker-compose.yml (which cannot
-//! run here) is parsed and checked, and the README documents every configuration key.
+//! run here) is parsed and checked, and docs/configuration.md documents every configuration key.
 
 use std::collections::BTreeSet;
 
