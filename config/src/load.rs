@@ -7,7 +7,7 @@ use config::{Config, Environment as EnvSource, File, FileFormat};
 
 use crate::{ConfigError, Settings, validate};
 
-/// The defaults every deployment starts from; documented key by key in the README.
+/// The defaults every deployment starts from; documented key by key in docs/configuration.md.
 pub const DEFAULTS: &str = include_str!("../files/default.toml");
 
 /// Where settings come from. [`Sources::from_process`] reads the real process environment;
