@@ -163,7 +163,9 @@ async fn a_failed_post_notifies_once_in_the_app_and_by_email_with_one_click_unsu
     let token = url.split("token=").nth(1).unwrap().to_string();
     let (user_id, rest) = token.split_once('.').unwrap();
     let other_kind = token.replace("post_failed", "post_needs_reconnect");
-    let other_user = format!("{}0.{rest}", &user_id[..user_id.len() - 1]);
+    // Another user's id: the last character changed (ids are hex, so it may already be 0).
+    let last = if user_id.ends_with('0') { '1' } else { '0' };
+    let other_user = format!("{}{last}.{rest}", &user_id[..user_id.len() - 1]);
     for bad in [
         "nonsense".to_string(),
         other_kind,
