@@ -1,19 +1,28 @@
 //! Reordering a connection's queue: a queued post swaps slots with its neighbour, the queued
 //! post just before (`earlier`) or just after (`later`) it.
 //!
-//! MongoDB is not asked for a multi-document transaction (a standalone server has none), so a
-//! swap is three compare-and-set writes on the unique slot keys ([`crate::store::Post::queue_slot`]):
-//! 1. the moving post, at the version the caller loaded and still scheduled, trades its slot
-//!    key for a *moving key* naming both slots (its time is unchanged);
-//! 2. the neighbour, at the version read just before and still scheduled, takes the freed slot
-//!    and its time; if it changed meanwhile, step 1 is undone and the move is refused;
-//! 3. the moving post takes the neighbour's former slot and time.
+//! A swap is symmetric (moving a post later is moving its neighbour earlier), so it is always
+//! written from the earlier of the two posts. MongoDB is not asked for a multi-document
+//! transaction (a standalone server has none), so a swap is three compare-and-set writes on the
+//! unique slot keys ([`crate::store::Post::queue_slot`]), each post at the version expected of
+//! it (the caller's for the post asked to move, the one read just before for its neighbour) and
+//! still scheduled:
+//! 1. the earlier post trades its slot key for a *moving key* naming both slots (its time is
+//!    unchanged);
+//! 2. the later post takes the freed slot and its time; if it changed meanwhile, step 1 is
+//!    undone and the move is refused;
+//! 3. the earlier post takes the later one's former slot and time.
 //!
 //! Two concurrent moves touching the same post cannot both pass their compare-and-sets, and the
-//! unique keys never let two posts hold one slot, so no post is lost or doubled. Only posts
-//! whose times are further ahead than the claim margin move, so the publisher never claims one
-//! mid-move. A move interrupted between its writes (the api process died) is finished, or undone
-//! when step 2 never happened, by the next move on that connection's queue.
+//! unique keys never let two posts hold one slot, so no post is lost or doubled. Taking the
+//! earlier post first, always, is what keeps concurrent moves making progress: a move refused
+//! at step 2 lost to a move that took its later post first, and the move that took the latest
+//! post first has no later one to lose to, so among moves racing on one queue at least one
+//! lands (taken in the order asked, two neighbours could each take their own post, each find
+//! the other taken, and both be refused, round after round). Only posts whose times are further
+//! ahead than the claim margin move, so the publisher never claims one mid-move. A move
+//! interrupted between its writes (the api process died) is finished, or undone when step 2
+//! never happened, by the next move on that connection's queue.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -109,57 +118,78 @@ pub async fn move_in_queue(
             "the queue is being reordered by another request; reload it and try again".into(),
         ));
     }
-    swap(store, &post, &slot, &neighbour, &other_slot, other_at).await
+    let asked = Taken {
+        post: &post,
+        version,
+        slot: &slot,
+        at,
+    };
+    let other = Taken {
+        post: &neighbour,
+        version: neighbour.version,
+        slot: &other_slot,
+        at: other_at,
+    };
+    match direction {
+        Direction::Later => swap(store, asked, other).await,
+        Direction::Earlier => swap(store, other, asked).await.map(|m| Moved {
+            moved: m.swapped_with,
+            swapped_with: m.moved,
+        }),
+    }
 }
 
-/// The three writes of a move (see the module's documentation).
-async fn swap(
-    store: &Store,
-    post: &Post,
-    slot: &str,
-    neighbour: &Post,
-    other_slot: &str,
-    other_at: DateTime<Utc>,
-) -> Result<Moved, WriteError> {
+/// One post of a swap, as read: the version and slot it must still hold, and its time.
+#[derive(Clone, Copy)]
+struct Taken<'a> {
+    post: &'a Post,
+    version: i64,
+    slot: &'a str,
+    at: DateTime<Utc>,
+}
+
+/// The three writes of a move (see the module's documentation): `earlier` and `later` trade
+/// slots; `moved` is `earlier` in its new slot.
+async fn swap(store: &Store, earlier: Taken<'_>, later: Taken<'_>) -> Result<Moved, WriteError> {
     let posts = store.posts();
     let changed = || {
         WriteError::Conflict(
             "the queue was changed by another request meanwhile; reload it and try again".into(),
         )
     };
-    let moving = moving_key(slot, other_slot);
+    let id = &earlier.post.id;
+    let moving = moving_key(earlier.slot, later.slot);
     posts
-        .swap_queue_key(&post.id, Some(post.version), slot, &moving, None)
+        .swap_queue_key(id, Some(earlier.version), earlier.slot, &moving, None)
         .await?
         .ok_or_else(changed)?;
-    let at = post.content.scheduled_at.unwrap_or(other_at);
     let taken = posts
         .swap_queue_key(
-            &neighbour.id,
-            Some(neighbour.version),
-            other_slot,
-            slot,
-            Some(at),
+            &later.post.id,
+            Some(later.version),
+            later.slot,
+            earlier.slot,
+            Some(earlier.at),
         )
         .await;
     let swapped_with = match taken {
         Ok(Some(swapped_with)) => swapped_with,
         Ok(None) | Err(StoreError::Duplicate) => {
-            // The neighbour changed (or another post took the freed slot back): undo step 1.
+            // The later post changed (or another post took the freed slot back): undo step 1.
             posts
-                .swap_queue_key(&post.id, None, &moving, slot, None)
+                .swap_queue_key(id, None, &moving, earlier.slot, None)
                 .await?;
             return Err(changed());
         }
         Err(e) => return Err(e.into()),
     };
     let moved = match posts
-        .swap_queue_key(&post.id, None, &moving, other_slot, Some(other_at))
+        .swap_queue_key(id, None, &moving, later.slot, Some(later.at))
         .await?
     {
         Some(moved) => moved,
         // An edit that moved the post, a cancel or a delete landed in between: it left the
-        // queue, and the neighbour keeps the slot it took.
+        // queue, and the later post keeps the slot it took.
         None => return Err(changed()),
     };
     Ok(Moved {
