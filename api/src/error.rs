@@ -23,6 +23,9 @@ pub struct ErrorOut {
     /// rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldErrorOut>>,
+    /// `media_in_use` only: the post that uses the media (open it at `/app/posts/{post_id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<String>,
 }
 
 /// One refused field of a request.
@@ -72,6 +75,14 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// A media file cannot be deleted while a post that may still publish uses it.
+    #[error("{message}")]
+    MediaInUse {
+        /// The post that uses it (empty when the post is not known yet).
+        post_id: String,
+        /// For the user: which post, and what to do.
+        message: String,
+    },
     /// The body is larger than allowed.
     #[error("the request body is larger than allowed")]
     PayloadTooLarge,
@@ -119,6 +130,7 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::MediaInUse { .. } => (StatusCode::CONFLICT, "media_in_use"),
             Self::PayloadTooLarge | Self::FileTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
@@ -152,6 +164,7 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
             message,
             field: None,
             errors: None,
+            post_id: None,
         }),
     )
         .into_response()
@@ -206,6 +219,10 @@ impl IntoResponse for ApiError {
             Self::InvalidToken(_) => Some("token".to_string()),
             _ => first.map(|e| e.field.clone()),
         };
+        let post_id = match &self {
+            Self::MediaInUse { post_id, .. } if !post_id.is_empty() => Some(post_id.clone()),
+            _ => None,
+        };
         let mut response = (
             status,
             Json(ErrorOut {
@@ -213,6 +230,7 @@ impl IntoResponse for ApiError {
                 message,
                 field,
                 errors,
+                post_id,
             }),
         )
             .into_response();

@@ -368,14 +368,14 @@ pub async fn download_media(
         .into_response())
 }
 
-/// Deletes a media file. Refused (409, naming the post) while a draft, scheduled, parked or
+/// Deletes a media file. Refused (409 `media_in_use`, with the post's `post_id`) while a draft, scheduled, parked or
 /// publishing post uses it.
 #[utoipa::path(delete, path = "/api/v1/media/{id}", tag = "media",
     params(("id" = String, Path, description = "Media id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such media of yours", body = ErrorOut),
-        (status = 409, description = "A post that may still publish uses it; the message names the post", body = ErrorOut),
+        (status = 409, description = "A post that may still publish uses it; code `media_in_use`, `post_id` names the post", body = ErrorOut),
     ))]
 pub async fn delete_media_item(
     State(state): State<AppState>,
@@ -396,7 +396,9 @@ pub async fn delete_media_item(
             Ok(StatusCode::NO_CONTENT)
         }
         Err(MediaDeleteError::NotFound) => Err(ApiError::NotFound("media")),
-        Err(MediaDeleteError::InUse { message, .. }) => Err(ApiError::Conflict(message)),
+        Err(MediaDeleteError::InUse { post_id, message }) => {
+            Err(ApiError::MediaInUse { post_id, message })
+        }
         Err(MediaDeleteError::Store(e)) => Err(e.into()),
         Err(MediaDeleteError::Storage(e)) => Err(ApiError::internal(e)),
     }

@@ -28,7 +28,7 @@ pub enum MediaDeleteError {
     /// A post that may still publish uses it.
     #[error("{message}")]
     InUse {
-        /// The post.
+        /// The post (empty when not known).
         post_id: String,
         /// For the user: which post, and what to do.
         message: String,
@@ -73,20 +73,19 @@ pub async fn delete_media(
                     return Err(MediaDeleteError::InUse {
                         post_id: post.id.clone(),
                         message: format!(
-                            "this media is used by the {} post {}; edit, cancel or delete that \
-                             post first",
-                            post.content.status.as_str().replace('_', " "),
-                            post.id
+                            "this media is used by a {} post; edit, cancel or delete that post \
+                             first",
+                            post.content.status.as_str().replace('_', " ")
                         ),
                     });
                 }
                 (None, true) => {
                     return Err(MediaDeleteError::InUse {
-                        post_id: pin.post_id.clone(),
-                        message: format!(
-                            "this media is being added to post {}; try again in a moment",
-                            pin.post_id
-                        ),
+                        // Linked only once the post exists (a new post's first write may not
+                        // have landed yet).
+                        post_id: post.map(|p| p.id).unwrap_or_default(),
+                        message: "this media is being added to a post; try again in a moment"
+                            .into(),
                     });
                 }
                 (None, false) => library.drop_pin(id, pin).await?,

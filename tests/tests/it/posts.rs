@@ -434,9 +434,12 @@ async fn edit_reschedule_cancel_and_delete_follow_the_state_rules() {
         .delete(&format!("/api/v1/media/{}", a.square))
         .await;
     assert_eq!(in_use.status, 409, "{:?}", in_use.body);
+    // It names the post by a link, not in the text a person reads.
+    assert_eq!(in_use.body["code"], "media_in_use");
+    assert_eq!(in_use.body["post_id"], id);
     let message = in_use.body["message"].as_str().unwrap();
     assert!(
-        message.contains(id) && message.contains("scheduled post"),
+        message.contains("scheduled post") && !message.contains(id),
         "{message}"
     );
     assert_eq!(

@@ -1,5 +1,5 @@
-// The JSON API, with the session cookie. Errors carry the API's `{code, message, field}` and,
-// for invalid input, `errors`: every field at fault.
+// The JSON API, with the session cookie. Errors carry the API's `{code, message, field}`, for
+// invalid input `errors` (every field at fault), and for media in use the `post_id` using it.
 
 /** An answer other than 2xx. */
 export class ApiError extends Error {
@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.code = body && body.code;
     this.field = body && body.field;
     this.errors = (body && Array.isArray(body.errors)) ? body.errors : [];
+    this.postId = body && body.post_id;
   }
 }
 

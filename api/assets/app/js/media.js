@@ -39,7 +39,10 @@ function item(m, reload) {
     try {
       await del(`/media/${m.id}`);
       reload();
-    } catch (e) { error.textContent = e.message; }
+    } catch (e) {
+      replace(error, `Not deleted: ${e.message}`);
+      if (e.postId) error.append(' ', h('a', { href: `/app/posts/${e.postId}` }, 'Open that post'));
+    }
   });
   return h('li', { dataset: { mediaId: m.id } }, thumb(m),
     h('div', { class: 'meta' }, h('strong', {}, m.file_name), h('br'),
@@ -54,23 +57,37 @@ export async function render(main, { flash }) {
     replace(grid, items.length ? items.map((m) => item(m, reload)) : h('li', { class: 'meta' }, 'No media yet: upload an image or a video.'));
   };
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
+  const summary = h('p', { class: 'muted', role: 'status' });
+  // Every file of a pick or a drop gets its row at once (waiting, then its progress, then its
+  // result), and the rows stay until the next batch; the summary counts the outcomes.
   const send = async (files) => {
-    for (const file of files) {
+    if (!files.length) return;
+    const rows = files.map((file) => {
       const bar = h('progress', { max: 100, value: 0, 'aria-label': `Uploading ${file.name}` });
-      const status = h('span', {}, `${file.name} (${bytes(file.size)})`);
-      const row = h('li', {}, status, bar);
-      uploads.append(row);
+      const status = h('span', {}, `${file.name} (${bytes(file.size)}): waiting`);
+      return { file, bar, status, row: h('li', {}, status, bar) };
+    });
+    replace(uploads, rows.map((r) => r.row));
+    summary.textContent = `Uploading ${files.length} ${files.length === 1 ? 'file' : 'files'}…`;
+    let done = 0;
+    let refused = 0;
+    for (const { file, bar, status } of rows) {
+      status.textContent = `${file.name} (${bytes(file.size)}): uploading`;
       try {
         await upload(file, (f) => { bar.value = Math.round(f * 100); });
         bar.value = 100;
         status.textContent = `${file.name}: uploaded`;
-        setTimeout(() => row.remove(), 4000);
+        done += 1;
         reload();
       } catch (e) {
+        refused += 1;
         bar.remove();
-        replace(status, h('span', { class: 'error' }, `${file.name}: ${e.message}`));
+        replace(status, h('span', { class: 'error' }, `${file.name}: not uploaded. ${e.message}`));
       }
     }
+    summary.textContent = refused
+      ? `${done} of ${files.length} uploaded; ${refused} not uploaded (see why above).`
+      : `${done} of ${files.length} uploaded.`;
   };
   const picker = h('input', { type: 'file', id: 'media-file', multiple: true, accept: 'image/jpeg,image/png,image/webp,video/mp4,video/quicktime' });
   picker.addEventListener('change', () => { send([...picker.files]); picker.value = ''; });
@@ -86,7 +103,7 @@ export async function render(main, { flash }) {
     send([...e.dataTransfer.files]);
   });
   main.append(h('h1', {}, 'Media library'),
-    h('section', { class: 'card', 'aria-label': 'Upload' }, zone, uploads),
+    h('section', { class: 'card', 'aria-label': 'Upload' }, zone, uploads, summary),
     grid);
   await reload().catch((e) => flash('bad', e.message));
 }
