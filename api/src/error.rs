@@ -78,8 +78,8 @@ pub enum ApiError {
     /// A media file cannot be deleted while a post that may still publish uses it.
     #[error("{message}")]
     MediaInUse {
-        /// The post that uses it (empty when the post is not known yet).
-        post_id: String,
+        /// The post that uses it, once that post exists.
+        post_id: Option<String>,
         /// For the user: which post, and what to do.
         message: String,
     },
@@ -220,7 +220,7 @@ impl IntoResponse for ApiError {
             _ => first.map(|e| e.field.clone()),
         };
         let post_id = match &self {
-            Self::MediaInUse { post_id, .. } if !post_id.is_empty() => Some(post_id.clone()),
+            Self::MediaInUse { post_id, .. } => post_id.clone(),
             _ => None,
         };
         let mut response = (

@@ -28,8 +28,8 @@ pub enum MediaDeleteError {
     /// A post that may still publish uses it.
     #[error("{message}")]
     InUse {
-        /// The post (empty when not known).
-        post_id: String,
+        /// The post, once it exists.
+        post_id: Option<String>,
         /// For the user: which post, and what to do.
         message: String,
     },
@@ -71,7 +71,7 @@ pub async fn delete_media(
             match (current, young) {
                 (Some(post), _) => {
                     return Err(MediaDeleteError::InUse {
-                        post_id: post.id.clone(),
+                        post_id: Some(post.id.clone()),
                         message: format!(
                             "this media is used by a {} post; edit, cancel or delete that post \
                              first",
@@ -83,7 +83,7 @@ pub async fn delete_media(
                     return Err(MediaDeleteError::InUse {
                         // Linked only once the post exists (a new post's first write may not
                         // have landed yet).
-                        post_id: post.map(|p| p.id).unwrap_or_default(),
+                        post_id: post.map(|p| p.id),
                         message: "this media is being added to a post; try again in a moment"
                             .into(),
                     });
@@ -93,7 +93,7 @@ pub async fn delete_media(
         }
     }
     Err(MediaDeleteError::InUse {
-        post_id: String::new(),
+        post_id: None,
         message: "this media is in use by a post being edited; try again in a moment".into(),
     })
 }
