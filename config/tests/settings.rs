@@ -343,7 +343,10 @@ fn the_apis_own_tls_needs_both_files() {
         ("AISTUDIO__SERVER__TLS__KEY_FILE", "server.tls.cert_file"),
     ] {
         let err = Settings::load_from(&sources(&[(set, "/etc/aistudio/tls.pem")])).unwrap_err();
-        assert!(problem_for(&err, missing).contains("is required when"), "{err}");
+        assert!(
+            problem_for(&err, missing).contains("is required when"),
+            "{err}"
+        );
     }
     let both = Settings::load_from(&sources(&[
         ("AISTUDIO__SERVER__TLS__CERT_FILE", "/etc/aistudio/cert.pem"),

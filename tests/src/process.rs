@@ -2,7 +2,7 @@
 //! orchestrator would (SIGTERM) or the way a crash would (SIGKILL).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -51,6 +51,17 @@ pub struct Process {
 impl Process {
     /// Starts binary `name` with exactly `env` added to a clean `PATH`-only environment.
     pub fn spawn(name: &str, env: &BTreeMap<String, String>) -> Self {
+        Self::spawn_program(name, &binary(name), &[], env)
+    }
+
+    /// Starts `program` (a path, or a command found on `PATH`) with `args`, and with exactly
+    /// `env` added to a clean `PATH`-only environment; its log is named after `name`.
+    pub fn spawn_program(
+        name: &str,
+        program: &Path,
+        args: &[&str],
+        env: &BTreeMap<String, String>,
+    ) -> Self {
         let logs = repo_root().join("target/test-logs");
         std::fs::create_dir_all(&logs).expect("log folder");
         let log = logs.join(format!(
@@ -63,7 +74,8 @@ impl Process {
         ));
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file handle");
-        let child = Command::new(binary(name))
+        let child = Command::new(program)
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env)
