@@ -21,20 +21,25 @@ pub struct Issued {
     pub key: PathBuf,
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+/// Runs `openssl` in `dir` with the words of `command`, then `more` (which may hold spaces).
+fn openssl(dir: &Path, command: &str, more: &[&str]) {
     let out = Command::new("openssl")
         .current_dir(dir)
-        .args(args)
+        .args(command.split_whitespace())
+        .args(more)
         .output()
         .unwrap_or_else(|e| {
             panic!("openssl cannot run ({e}); `scripts/services start` installs it (apt)")
         });
     assert!(
         out.status.success(),
-        "openssl {args:?}: {}",
+        "openssl {command}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A new P-256 key, unencrypted.
+const NEW_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
 
 impl TestCa {
     /// A new authority named `name`, in a new folder under the system's temp folder.
@@ -44,23 +49,8 @@ impl TestCa {
         std::fs::create_dir_all(&dir).expect("CA folder");
         openssl(
             &dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                &format!("/CN={name}"),
-            ],
+            &format!("req -x509 {NEW_KEY} -keyout ca.key -out ca.pem -days 2"),
+            &["-subj", &format!("/CN={name}")],
         );
         Self {
             cert: dir.join("ca.pem"),
@@ -68,16 +58,11 @@ impl TestCa {
         }
     }
 
-    /// A server certificate signed by this authority, as `<name>.pem` and `<name>.key`.
+    /// A server certificate signed by this authority, as `<name>.pem` and `<name>.key`
+    /// (`name` is one word).
     pub fn issue(&self, name: &str) -> Issued {
-        let (key, csr, cert) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-        );
-        let extensions = format!("{name}.ext");
         std::fs::write(
-            self.dir.join(&extensions),
+            self.dir.join(format!("{name}.ext")),
             "basicConstraints = critical, CA:FALSE\n\
              keyUsage = critical, digitalSignature\n\
              extendedKeyUsage = serverAuth\n\
@@ -86,45 +71,20 @@ impl TestCa {
         .expect("extensions file");
         openssl(
             &self.dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &key,
-                "-out",
-                &csr,
-                "-subj",
-                &format!("/CN={name}"),
-            ],
+            &format!("req -new {NEW_KEY} -keyout {name}.key -out {name}.csr -subj /CN={name}"),
+            &[],
         );
         openssl(
             &self.dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                &extensions,
-                "-out",
-                &cert,
-            ],
+            &format!(
+                "x509 -req -in {name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+                 -extfile {name}.ext -out {name}.pem"
+            ),
+            &[],
         );
         Issued {
-            cert: self.dir.join(cert),
-            key: self.dir.join(key),
+            cert: self.dir.join(format!("{name}.pem")),
+            key: self.dir.join(format!("{name}.key")),
         }
     }
 
