@@ -63,14 +63,34 @@ async fn the_api_serves_https_itself_and_takes_a_renewed_certificate_without_a_r
     let first = live.der();
     let renewed = ca.issue("renewed");
     let mut env = TestEnv::new();
-    env.set(
-        "AISTUDIO__SERVER__TLS__CERT_FILE",
-        live.cert.display().to_string(),
-    )
-    .set(
-        "AISTUDIO__SERVER__TLS__KEY_FILE",
-        live.key.display().to_string(),
+
+    // A key that is not the certificate's stops the api at start-up, naming the files.
+    let tls = |env: &mut TestEnv, cert: &std::path::Path, key: &std::path::Path| {
+        env.set(
+            "AISTUDIO__SERVER__TLS__CERT_FILE",
+            cert.display().to_string(),
+        )
+        .set("AISTUDIO__SERVER__TLS__KEY_FILE", key.display().to_string());
+    };
+    tls(&mut env, &live.cert, &renewed.key);
+    let mut vars = env.process_env();
+    vars.insert("AISTUDIO__SERVER__LISTEN".into(), "127.0.0.1:0".into());
+    let mut mismatched = Process::spawn("aistudio-api", &vars);
+    assert!(
+        !mismatched
+            .wait_exit(Duration::from_secs(30))
+            .await
+            .success()
     );
+    let output = mismatched.output();
+    let expected = format!(
+        "{} does not go with {}",
+        renewed.key.display(),
+        live.cert.display()
+    );
+    assert!(output.contains(&expected), "{output}");
+
+    tls(&mut env, &live.cert, &live.key);
     let client = trusting(&ca);
     let mut api = Api::start_https(&env, &client).await;
     assert!(api.url.starts_with("https://"), "{}", api.url);
