@@ -106,19 +106,20 @@ pub fn app(state: AppState) -> Router {
         ))
 }
 
-/// Connects to MongoDB and Redis, creates indexes, and serves `listener` (and the metrics
-/// listener from the settings) until `shutdown` resolves; in-flight requests then get
-/// `server.shutdown_grace_secs` to finish.
+/// Connects to MongoDB and Redis, creates indexes, and serves `listener` (over TLS when
+/// `server.tls` names a certificate; and the metrics listener from the settings) until
+/// `shutdown` resolves; in-flight requests then get `server.shutdown_grace_secs` to finish.
 pub async fn run(
     settings: Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let certificate = match settings.server.tls.enabled() {
-        true => Some(Arc::new(
+    let certificate = if settings.server.tls.enabled() {
+        Some(Arc::new(
             tls::Certificate::load(&settings.server.tls).await?,
-        )),
-        false => None,
+        ))
+    } else {
+        None
     };
     let metrics = aistudio_jobs::telemetry::init_metrics();
     let store = Store::connect(&settings.mongo).await?;
@@ -192,7 +193,8 @@ pub async fn run(
         Some(certificate) => {
             let config = tls::server_config(certificate.clone())
                 .map_err(|e| RunError::Setup(format!("TLS configuration: {e}")))?;
-            // `tap_io` is what gives a listener of our own axum's `ConnectInfo<SocketAddr>`.
+            // Besides its own listeners, axum gives `ConnectInfo<SocketAddr>` to tapped ones:
+            // hence the empty tap.
             let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
             let api = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
             let reload = tokio::spawn(certificate.keep_current());

@@ -41,7 +41,8 @@ async fn served_certificate(ca: &TestCa, url: &str) -> Vec<u8> {
         .to_vec()
 }
 
-fn secure_session_cookie(reply: &aistudio_tests::Reply) -> String {
+/// The session cookie `reply` sets is `Secure` and `HttpOnly`.
+fn assert_secure_session_cookie(reply: &aistudio_tests::Reply) {
     let cookie = reply
         .headers
         .get_all("set-cookie")
@@ -53,7 +54,6 @@ fn secure_session_cookie(reply: &aistudio_tests::Reply) -> String {
     let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
     assert!(attributes.contains(&"Secure"), "{cookie}");
     assert!(attributes.contains(&"HttpOnly"), "{cookie}");
-    cookie
 }
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn the_api_serves_https_itself_and_takes_a_renewed_certificate_without_a_r
         )
         .await;
     assert_eq!(signed_up.status, 201, "{:?}", signed_up.body);
-    secure_session_cookie(&signed_up);
+    assert_secure_session_cookie(&signed_up);
     let user = anon.with_cookie(&signed_up.session_cookie().unwrap());
     assert_eq!(
         user.get("/api/v1/me").await.body["email"],
@@ -281,7 +281,7 @@ async fn caddy_with_the_projects_caddyfile_serves_the_api_over_https_only() {
         )
         .await;
     assert_eq!(signed_up.status, 201, "{:?}", signed_up.body);
-    secure_session_cookie(&signed_up);
+    assert_secure_session_cookie(&signed_up);
     let user = anon.with_cookie(&signed_up.session_cookie().unwrap());
     assert_eq!(user.get("/api/v1/me").await.status, 200);
 
