@@ -14,6 +14,7 @@ pub mod queue_gauges;
 pub mod routes;
 pub mod session_cookie;
 pub mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use aistudio_jobs::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -48,6 +50,9 @@ pub enum RunError {
     /// A client could not be built from the settings.
     #[error("setup failed: {0}")]
     Setup(String),
+    /// The certificate or key of `server.tls` could not be used.
+    #[error("server.tls: {0}")]
+    Tls(#[from] tls::CertificateError),
     /// A listener failed.
     #[error("listener error: {0}")]
     Io(#[from] std::io::Error),
@@ -101,14 +106,21 @@ pub fn app(state: AppState) -> Router {
         ))
 }
 
-/// Connects to MongoDB and Redis, creates indexes, and serves `listener` (and the metrics
-/// listener from the settings) until `shutdown` resolves; in-flight requests then get
-/// `server.shutdown_grace_secs` to finish.
+/// Connects to MongoDB and Redis, creates indexes, and serves `listener` (over TLS when
+/// `server.tls` names a certificate; and the metrics listener from the settings) until
+/// `shutdown` resolves; in-flight requests then get `server.shutdown_grace_secs` to finish.
 pub async fn run(
     settings: Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let certificate = if settings.server.tls.enabled() {
+        Some(Arc::new(
+            tls::Certificate::load(&settings.server.tls).await?,
+        ))
+    } else {
+        None
+    };
     let metrics = aistudio_jobs::telemetry::init_metrics();
     let store = Store::connect(&settings.mongo).await?;
     if let Err(e) = store.ensure_indexes().await {
@@ -127,6 +139,7 @@ pub async fn run(
     let metrics_listener = TcpListener::bind(settings.server.metrics_listen).await?;
     tracing::info!(
         api = %listener.local_addr()?,
+        tls = certificate.is_some(),
         metrics = %metrics_listener.local_addr()?,
         "api listening"
     );
@@ -171,13 +184,24 @@ pub async fn run(
 
     let ops = axum::serve(metrics_listener, ops::router(metrics, state.queue.clone()))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
-    let api = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let (api_task, reload_task) = match certificate {
+        None => {
+            let api = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
+            (tokio::spawn(async move { api.await }), None)
+        }
+        Some(certificate) => {
+            let config = tls::server_config(certificate.clone())
+                .map_err(|e| RunError::Setup(format!("TLS configuration: {e}")))?;
+            // Besides its own listeners, axum gives `ConnectInfo<SocketAddr>` to tapped ones:
+            // hence the empty tap.
+            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            let api = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
+            let reload = tokio::spawn(certificate.keep_current());
+            (tokio::spawn(async move { api.await }), Some(reload))
+        }
+    };
     let ops_task = tokio::spawn(async move { ops.await });
-    let api_task = tokio::spawn(async move { api.await });
 
     stopped(stop_rx).await;
     match tokio::time::timeout(grace, api_task).await {
@@ -185,6 +209,9 @@ pub async fn run(
         Err(_) => tracing::warn!(?grace, "requests still running after the grace period"),
     }
     ops_task.abort();
+    if let Some(reload) = reload_task {
+        reload.abort();
+    }
     tracing::info!("api stopped");
     Ok(())
 }

@@ -20,6 +20,6 @@ pub use secrecy::{ExposeSecret, SecretString as Secret};
 pub use settings::{
     Environment, GoogleSettings, ImgbbSettings, InstagramSettings, LogFormat, LogSettings,
     MailSettings, MailTls, MediaSettings, MongoSettings, NotificationSettings, RedisSettings,
-    SecuritySettings, ServerSettings, Settings, WebhookSettings, WorkerSettings,
+    SecuritySettings, ServerSettings, Settings, TlsSettings, WebhookSettings, WorkerSettings,
 };
 pub use validate::decode_token_key;

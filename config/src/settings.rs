@@ -73,6 +73,26 @@ pub struct ServerSettings {
     pub shutdown_grace_secs: u64,
     /// Take the client address from the last `X-Forwarded-For` entry (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// HTTPS served by the api itself (without a proxy in front).
+    pub tls: TlsSettings,
+}
+
+/// The api's own TLS: a certificate chain and its private key, as PEM files, read again when
+/// they change. Both empty: the api serves plain HTTP (behind a proxy that terminates TLS).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// PEM file of the certificate, followed by its intermediates.
+    pub cert_file: String,
+    /// PEM file of the certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: String,
+}
+
+impl TlsSettings {
+    /// Whether the api terminates TLS itself.
+    pub fn enabled(&self) -> bool {
+        !self.cert_file.is_empty()
+    }
 }
 
 /// The worker process.

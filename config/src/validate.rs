@@ -84,11 +84,8 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         problems: Vec::new(),
     };
 
-    c.url(
-        "server.public_base_url",
-        &s.server.public_base_url,
-        production,
-    );
+    check_public_base_url(&mut c, &s.server.public_base_url, production);
+    check_tls(&mut c, &s.server.tls);
     c.url(
         "instagram.oauth_base_url",
         &s.instagram.oauth_base_url,
@@ -278,7 +275,7 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         c.require(
             "security.cookie_secure",
             s.security.cookie_secure,
-            "must be true in production",
+            "must be true in production (session cookies are sent over HTTPS only)",
         );
     }
 
@@ -286,6 +283,30 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(ConfigError::Invalid(c.problems))
+    }
+}
+
+/// Where users, Meta and the session cookie reach the service: production only over HTTPS.
+fn check_public_base_url(c: &mut Checker, value: &str, production: bool) {
+    let key = "server.public_base_url";
+    if production && value.starts_with("http://") {
+        return c.fail(
+            key,
+            "must be an https URL in production (sessions, passwords and Meta's callbacks travel \
+             over it; serve the api behind the HTTPS proxy or with server.tls)",
+        );
+    }
+    c.url(key, value, production);
+}
+
+fn check_tls(c: &mut Checker, tls: &crate::TlsSettings) {
+    if tls.cert_file.is_empty() != tls.key_file.is_empty() {
+        let (key, other) = if tls.cert_file.is_empty() {
+            ("server.tls.cert_file", "server.tls.key_file")
+        } else {
+            ("server.tls.key_file", "server.tls.cert_file")
+        };
+        c.fail(key, format!("is required when {other} is set"));
     }
 }
 

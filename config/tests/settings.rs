@@ -309,3 +309,49 @@ fn webhook_allow_hosts_take_a_comma_separated_variable_and_are_refused_in_produc
     let err = load_production(&[("AISTUDIO__WEBHOOKS__ALLOW_HOSTS", "localhost")]).unwrap_err();
     assert!(problem_for(&err, "webhooks.allow_hosts").contains("empty in production"));
 }
+
+#[test]
+fn production_refuses_plain_http_and_insecure_cookies_while_development_keeps_them() {
+    let err = load_production(&[
+        (
+            "AISTUDIO__SERVER__PUBLIC_BASE_URL",
+            "http://app.aistudio.example",
+        ),
+        ("AISTUDIO__SECURITY__COOKIE_SECURE", "false"),
+    ])
+    .unwrap_err();
+    assert!(
+        problem_for(&err, "server.public_base_url").contains("must be an https URL in production"),
+        "{err}"
+    );
+    assert!(
+        problem_for(&err, "security.cookie_secure").contains("must be true in production"),
+        "{err}"
+    );
+    assert_eq!(err.problems().len(), 2, "{err}");
+
+    let development = Settings::load_from(&sources(&[])).expect("development loads");
+    assert!(development.server.public_base_url.starts_with("http://"));
+    assert!(!development.security.cookie_secure);
+    assert!(!development.server.tls.enabled());
+}
+
+#[test]
+fn the_apis_own_tls_needs_both_files() {
+    for (set, missing) in [
+        ("AISTUDIO__SERVER__TLS__CERT_FILE", "server.tls.key_file"),
+        ("AISTUDIO__SERVER__TLS__KEY_FILE", "server.tls.cert_file"),
+    ] {
+        let err = Settings::load_from(&sources(&[(set, "/etc/aistudio/tls.pem")])).unwrap_err();
+        assert!(
+            problem_for(&err, missing).contains("is required when"),
+            "{err}"
+        );
+    }
+    let both = Settings::load_from(&sources(&[
+        ("AISTUDIO__SERVER__TLS__CERT_FILE", "/etc/aistudio/cert.pem"),
+        ("AISTUDIO__SERVER__TLS__KEY_FILE", "/etc/aistudio/key.pem"),
+    ]))
+    .expect("both files set");
+    assert!(both.server.tls.enabled());
+}

@@ -24,8 +24,7 @@ pub struct Worker {
     pub ops_url: String,
 }
 
-async fn wait_healthy(url: &str, process: &Process) {
-    let client = reqwest::Client::new();
+async fn wait_healthy(url: &str, process: &Process, client: &reqwest::Client) {
     let health = format!("{url}/healthz");
     let answered = tokio::time::timeout(Duration::from_secs(60), async {
         loop {
@@ -48,7 +47,18 @@ async fn wait_healthy(url: &str, process: &Process) {
 impl Api {
     /// Starts the API with this test's environment on free ports.
     pub async fn start(env: &TestEnv) -> Self {
+        Self::start_serving(env, "http", &reqwest::Client::new()).await
+    }
+
+    /// Starts the API serving HTTPS itself, with the certificate and key `server.tls` names in
+    /// `env`; ready once `client`, which must trust that certificate, reads `/healthz`.
+    pub async fn start_https(env: &TestEnv, client: &reqwest::Client) -> Self {
+        Self::start_serving(env, "https", client).await
+    }
+
+    async fn start_serving(env: &TestEnv, scheme: &str, client: &reqwest::Client) -> Self {
         let (port, metrics) = (free_port(), free_port());
+        let url = format!("{scheme}://127.0.0.1:{port}");
         let mut vars = env.process_env();
         vars.insert(
             "AISTUDIO__SERVER__LISTEN".into(),
@@ -58,13 +68,9 @@ impl Api {
             "AISTUDIO__SERVER__METRICS_LISTEN".into(),
             format!("127.0.0.1:{metrics}"),
         );
-        vars.insert(
-            "AISTUDIO__SERVER__PUBLIC_BASE_URL".into(),
-            format!("http://127.0.0.1:{port}"),
-        );
+        vars.insert("AISTUDIO__SERVER__PUBLIC_BASE_URL".into(), url.clone());
         let process = Process::spawn("aistudio-api", &vars);
-        let url = format!("http://127.0.0.1:{port}");
-        wait_healthy(&url, &process).await;
+        wait_healthy(&url, &process, client).await;
         Self {
             process,
             url,
@@ -84,7 +90,7 @@ impl Worker {
         );
         let process = Process::spawn("aistudio-worker", &vars);
         let ops_url = format!("http://127.0.0.1:{port}");
-        wait_healthy(&ops_url, &process).await;
+        wait_healthy(&ops_url, &process, &reqwest::Client::new()).await;
         Self { process, ops_url }
     }
 }

@@ -62,12 +62,21 @@ pub struct ApiClient {
 impl ApiClient {
     /// A client without a session.
     pub fn new(base: &str) -> Self {
-        Self {
-            base: base.trim_end_matches('/').to_string(),
-            http: reqwest::Client::builder()
+        Self::using(
+            base,
+            reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client builds"),
+        )
+    }
+
+    /// A client without a session sending its requests with `http` (e.g. one that trusts a
+    /// test's own certificate authority).
+    pub fn using(base: &str, http: reqwest::Client) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            http,
             token: None,
             cookie: None,
         }

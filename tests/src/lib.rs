@@ -7,6 +7,8 @@
 
 mod apps;
 pub mod bench;
+mod caddy;
+mod certificates;
 pub mod chaos;
 mod client;
 mod env;
@@ -21,6 +23,8 @@ mod redis_server;
 mod webhook_receiver;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
+pub use caddy::Caddy;
+pub use certificates::{Issued, TestCa};
 pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;

@@ -2,7 +2,7 @@
 //! orchestrator would (SIGTERM) or the way a crash would (SIGKILL).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -30,7 +30,17 @@ pub fn binary(name: &str) -> PathBuf {
         if profile.ends_with("release") {
             args.push("--release");
         }
-        let status = std::process::Command::new(cargo)
+        let mut command = std::process::Command::new(cargo);
+        // `cargo test` describes the test's own package in these; a build script that tracks
+        // them (ring's does) would rebuild everything after it at every switch between this
+        // build and one from a shell.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_") {
+                command.env_remove(name.as_ref());
+            }
+        }
+        let status = command
             .current_dir(repo_root())
             .args(args)
             .status()
@@ -51,6 +61,17 @@ pub struct Process {
 impl Process {
     /// Starts binary `name` with exactly `env` added to a clean `PATH`-only environment.
     pub fn spawn(name: &str, env: &BTreeMap<String, String>) -> Self {
+        Self::spawn_program(name, &binary(name), &[], env)
+    }
+
+    /// Starts `program` (a path, or a command found on `PATH`) with `args`, and with exactly
+    /// `env` added to a clean `PATH`-only environment; its log is named after `name`.
+    pub fn spawn_program(
+        name: &str,
+        program: &Path,
+        args: &[&str],
+        env: &BTreeMap<String, String>,
+    ) -> Self {
         let logs = repo_root().join("target/test-logs");
         std::fs::create_dir_all(&logs).expect("log folder");
         let log = logs.join(format!(
@@ -63,7 +84,8 @@ impl Process {
         ));
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file handle");
-        let child = Command::new(binary(name))
+        let child = Command::new(program)
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env)

@@ -71,6 +71,7 @@ fn compose_services_health_checks_and_dependencies() {
             "redis",
             "mongo",
             "api",
+            "caddy",
             "worker",
             "sim",
             "prometheus",
@@ -238,10 +239,10 @@ fn compose_ports_and_variables_match_the_configuration() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(published.contains(&"8080:8080"), "{published:?}");
-    assert!(
-        published.contains(&"127.0.0.1:9100:9100"),
-        "metrics only on the host's loopback: {published:?}"
+    assert_eq!(
+        published,
+        ["127.0.0.1:9100:9100"],
+        "only metrics, on the host's loopback: the api is reached through caddy"
     );
     let api_check = api["healthcheck"]["test"][3].as_str().unwrap();
     assert_eq!(
@@ -289,6 +290,78 @@ fn compose_ports_and_variables_match_the_configuration() {
             );
         }
     }
+}
+
+#[test]
+fn compose_serves_https_only_through_caddy_with_the_projects_caddyfile() {
+    let compose = compose();
+    let defaults = aistudio_config::Settings::load_from(&aistudio_config::Sources::default())
+        .expect("defaults load");
+    let caddy = service(&compose, "caddy");
+    let image = caddy["image"].as_str().unwrap();
+    assert!(
+        image.starts_with("caddy:2.") && image.split('.').count() >= 3,
+        "a pinned Caddy 2 image: {image}"
+    );
+    let volumes: Vec<&str> = caddy["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(volumes.contains(&"./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro"));
+    assert!(repo_root().join("deploy/caddy/Caddyfile").is_file());
+    assert!(
+        volumes.contains(&"caddy-data:/data"),
+        "certificates are kept"
+    );
+    assert!(compose["volumes"].get("caddy-data").is_some());
+    let ports: Vec<&str> = caddy["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(ports, ["80:80", "443:443", "443:443/udp"]);
+    assert_eq!(
+        caddy["depends_on"]["api"]["condition"], "service_healthy",
+        "caddy waits for the api"
+    );
+
+    // Caddy forwards to the port the api listens on, and the api reads the client's address
+    // from Caddy's X-Forwarded-For.
+    let api = service(&compose, "api");
+    let listen = api["environment"]["AISTUDIO__SERVER__LISTEN"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        caddy["environment"]["AISTUDIO_UPSTREAM"],
+        format!("api:{}", port_of(listen)).as_str()
+    );
+    assert_eq!(
+        api["environment"]["AISTUDIO__SERVER__TRUST_FORWARDED_FOR"],
+        "true"
+    );
+    assert!(!defaults.server.trust_forwarded_for, "off without a proxy");
+
+    // Caddy's ports are the only ones published beyond the host's loopback.
+    for (name, service) in compose["services"].as_mapping().unwrap() {
+        if name == "caddy" {
+            continue;
+        }
+        for port in service["ports"].as_sequence().into_iter().flatten() {
+            let port = port.as_str().unwrap();
+            assert!(
+                port.starts_with("127.0.0.1:"),
+                "{name:?} publishes {port} beyond loopback"
+            );
+        }
+    }
+
+    // The simulator stack's public URL is the HTTPS one Caddy serves, with secure cookies.
+    let dev = std::fs::read_to_string(repo_root().join("deploy/compose-dev.env")).unwrap();
+    assert!(dev.contains("AISTUDIO__SERVER__PUBLIC_BASE_URL=https://localhost\n"));
+    assert!(dev.contains("AISTUDIO__SECURITY__COOKIE_SECURE=true\n"));
 }
 
 #[test]

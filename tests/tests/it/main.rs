@@ -10,6 +10,7 @@ mod dashboard;
 mod deployment;
 mod email_verification;
 mod google_sign_in;
+mod https;
 mod instagram;
 mod maintenance;
 mod media;
