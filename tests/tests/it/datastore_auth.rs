@@ -19,11 +19,28 @@ use mongodb::bson::{Document, doc};
 /// percent-encoded in the connection string.
 const MONGO_PASSWORD: &str = "p@ss:w/rd?#%[mongo]-s3cret";
 
-fn scratch() -> PathBuf {
-    std::env::temp_dir().join(format!(
+/// A folder of the test's own (secrets, certificates, data), removed with everything in it
+/// when the test ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn scratch() -> Scratch {
+    Scratch(std::env::temp_dir().join(format!(
         "aistudio-datastore-auth-{}",
         uuid::Uuid::new_v4().simple()
-    ))
+    )))
 }
 
 fn encoded(text: &str) -> String {
