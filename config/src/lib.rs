@@ -2,13 +2,17 @@
 //!
 //! Settings are read, in order, from the embedded defaults (`config/files/default.toml`), the
 //! optional `<AISTUDIO_CONFIG_DIR>/<environment>.toml`, the optional file named by
-//! `AISTUDIO_CONFIG_FILE`, and finally `AISTUDIO__SECTION__KEY` environment variables. The result is
+//! `AISTUDIO_CONFIG_FILE`, and finally `AISTUDIO__SECTION__KEY` environment variables (or
+//! `AISTUDIO__SECTION__KEY_FILE`, naming a file that holds the value). The result is
 //! validated once at start-up: a process never runs with settings that production would regret
 //! (simulator URLs, a missing or malformed token key, missing OAuth credentials).
 //!
-//! Every credential is a [`Secret`] whose `Debug` output is redacted.
+//! Every credential is a [`Secret`] whose `Debug` output is redacted; connection strings are
+//! shown only through [`connection_url::redacted`].
 #![forbid(unsafe_code)]
 
+pub mod connection_url;
+mod env_files;
 mod error;
 mod load;
 mod settings;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
 
-use crate::{ConfigError, Settings, validate};
+use crate::{ConfigError, Settings, env_files, validate};
 
 /// The defaults every deployment starts from; documented key by key in docs/configuration.md.
 pub const DEFAULTS: &str = include_str!("../files/default.toml");
@@ -18,7 +18,8 @@ pub struct Sources {
     pub config_dir: Option<PathBuf>,
     /// An extra file layered last before the environment (`AISTUDIO_CONFIG_FILE`).
     pub config_file: Option<PathBuf>,
-    /// Environment variables (only `AISTUDIO__*` ones are used for keys).
+    /// Environment variables (only `AISTUDIO__*` ones are used for keys; `AISTUDIO__*_FILE` ones
+    /// name a file holding the value).
     pub env: HashMap<String, String>,
 }
 
@@ -40,7 +41,7 @@ impl Sources {
     fn environment_name(&self) -> Result<String, ConfigError> {
         let layered = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .add_source(self.env_source())
+            .add_source(self.env_source()?)
             .build()
             .map_err(|e| ConfigError::Read(e.to_string()))?;
         layered
@@ -48,18 +49,12 @@ impl Sources {
             .map_err(|e| ConfigError::Read(e.to_string()))
     }
 
-    fn env_source(&self) -> EnvSource {
-        let vars: config::Map<String, String> = self
-            .env
-            .iter()
-            .filter(|(k, _)| k.starts_with("AISTUDIO__"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        EnvSource::with_prefix("AISTUDIO")
+    fn env_source(&self) -> Result<EnvSource, ConfigError> {
+        Ok(EnvSource::with_prefix("AISTUDIO")
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
-            .source(Some(vars))
+            .source(Some(env_files::resolve(&self.env)?)))
     }
 }
 
@@ -81,7 +76,7 @@ impl Settings {
             builder = builder.add_source(File::from(file.clone()).required(true));
         }
         let settings: Settings = builder
-            .add_source(sources.env_source())
+            .add_source(sources.env_source()?)
             .build()
             .and_then(Config::try_deserialize)
             .map_err(|e| ConfigError::Read(e.to_string()))?;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The deployment environment; production is the strict one.
@@ -126,6 +126,13 @@ pub struct MongoSettings {
     pub connect_timeout_secs: u64,
 }
 
+impl MongoSettings {
+    /// The connection string as it may be logged or shown: its password replaced by `***`.
+    pub fn redacted_url(&self) -> String {
+        crate::connection_url::redacted(self.url.expose_secret())
+    }
+}
+
 /// Redis connection and queue tuning.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +154,11 @@ pub struct RedisSettings {
 }
 
 impl RedisSettings {
+    /// The connection string as it may be logged or shown: its password replaced by `***`.
+    pub fn redacted_url(&self) -> String {
+        crate::connection_url::redacted(self.url.expose_secret())
+    }
+
     /// How long after its last heartbeat a dead worker's jobs are recovered.
     pub fn orphan_after(&self) -> Duration {
         Duration::from_secs(self.heartbeat_secs * self.missed_heartbeats as u64)

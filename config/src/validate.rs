@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::{ConfigError, Environment, MailTls, Problem, Settings};
+use crate::{ConfigError, Environment, MailTls, Problem, Settings, connection_url};
 
 /// The public development key shipped in `development.toml`; production refuses it.
 const DEVELOPMENT_TOKEN_KEY: &str = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE=";
@@ -125,6 +125,11 @@ pub(crate) fn check(s: &Settings) -> Result<(), ConfigError> {
         redis.starts_with("redis://") || redis.starts_with("rediss://"),
         "must start with redis:// or rediss://",
     );
+    for (key, url) in [("mongo.url", mongo), ("redis.url", redis)] {
+        if let Some(problem) = connection_url::credentials_problem(url) {
+            c.fail(key, problem);
+        }
+    }
     c.require(
         "redis.namespace",
         !s.redis.namespace.is_empty() && !s.redis.namespace.contains(char::is_whitespace),

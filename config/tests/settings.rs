@@ -355,3 +355,104 @@ fn the_apis_own_tls_needs_both_files() {
     .expect("both files set");
     assert!(both.server.tls.enabled());
 }
+
+/// A fresh folder for this test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aistudio-config-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_file_variable_supplies_the_value_of_its_key() {
+    let dir = scratch("secret-files");
+    let redis = dir.join("redis_url");
+    let mongo = dir.join("mongo_url");
+    std::fs::write(&redis, "redis://aistudio:s3cr%40t@redis:6379\n").unwrap();
+    std::fs::write(&mongo, "mongodb://aistudio:pw@mongo:27017/aistudio\r\n").unwrap();
+    let s = Settings::load_from(&sources(&[
+        ("AISTUDIO__REDIS__URL_FILE", redis.to_str().unwrap()),
+        ("AISTUDIO__MONGO__URL_FILE", mongo.to_str().unwrap()),
+    ]))
+    .expect("loads");
+    assert_eq!(
+        s.redis.url.expose_secret(),
+        "redis://aistudio:s3cr%40t@redis:6379"
+    );
+    assert_eq!(
+        s.mongo.url.expose_secret(),
+        "mongodb://aistudio:pw@mongo:27017/aistudio"
+    );
+    assert_eq!(s.redis.redacted_url(), "redis://aistudio:***@redis:6379");
+    assert_eq!(
+        s.mongo.redacted_url(),
+        "mongodb://aistudio:***@mongo:27017/aistudio"
+    );
+}
+
+#[test]
+fn a_missing_secret_file_or_a_doubly_set_key_is_refused_naming_the_variable() {
+    let dir = scratch("secret-files-refused");
+    let missing = dir.join("absent");
+    let err = Settings::load_from(&sources(&[(
+        "AISTUDIO__REDIS__URL_FILE",
+        missing.to_str().unwrap(),
+    )]))
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("AISTUDIO__REDIS__URL_FILE"), "{text}");
+    assert!(text.contains(missing.to_str().unwrap()), "{text}");
+
+    let file = dir.join("redis_url");
+    std::fs::write(&file, "redis://aistudio:filepass@redis:6379").unwrap();
+    let err = Settings::load_from(&sources(&[
+        ("AISTUDIO__REDIS__URL_FILE", file.to_str().unwrap()),
+        (
+            "AISTUDIO__REDIS__URL",
+            "redis://aistudio:envpass@redis:6379",
+        ),
+    ]))
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("AISTUDIO__REDIS__URL and AISTUDIO__REDIS__URL_FILE"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("filepass") && !text.contains("envpass"),
+        "{text}"
+    );
+}
+
+#[test]
+fn connection_strings_with_raw_reserved_characters_in_the_password_are_refused_without_echoing_it()
+{
+    let err = Settings::load_from(&sources(&[
+        (
+            "AISTUDIO__MONGO__URL",
+            "mongodb://app:hunter?s3kr1t@mongo/aistudio",
+        ),
+        (
+            "AISTUDIO__REDIS__URL",
+            "redis://app:hunter/s3kr1t@redis:6379",
+        ),
+    ]))
+    .unwrap_err();
+    for key in ["mongo.url", "redis.url"] {
+        assert!(problem_for(&err, key).contains("percent-encode"), "{err}");
+    }
+    let text = err.to_string();
+    assert!(
+        !text.contains("hunter") && !text.contains("s3kr1t"),
+        "{text}"
+    );
+    let s = Settings::load_from(&sources(&[(
+        "AISTUDIO__MONGO__URL",
+        "mongodb+srv://app:pass%3Fword@cluster0.example.net/aistudio",
+    )]))
+    .expect("an encoded password and an SRV URL load");
+    assert_eq!(
+        s.mongo.redacted_url(),
+        "mongodb+srv://app:***@cluster0.example.net/aistudio"
+    );
+}

@@ -17,9 +17,11 @@ mod instagram;
 mod instagram_flow;
 pub mod mailroom;
 pub mod mongo_commands;
+mod mongo_server;
 mod process;
 mod publishing;
 mod redis_server;
+mod tls_files;
 mod webhook_receiver;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
@@ -29,9 +31,11 @@ pub use client::{ApiClient, Reply};
 pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;
 pub use instagram_flow::{Browser, Hop, with_param};
+pub use mongo_server::MongoServer;
 pub use process::{Process, binary};
 pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow, unleased_workflow};
 pub use redis_server::RedisServer;
+pub use tls_files::TlsFiles;
 pub use webhook_receiver::{Received, Receiver};
 
 use std::time::Duration;

@@ -1,4 +1,5 @@
-//! A private redis-server for tests that stop and restart Redis.
+//! A private redis-server for tests that stop and restart Redis, or need one of their own
+//! configuration (users and passwords, TLS).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -12,15 +13,24 @@ pub struct RedisServer {
     pub port: u16,
     /// Where it keeps an append-only file, if it persists (as production Redis does).
     persist_in: Option<std::path::PathBuf>,
+    /// Further `redis-server` arguments.
+    args: Vec<String>,
     child: Option<Child>,
 }
 
 impl RedisServer {
     /// Starts a throwaway redis-server on a free port and waits until it answers.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts one with further `redis-server` arguments (`--aclfile FILE`, `--requirepass`,
+    /// `--tls-port` with its files, ...), which stay for every restart.
+    pub async fn start_with(args: &[&str]) -> Self {
         let mut server = Self {
             port: crate::free_port(),
             persist_in: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
             child: None,
         };
         server.restart().await;
@@ -35,6 +45,7 @@ impl RedisServer {
         let mut server = Self {
             port: crate::free_port(),
             persist_in: Some(dir),
+            args: Vec::new(),
             child: None,
         };
         server.restart().await;
@@ -66,6 +77,7 @@ impl RedisServer {
                 .arg(dir),
             None => command.args(["--appendonly", "no"]),
         };
+        command.args(&self.args);
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -79,7 +79,10 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Queue {
     /// Creates the connection lazily: the process starts even while Redis is down, reports it in
-    /// `/readyz`, and reconnects (with backoff) as soon as Redis is back.
+    /// `/readyz`, and reconnects (with backoff) as soon as Redis is back. The URL may carry an
+    /// ACL user and password (`redis://user:password@host:6379/0`) and ask for TLS
+    /// (`rediss://`, the server verified against the system's CA store or `SSL_CERT_FILE`); every
+    /// reconnection authenticates again.
     pub fn connect(settings: &RedisSettings) -> Result<Self, QueueError> {
         let client = redis::Client::open(settings.url.expose_secret())?;
         let config = ConnectionManagerConfig::new()
@@ -88,6 +91,11 @@ impl Queue {
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(2));
         let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        tracing::info!(
+            redis = %settings.redacted_url(),
+            namespace = %settings.namespace,
+            "using Redis"
+        );
         Ok(Self {
             conn,
             settings: settings.clone(),

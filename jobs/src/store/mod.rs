@@ -35,6 +35,7 @@ mod workflows;
 
 use std::time::Duration;
 
+use aistudio_config::connection_url::without_password;
 use aistudio_config::{ExposeSecret, MongoSettings};
 use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
@@ -78,6 +79,10 @@ pub enum StoreError {
     /// A value could not be encoded for a query.
     #[error("encoding error: {0}")]
     Encode(String),
+    /// `mongo.url` cannot be used: malformed, or its `mongodb+srv` name did not resolve. The
+    /// driver's words, without the URL's password.
+    #[error("mongo.url cannot be used: {0}")]
+    Url(String),
     /// The driver reported an error (connection, timeout, write conflict, ...).
     #[error("database error: {0}")]
     Mongo(mongodb::error::Error),
@@ -107,15 +112,24 @@ pub struct Store {
 
 impl Store {
     /// Builds a client (connections are opened lazily by the driver, so this succeeds while the
-    /// server is down; [`Store::ping`] tells whether it is reachable).
+    /// server is down; [`Store::ping`] tells whether it is reachable). A `mongodb+srv://` URL
+    /// is resolved here (its hosts, and its `authSource`/`replicaSet` from DNS) and implies TLS.
     pub async fn connect(settings: &MongoSettings) -> Result<Self, StoreError> {
-        let mut options = ClientOptions::parse(settings.url.expose_secret()).await?;
+        let url = settings.url.expose_secret();
+        let mut options = ClientOptions::parse(url)
+            .await
+            .map_err(|e| StoreError::Url(without_password(&e.to_string(), url)))?;
         let timeout = Duration::from_secs(settings.connect_timeout_secs);
         options.connect_timeout = Some(timeout);
         options.server_selection_timeout = Some(timeout);
         options.app_name = Some("aistudio".into());
         options.command_event_handler = Some(command_metrics::handler());
         let client = Client::with_options(options)?;
+        tracing::info!(
+            mongodb = %settings.redacted_url(),
+            database = %settings.database,
+            "using MongoDB"
+        );
         Ok(Self {
             db: client.database(&settings.database),
         })

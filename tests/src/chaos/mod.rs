@@ -2,7 +2,6 @@
 
 mod consumer_watch;
 mod cpu_hog;
-mod mongo_server;
 mod slow_proxy;
 pub mod soak;
 

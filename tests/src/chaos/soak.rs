@@ -23,7 +23,7 @@ use rand::{Rng, SeedableRng};
 
 use super::consumer_watch::ConsumerWatch;
 use super::cpu_hog::{CpuHog, hog_cpu};
-use super::mongo_server::MongoServer;
+use crate::MongoServer;
 use crate::{FAST_WORKFLOW, RedisServer, ScheduledPost, Studio, Worker};
 
 /// How a soak runs.

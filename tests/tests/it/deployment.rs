@@ -30,11 +30,13 @@ fn config_keys() -> BTreeSet<String> {
     keys
 }
 
-/// `AISTUDIO__SECURITY__TOKEN_KEYS__K1` -> `security.token_keys`-aware dotted key check.
+/// `AISTUDIO__SECURITY__TOKEN_KEYS__K1` -> `security.token_keys`-aware dotted key check; a
+/// `_FILE` variable names the file holding its key's value.
 fn is_known_variable(name: &str, keys: &BTreeSet<String>) -> bool {
     let Some(rest) = name.strip_prefix("AISTUDIO__") else {
         return false;
     };
+    let rest = rest.strip_suffix("_FILE").unwrap_or(rest);
     let dotted = rest.to_lowercase().replace("__", ".");
     keys.contains(&dotted) || dotted.starts_with("security.token_keys.")
 }
@@ -50,6 +52,16 @@ fn service<'a>(compose: &'a Value, name: &str) -> &'a Value {
     compose["services"]
         .get(name)
         .unwrap_or_else(|| panic!("service {name} is missing"))
+}
+
+/// The secrets a service mounts.
+fn secrets_of<'a>(compose: &'a Value, name: &str) -> BTreeSet<&'a str> {
+    service(compose, name)["secrets"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{name} mounts no secrets"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 fn port_of(address: &str) -> &str {
@@ -98,9 +110,16 @@ fn compose_services_health_checks_and_dependencies() {
                 "{app} waits for {dependency}'s health"
             );
         }
+        // The connection strings hold passwords: secret files, never plain variables.
         let env = &service(&compose, app)["environment"];
-        assert_eq!(env["AISTUDIO__MONGO__URL"], "mongodb://mongo:27017");
-        assert_eq!(env["AISTUDIO__REDIS__URL"], "redis://redis:6379");
+        assert_eq!(env["AISTUDIO__MONGO__URL_FILE"], "/run/secrets/mongo_url");
+        assert_eq!(env["AISTUDIO__REDIS__URL_FILE"], "/run/secrets/redis_url");
+        assert!(env.get("AISTUDIO__MONGO__URL").is_none());
+        assert!(env.get("AISTUDIO__REDIS__URL").is_none());
+        assert_eq!(
+            secrets_of(&compose, app),
+            BTreeSet::from(["mongo_url", "redis_url"])
+        );
     }
     for volume in ["redis-data", "mongo-data"] {
         assert!(compose["volumes"].get(volume).is_some(), "{volume} volume");
@@ -375,4 +394,147 @@ fn the_readme_documents_every_configuration_key() {
         missing.is_empty(),
         "docs/configuration.md lacks: {missing:?}"
     );
+}
+
+/// The hex SHA-256 of `text`, as Redis ACL files hold passwords.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[test]
+fn compose_datastores_require_the_passwords_generate_secrets_makes() {
+    let compose = compose();
+    let root = repo_root();
+    let folder = std::env::temp_dir().join(format!(
+        "aistudio-secrets-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let run = || {
+        std::process::Command::new(root.join("deploy/generate-secrets"))
+            .arg(&folder)
+            .output()
+            .expect("deploy/generate-secrets runs")
+    };
+    assert!(run().status.success());
+    let read = |name: &str| {
+        std::fs::read_to_string(folder.join(name))
+            .unwrap()
+            .trim_end()
+            .to_string()
+    };
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
+        0o700,
+        "only its owner may open the secrets folder"
+    );
+    let again = run();
+    assert!(
+        !again.status.success(),
+        "existing secrets are never replaced"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    // Every secret compose declares is a file the script makes, in deploy/secrets/.
+    let declared = compose["secrets"].as_mapping().expect("a secrets block");
+    for (name, secret) in declared {
+        let file = secret["file"].as_str().unwrap();
+        let made = file
+            .strip_prefix("./deploy/secrets/")
+            .unwrap_or_else(|| panic!("{name:?}: {file} is outside deploy/secrets/"));
+        assert!(folder.join(made).is_file(), "{name:?}: {made} is not made");
+    }
+    let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l == "/deploy/secrets/"));
+
+    // Redis: users from the ACL file; the application's password is the one in its URL, the
+    // `default` user's the one the health check uses, and neither is stored in clear.
+    let redis = service(&compose, "redis");
+    assert_eq!(
+        secrets_of(&compose, "redis"),
+        BTreeSet::from(["redis_acl", "redis_admin_password"])
+    );
+    let command: Vec<&str> = redis["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        command
+            .windows(2)
+            .any(|w| w == ["--aclfile", "/run/secrets/redis_acl"]),
+        "{command:?}"
+    );
+    let check = redis["healthcheck"]["test"][1].as_str().unwrap();
+    assert!(
+        check.contains("/run/secrets/redis_admin_password"),
+        "{check}"
+    );
+    let acl = read("redis_users.acl");
+    let app_password = read("redis_url")
+        .strip_prefix("redis://aistudio:")
+        .and_then(|rest| rest.strip_suffix("@redis:6379"))
+        .expect("redis_url names user aistudio at redis:6379")
+        .to_string();
+    let admin_password = read("redis_admin_password");
+    assert_eq!(
+        acl.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "user default on #{} ~* &* +@all",
+                sha256_hex(&admin_password)
+            ),
+            format!(
+                "user aistudio on #{} ~* &* +@all -@dangerous",
+                sha256_hex(&app_password)
+            ),
+        ]
+    );
+    assert!(!acl.contains(&app_password) && !acl.contains(&admin_password));
+
+    // MongoDB: the root user from its secret; the application's user, created on a new volume
+    // by the mounted script, with the password and database of the application's URL.
+    let mongo = service(&compose, "mongo");
+    assert_eq!(
+        secrets_of(&compose, "mongo"),
+        BTreeSet::from(["mongo_root_password", "mongo_app_password"])
+    );
+    assert_eq!(
+        mongo["environment"]["MONGO_INITDB_ROOT_PASSWORD_FILE"],
+        "/run/secrets/mongo_root_password"
+    );
+    let init =
+        "./deploy/mongo/create-app-user.js:/docker-entrypoint-initdb.d/create-app-user.js:ro";
+    assert!(
+        mongo["volumes"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|v| v == init),
+        "the user script is mounted"
+    );
+    let script = std::fs::read_to_string(root.join("deploy/mongo/create-app-user.js")).unwrap();
+    let database = aistudio_config::Settings::load_from(&aistudio_config::Sources::default())
+        .unwrap()
+        .mongo
+        .database;
+    for expected in [
+        "/run/secrets/mongo_app_password".to_string(),
+        format!("getSiblingDB('{database}')"),
+        "user: 'aistudio'".to_string(),
+        format!("roles: [{{ role: 'readWrite', db: '{database}' }}]"),
+    ] {
+        assert!(script.contains(&expected), "{expected} in the user script");
+    }
+    assert_eq!(
+        read("mongo_url"),
+        format!(
+            "mongodb://aistudio:{}@mongo:27017/{database}",
+            read("mongo_app_password")
+        )
+    );
+    assert_ne!(read("mongo_root_password"), read("mongo_app_password"));
+    std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -1,5 +1,6 @@
 //! A private MongoDB-compatible server (the pinned `secantusd-py` that `scripts/services`
-//! installs) on its own port and data folder, which a fault test may stop and start again.
+//! installs) on its own port and data folder, which a fault test may stop and start again, and
+//! a test may restart requiring authentication (`--auth`, SCRAM) or TLS.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -13,6 +14,7 @@ pub struct MongoServer {
     /// Its port on loopback.
     pub port: u16,
     data: PathBuf,
+    args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -32,6 +34,7 @@ impl MongoServer {
         let mut server = Self {
             port: crate::free_port(),
             data,
+            args: Vec::new(),
             child: None,
         };
         server.restart().await;
@@ -60,6 +63,13 @@ impl MongoServer {
         }
     }
 
+    /// Starts it again with `args` added (e.g. `--auth`, or `--tls-cert-file` and
+    /// `--tls-key-file`), and with them at every later restart.
+    pub async fn restart_with(&mut self, args: &[&str]) {
+        self.args = args.iter().map(|a| a.to_string()).collect();
+        self.restart().await;
+    }
+
     /// Starts it again on the same port and data, and waits until it accepts connections.
     pub async fn restart(&mut self) {
         self.stop().await;
@@ -68,6 +78,7 @@ impl MongoServer {
             .arg("--storage-path")
             .arg(&self.data)
             .args(["--log-level", "WARNING"])
+            .args(&self.args)
             // It reads `./secantusd.toml`: run it where there is none.
             .current_dir(&self.data)
             .stdout(Stdio::null())
