@@ -244,6 +244,15 @@ pub async fn align(
         }
     }
     let released = posts.release_holds(connection_id, up_to, now).await?;
+    if !moved.is_empty() {
+        // As released.
+        let ids: Vec<String> = moved.iter().map(|m| m.post.id.clone()).collect();
+        for post in posts.by_ids(&ids).await? {
+            if let Some(m) = moved.iter_mut().find(|m| m.post.id == post.id) {
+                m.post = post;
+            }
+        }
+    }
     Ok(Aligned {
         held: 0,
         released,
