@@ -87,7 +87,7 @@ impl PostingSchedules {
             user_id: user_id.to_string(),
             time_zone: time_zone.to_string(),
             slots,
-            version: version + 1,
+            version: version.saturating_add(1),
             updated_at: Utc::now(),
             paused: None,
         };
@@ -126,7 +126,7 @@ impl PostingSchedules {
         version: i64,
     ) -> Result<Option<PostingSchedule>, StoreError> {
         let pause = QueuePause {
-            version: version + 1,
+            version: version.saturating_add(1),
             at: Utc::now(),
         };
         let pause =
