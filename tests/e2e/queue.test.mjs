@@ -1,7 +1,7 @@
 // The posting queue as the customer uses it: the schedule editor (time zone, adding and removing
 // weekly slots by keyboard, errors announced at their field, a change made elsewhere), "Add to
-// queue" in the composer taking the next free slot, the calendar's empty slots, and reordering
-// the queue. Checked at 390 px wide too.
+// queue" in the composer taking the next free slot, the calendar's empty slots, reordering
+// the queue, and pausing and resuming it. Checked at 390 px wide too.
 
 import { after, before, test } from 'node:test';
 import { launch, shot } from './lib/browser.mjs';
@@ -206,6 +206,63 @@ test('the queue reorders by keyboard, and a move made elsewhere is announced', a
   await page.waitForFunction(([q, id]) => document.querySelector(`[aria-label="${q}"] li`)?.dataset.postId === id, [`Queue of @${igUser}`, first]);
   expect.deepEqual(await order(), [first, second]);
   expect.equal(Date.parse(await timeOf(first)), Date.parse(t1), 'each back in its own slot');
+});
+
+test('the queue pauses and resumes on the schedule page, which says what that means', async () => {
+  const [first, second] = posts;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedule' }).click();
+  const editor = editorOf();
+  const queue = page.getByRole('list', { name: `Queue of @${igUser}` });
+  await queue.locator(`li[data-post-id="${second}"]`).waitFor();
+  await editor.getByText('The queue is running: queued posts publish at their slots.').waitFor();
+  await editor.getByText('Posts scheduled at a time of their own are not in the queue and still publish.', { exact: false }).waitFor();
+  const pause = editor.getByRole('button', { name: 'Pause queue' });
+  expect.match(await page.locator(`#pause-hint-${connectionId}`).innerText(), /being prepared for publishing .* cannot be stopped/);
+
+  // Changed elsewhere first: this page's version is stale, the pause is refused with the reason.
+  const current = (await apiFromPage(page, schedulePath())).body;
+  const elsewhere = await send('PUT', schedulePath(), { version: current.version, time_zone: current.time_zone, slots: current.slots });
+  expect.equal(elsewhere.status, 200);
+  await pause.click();
+  await editor.locator('.queue-pause .error').getByText(/^Not paused: .*changed by another request/).waitFor();
+  expect.equal((await apiFromPage(page, schedulePath())).body.paused, false, 'nothing paused');
+
+  await editor.getByRole('button', { name: 'Pause queue' }).click();
+  await editor.locator('.pause-outcome').getByText('Queue paused: 2 queued posts will wait.').waitFor();
+  await editor.getByText(/^Queue paused since .+: no queued post publishes until you resume it\.$/).waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Resume queue'); // focus stays on the toggle
+  await editor.getByText('Queue paused: these posts wait until you resume it.').waitFor();
+  await queue.locator(`li[data-post-id="${first}"] .held`).waitFor();
+  expect.equal(await queue.locator('.held').count(), 2, 'each queued post is marked');
+  const schedule = (await apiFromPage(page, schedulePath())).body;
+  expect.equal(schedule.paused, true);
+  for (const postId of posts) expect.equal((await apiFromPage(page, `/posts/${postId}`)).body.held, true);
+  await shot(page, '36-queue-paused');
+
+  // The calendar and the post page say why the post waits.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('button', { name: 'Week' }).click();
+  await page.locator('#cal-title').filter({ hasText: /^Week of / }).waitFor();
+  const onCalendar = page.locator(`.calendar a[href="/app/posts/${first}"]`);
+  if (!(await onCalendar.count())) {
+    const shown = await page.locator('#cal-title').innerText();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForFunction((t) => document.getElementById('cal-title').textContent !== t, shown);
+  }
+  expect.match(await onCalendar.innerText(), / · queue paused$/);
+  await shot(page, '37-calendar-queue-paused');
+  await onCalendar.click();
+  await page.locator(`#post-${first}`).getByText(/^Waiting in a paused queue: its slot is /).waitFor();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedule' }).click();
+  await editorOf().getByRole('button', { name: 'Resume queue' }).click();
+  await editorOf().locator('.pause-outcome').getByText('Queue resumed: 2 posts will publish again.').waitFor();
+  await editorOf().getByText('The queue is running: queued posts publish at their slots.').waitFor();
+  await queue.locator(`li[data-post-id="${first}"]`).waitFor();
+  expect.equal(await queue.locator('.held').count(), 0, 'no post waits for a resume');
+  expect.ok(await editorOf().locator('.paused-banner').isHidden(), 'the banner is gone');
+  expect.equal((await apiFromPage(page, schedulePath())).body.paused, false);
+  for (const postId of posts) expect.equal((await apiFromPage(page, `/posts/${postId}`)).body.held, false);
 });
 
 test('the schedule page is usable at 390 px wide', async () => {

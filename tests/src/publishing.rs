@@ -219,6 +219,7 @@ impl Studio {
                     settled_at: None,
                     queue_slot: None,
                     parked_at: None,
+                    held: None,
                 })
                 .await
                 .expect("post stored");

@@ -16,6 +16,17 @@ use aistudio_jobs::store::Post;
 
 use crate::html::{badge, esc, opt_time};
 
+/// The post's status badge, saying "queue paused" for a post held in its paused queue (why
+/// it is not published although its time came).
+pub fn status_with_hold(post: &Post) -> String {
+    let status = badge(post.content.status.as_str());
+    if post.held.is_some() {
+        format!("{status} <span class=\"badge s-held\">queue paused</span>")
+    } else {
+        status
+    }
+}
+
 /// A compact table of posts (id, status, kind, scheduled, reason).
 pub fn posts_table(posts: &[Post], caption: &str) -> String {
     if posts.is_empty() {
@@ -28,7 +39,7 @@ pub fn posts_table(posts: &[Post], caption: &str) -> String {
                 "<tr><td><a class=\"mono\" href=\"/admin/posts/{id}\">{id}</a></td><td>{status}</td>\
                  <td>{kind}</td><td>{at}</td><td>{reason}</td></tr>",
                 id = esc(&p.id),
-                status = badge(p.content.status.as_str()),
+                status = status_with_hold(p),
                 kind = p.content.kind.as_str(),
                 at = opt_time(p.content.scheduled_at),
                 reason = esc(p.failure_reason.as_deref().unwrap_or("")),

@@ -144,7 +144,7 @@ pub async fn show_post(
          <dt>Time zone</dt><dd>{tz}</dd><dt>Created</dt><dd>{created}</dd><dt>Updated</dt><dd>{updated}</dd>\
          <dt>Published</dt><dd>{published}{late}</dd><dt>Instagram media id</dt><dd class=\"mono\">{media}</dd>\
          <dt>Permalink</dt><dd>{permalink}</dd><dt>Failure reason</dt><dd>{reason}</dd></dl>",
-        status = badge(c.status.as_str()),
+        status = super::status_with_hold(&post),
         version = post.version,
         kind = c.kind.as_str(),
         caption = esc(&c.caption),

@@ -66,7 +66,7 @@ pub fn rows(posts: &[Post], labels: &Labels) -> String {
                 "<tr><td><a class=\"mono\" href=\"/admin/posts/{id}\">{id}</a></td><td>{status}</td><td>{kind}</td>\
                  <td>{email}</td><td>{account}</td><td>{at}</td><td>{updated}</td><td>{reason}</td></tr>",
                 id = esc(&p.id),
-                status = badge(p.content.status.as_str()),
+                status = super::status_with_hold(p),
                 kind = p.content.kind.as_str(),
                 email = esc(labels.emails.get(&p.user_id).map_or("–", String::as_str)),
                 account = esc(account),

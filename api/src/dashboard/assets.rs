@@ -47,6 +47,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/calendar_slots.js", JS),
     asset!("js/schedule.js", JS),
     asset!("js/queue_list.js", JS),
+    asset!("js/queue_pause.js", JS),
     asset!("js/overview.js", JS),
     asset!("js/bell.js", JS),
     asset!("js/notifications.js", JS),

@@ -40,6 +40,8 @@ use common_responses::CommonResponses;
         routes::posting_schedule::get_schedule,
         routes::posting_schedule::put_schedule,
         routes::posting_schedule::list_slots,
+        routes::queue_pause::pause_queue,
+        routes::queue_pause::resume_queue,
         routes::meta::create_deauthorization,
         routes::meta::create_data_deletion,
         routes::deletion_status::get_deletion_status,
@@ -84,7 +86,7 @@ use common_responses::CommonResponses;
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "accounts", description = "Sign-up, sign-in, sessions, account settings and deletion"),
-        (name = "instagram", description = "Connecting Instagram professional accounts; each account's posting schedule (weekly time slots that `POST /posts` with `queue: true` fills)"),
+        (name = "instagram", description = "Connecting Instagram professional accounts; each account's posting schedule (weekly time slots that `POST /posts` with `queue: true` fills) and pausing its queue"),
         (name = "meta", description = "Meta's deauthorize and data-deletion callbacks, and the public deletion status page"),
         (name = "media", description = "The media library: upload (images are stored as JPEG), list, download, delete"),
         (name = "notifications", description = "The notification center (failed, parked and published posts, Instagram access ending), its live unread count, preferences per kind and channel, and one-click unsubscribe from notification emails"),

@@ -23,6 +23,7 @@ pub mod posts_io;
 pub mod public_media;
 pub mod public_pages;
 pub mod queue_move;
+pub mod queue_pause;
 pub mod unsubscribe;
 pub mod users_out;
 pub mod webhooks;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(posting_schedule::router())
         .merge(queue_move::router())
+        .merge(queue_pause::router())
         .merge(public_media::router())
         .merge(post_views::router())
         .merge(notification_preferences::router())

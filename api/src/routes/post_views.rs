@@ -98,6 +98,8 @@ pub struct CalendarPostOut {
     pub local_time: String,
     /// The caption's first 80 characters.
     pub caption_preview: String,
+    /// Whether it waits in its account's paused queue.
+    pub held: bool,
 }
 
 /// One day of the calendar.
@@ -203,6 +205,7 @@ pub async fn get_calendar(
                 scheduled_at: at,
                 local_time: local.format("%H:%M").to_string(),
                 caption_preview: post.content.caption.chars().take(80).collect(),
+                held: post.held.is_some(),
             });
         }
     }

@@ -57,6 +57,11 @@ pub struct PostingScheduleOut {
     pub slots: Vec<WeeklySlotIo>,
     /// 0 until first saved; send it back with a change.
     pub version: i64,
+    /// Whether the queue is paused: its queued posts do not publish until it resumes (posts
+    /// scheduled at a time of their own still do).
+    pub paused: bool,
+    /// When the queue was paused, while it is.
+    pub paused_at: Option<DateTime<Utc>>,
 }
 
 /// A new posting schedule, replacing the one at `version`.
@@ -102,7 +107,8 @@ pub struct SlotsOut {
     pub items: Vec<SlotOut>,
 }
 
-fn out(schedule: &PostingSchedule) -> PostingScheduleOut {
+/// The schedule as the API shows it.
+pub(crate) fn out(schedule: &PostingSchedule) -> PostingScheduleOut {
     PostingScheduleOut {
         connection_id: schedule.connection_id.clone(),
         time_zone: schedule.time_zone.clone(),
@@ -115,7 +121,24 @@ fn out(schedule: &PostingSchedule) -> PostingScheduleOut {
             })
             .collect(),
         version: schedule.version,
+        paused: schedule.paused.is_some(),
+        paused_at: schedule.paused.map(|p| p.at),
     }
+}
+
+/// Refuses (404) a connection that is not the user's.
+pub(crate) async fn own_connection(
+    state: &AppState,
+    user_id: &str,
+    connection_id: &str,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .connections()
+        .by_id_for_user(connection_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("connection"))?;
+    Ok(())
 }
 
 /// The user's connection's schedule; an empty one in UTC at version 0 when none was saved.
@@ -124,12 +147,7 @@ async fn schedule_of(
     user_id: &str,
     connection_id: &str,
 ) -> Result<PostingSchedule, ApiError> {
-    state
-        .store
-        .connections()
-        .by_id_for_user(connection_id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound("connection"))?;
+    own_connection(state, user_id, connection_id).await?;
     Ok(state
         .store
         .posting_schedules()
@@ -142,6 +160,7 @@ async fn schedule_of(
             slots: Vec::new(),
             version: 0,
             updated_at: Utc::now(),
+            paused: None,
         }))
 }
 
@@ -162,7 +181,8 @@ pub async fn get_schedule(
     ))
 }
 
-/// Replaces the connection's posting schedule. Posts already in the queue keep their times.
+/// Replaces the connection's posting schedule. Posts already in the queue keep their times; a
+/// paused queue stays paused.
 #[utoipa::path(put, path = "/api/v1/instagram/connections/{id}/posting-schedule", tag = "instagram",
     request_body = PostingScheduleIn,
     params(("id" = String, Path, description = "Connection id")),

@@ -6,7 +6,7 @@
 
 use aistudio_jobs::content::{
     ComposeError, ComposeInput, QueueError, When, WriteError, compose, duplicate, post_writes,
-    queue,
+    queue, queue_pause,
 };
 use aistudio_jobs::domain::{FieldError, FieldErrors, QueryTime, ScheduleTime, TimeZoneName};
 use aistudio_jobs::store::{
@@ -133,7 +133,7 @@ async fn add_to_queue(
             &state.store,
             user_id,
             &connection_id,
-            now,
+            now + chrono::Duration::seconds(queue::MIN_LEAD_SECS),
             &passed,
         )
         .await
@@ -151,7 +151,9 @@ async fn add_to_queue(
         let slot = queue_slot_key(&connection_id, at);
         match post_writes::create(&state.store, user_id, content, Some(slot)).await {
             Err(WriteError::Store(StoreError::Duplicate)) => passed.push(at),
-            written => return written.map_err(write_error),
+            // Stored held: held by the pause if the queue is paused, released otherwise.
+            Ok(post) => return Ok(queue_pause::settle_added(&state.store, user_id, post).await?),
+            Err(e) => return Err(write_error(e)),
         }
     }
     Err(ApiError::Conflict(

@@ -167,6 +167,9 @@ pub struct PostOut {
     /// Whether it holds a slot of its account's posting schedule (added with `queue: true`
     /// and not moved by hand since): it can be reordered in the queue.
     pub queued: bool,
+    /// Whether it waits in its account's paused queue: it does not publish until the queue
+    /// resumes (then, if its slot has passed, it moves to the next free one).
+    pub held: bool,
     /// When it went live: Instagram's own time of the published media once known (never later
     /// than when AIStudio learned it was live, which it shows until then).
     pub published_at: Option<DateTime<Utc>>,
@@ -229,6 +232,7 @@ impl From<&Post> for PostOut {
             time_zone: c.time_zone.clone(),
             publish_now: c.publish_now,
             queued: p.queue_slot.is_some(),
+            held: p.held.is_some(),
             published_at: p.published_at,
             ig_media_id: p.ig_media_id.clone(),
             permalink: p.permalink.clone(),

@@ -1,7 +1,7 @@
 //! Content operations shared by the api and the jobs: composing a post from user input
-//! ([`compose`]), writing posts together with their media pins ([`post_writes`]), and deleting
-//! media only when no post can still need it ([`media_delete`]), and placing posts in a
-//! connection's posting schedule ([`queue`]).
+//! ([`compose`]), writing posts together with their media pins ([`post_writes`]), deleting
+//! media only when no post can still need it ([`media_delete`]), placing posts in a
+//! connection's posting schedule ([`queue`]), and pausing its queue ([`queue_pause`]).
 
 pub mod compose;
 pub mod duplicate;
@@ -9,6 +9,7 @@ pub mod media_delete;
 pub mod post_writes;
 pub mod queue;
 pub mod queue_move;
+pub mod queue_pause;
 
 pub use compose::{ComposeInput, When, compose};
 pub use media_delete::{MediaDeleteError, delete_media};

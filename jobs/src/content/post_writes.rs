@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::FieldError;
-use crate::store::{MediaPin, Post, PostContent, PostStatus, Store, StoreError};
+use crate::store::{ADDING, MediaPin, Post, PostContent, PostStatus, Store, StoreError};
 
 /// Why a post write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -107,8 +107,10 @@ async fn pin(
     Ok(())
 }
 
-/// Stores a new post of `user_id`, holding the queue slot `queue_slot` when it was added to
+/// Stores a new post of `user_id`, holding the queue slot `queue_slot` when it is added to
 /// a connection's queue (a taken slot fails with [`StoreError::Duplicate`] and stores nothing).
+/// A post added to a queue is stored held ([`crate::store::ADDING`]) until
+/// [`super::queue_pause::align`] says whether its queue is paused.
 pub async fn create(
     store: &Store,
     user_id: &str,
@@ -130,6 +132,7 @@ pub async fn create(
         failure_reason: None,
         media_unresolved: None,
         settled_at: None,
+        held: queue_slot.as_ref().map(|_| ADDING),
         queue_slot,
         parked_at: None,
     };

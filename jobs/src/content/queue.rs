@@ -77,13 +77,14 @@ pub async fn slots(
         .collect())
 }
 
-/// The first free slot of the user's connection more than [`MIN_LEAD_SECS`] after `now`,
-/// skipping `passed` (slots another request took meanwhile), and the schedule's time zone.
+/// The first free slot of the user's connection after `after` (for a new post, [`MIN_LEAD_SECS`]
+/// after now), skipping `passed` (slots another request took meanwhile), and the schedule's
+/// time zone.
 pub async fn next_free_slot(
     store: &Store,
     user_id: &str,
     connection_id: &str,
-    now: DateTime<Utc>,
+    after: DateTime<Utc>,
     passed: &[DateTime<Utc>],
 ) -> Result<(DateTime<Utc>, String), QueueError> {
     let schedule = store
@@ -92,8 +93,8 @@ pub async fn next_free_slot(
         .await?
         .filter(|s| !s.slots.is_empty())
         .ok_or(QueueError::NoSchedule)?;
-    let horizon = now + Duration::days(ScheduleTime::HORIZON_DAYS);
-    let mut from = now + Duration::seconds(MIN_LEAD_SECS);
+    let horizon = Utc::now() + Duration::days(ScheduleTime::HORIZON_DAYS);
+    let mut from = after;
     while from < horizon {
         let to = (from + Duration::days(WINDOW_DAYS)).min(horizon);
         let free = slots(store, &schedule, from, to, usize::MAX)

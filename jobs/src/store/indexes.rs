@@ -204,6 +204,12 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
                 // Only posts added to a queue hold a slot: one post per slot.
                 unique(doc! { "queue_slot": 1 }, "queue_slot_unique", true),
                 named(doc! { "status": 1, "scheduled_at": 1 }, "status_due"),
+                // The dispatcher and the late count: scheduled posts not held in a paused
+                // queue (a missing `held` is indexed as null), by time.
+                named(
+                    doc! { "status": 1, "held": 1, "scheduled_at": 1 },
+                    "status_unheld_due",
+                ),
                 // Admin console: search newest first, by status or account; lateness.
                 named(doc! { "created_at": -1, "_id": -1 }, "newest"),
                 named(

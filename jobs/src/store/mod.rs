@@ -25,6 +25,7 @@ mod post_context;
 mod post_queue;
 mod posting_schedules;
 mod posts;
+mod queue_holds;
 mod sessions;
 mod single_use_links;
 mod users;
@@ -58,10 +59,10 @@ pub use oauth_states::{NewOAuthState, OAuthPurpose, OAuthState, OAuthStates, ran
 pub use password_resets::{PasswordReset, PasswordResets};
 pub use post_context::{PostContext, PostContexts, PublishAudience};
 pub use post_queue::{moving_ends, moving_key, slot_instant};
-pub use posting_schedules::{PostingSchedule, PostingSchedules};
+pub use posting_schedules::{PostingSchedule, PostingSchedules, QueuePause};
 pub use posts::{
-    MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder, PostSearch,
-    PostStatus, Posts, Settlement, queue_slot_key,
+    ADDING, MediaUnresolved, Post, PostContent, PostCursor, PostFilter, PostItem, PostOrder,
+    PostSearch, PostStatus, Posts, Settlement, queue_slot_key,
 };
 pub use sessions::{CONSOLE_MAX_LIFETIME, Session, SessionKind, Sessions};
 pub use users::{Role, User, UserStatus, Users};

@@ -260,7 +260,16 @@ pub struct Post {
     /// reschedule, a cancel or an edit that moves the post gives the slot up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_slot: Option<String>,
+    /// Set while the post is held in its paused queue: the [`super::QueuePause::version`] of
+    /// the pause holding it, or [`ADDING`] while it is being added to a queue. The publisher
+    /// claims only posts without it; leaving the queue removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<i64>,
 }
+
+/// [`Post::held`] of a post being added to a queue, until the queue's state is known: held,
+/// so a pause that lands meanwhile never misses it.
+pub const ADDING: i64 = 0;
 
 /// The key of a connection's posting-schedule slot at `at` ([`Post::queue_slot`]).
 pub fn queue_slot_key(connection_id: &str, at: DateTime<Utc>) -> String {
@@ -270,10 +279,11 @@ pub fn queue_slot_key(connection_id: &str, at: DateTime<Utc>) -> String {
     )
 }
 
-/// Scheduled posts whose time was before `before`.
+/// Scheduled posts not held in a paused queue whose time was before `before`.
 fn late_filter(before: DateTime<Utc>) -> Document {
     doc! {
         "status": PostStatus::Scheduled.as_str(),
+        "held": null,
         "scheduled_at": { "$lt": mongodb::bson::DateTime::from_chrono(before) },
     }
 }
@@ -424,7 +434,7 @@ impl Posts {
         set.insert("updated_at", bson_now());
         let mut update = doc! { "$set": set, "$inc": { "version": 1 } };
         if leave_queue {
-            update.insert("$unset", doc! { "queue_slot": "" });
+            update.insert("$unset", doc! { "queue_slot": "", "held": "" });
         }
         update_then_read(&self.collection, filter, update).await
     }
@@ -509,12 +519,15 @@ impl Posts {
     /// Claims a scheduled post, as read, for publishing: the publisher's side of the
     /// compare-and-set on its version. The claimed post (the content read is the content that
     /// will be published; nothing is read back), or `None` if it was edited, rescheduled,
-    /// canceled, deleted or claimed since it was read.
+    /// canceled, deleted, held in its paused queue or claimed since it was read.
     pub async fn claim_for_publishing(&self, post: &Post) -> Result<Option<Post>, StoreError> {
         let now = Utc::now();
         let claimed = update_by_id(
             &self.collection,
-            doc! { "_id": &post.id, "version": post.version, "status": PostStatus::Scheduled.as_str() },
+            doc! {
+                "_id": &post.id, "version": post.version,
+                "status": PostStatus::Scheduled.as_str(), "held": null,
+            },
             doc! {
                 "$set": {
                     "status": PostStatus::Publishing.as_str(),
@@ -703,10 +716,12 @@ impl Posts {
             .await?)
     }
 
-    /// Scheduled posts due at or before `before`, soonest first (the dispatcher's query).
+    /// Scheduled posts not held in a paused queue due at or before `before`, soonest first
+    /// (the dispatcher's query).
     pub async fn due(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Post>, StoreError> {
         let filter = doc! {
             "status": PostStatus::Scheduled.as_str(),
+            "held": null,
             "scheduled_at": { "$lte": mongodb::bson::DateTime::from_chrono(before) },
         };
         self.soonest_first(filter, limit).await

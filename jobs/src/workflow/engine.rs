@@ -249,6 +249,8 @@ impl Engine {
             // Claimed earlier by a worker that died before creating the workflow, or its
             // workflow exists (creating it again is refused below).
             PostStatus::Publishing => (post, connection),
+            // Held in its paused queue: not claimed (the claim would refuse it too).
+            PostStatus::Scheduled if post.held.is_some() => return Ok(None),
             PostStatus::Scheduled => {
                 // Claimed up to `prepare_ahead_secs` early: from here the post is no longer
                 // editable, and the publish step waits for its time.

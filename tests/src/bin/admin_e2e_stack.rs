@@ -118,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         settled_at: None,
         queue_slot: None,
         parked_at: None,
+        held: None,
     };
     store.posts().insert(&post).await?;
     let steps = [

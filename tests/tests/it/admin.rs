@@ -231,6 +231,7 @@ async fn post(
         settled_at: None,
         queue_slot: None,
         parked_at: None,
+        held: None,
     };
     store.posts().insert(&post).await.unwrap();
     post

@@ -26,6 +26,7 @@ mod publishing;
 mod publishing_faults;
 mod queue_due_at_once;
 mod queue_fetch;
+mod queue_pause;
 mod queue_reorder;
 mod queue_stall;
 mod readiness;

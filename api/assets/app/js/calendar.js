@@ -30,13 +30,13 @@ function shift(mode, anchor, step) {
   return iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1));
 }
 
-// A day's posts and free slots, by time. A free slot is plain text, not a link, drawn apart
+// A day's posts and free slots, by time; a post waiting in a paused queue says so. A free slot is plain text, not a link, drawn apart
 // from the posts, and says what it is to a screen reader.
 function entries(day, slots, named) {
   const items = [
-    ...day.posts.map((p) => [p.local_time, h('li', {}, h('a', {
+    ...day.posts.map((p) => [p.local_time, h('li', { class: p.held ? 'held' : null }, h('a', {
       href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview,
-    }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}`))]),
+    }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}${p.held ? ' · queue paused' : ''}`))]),
     ...slots.map((s) => [s.time, h('li', { class: 'slot', dataset: { at: s.at } },
       `${s.time} `, h('span', { 'aria-hidden': 'true' }, named ? `free · @${s.username}` : 'free'),
       h('span', { class: 'visually-hidden' }, `empty queue slot of @${s.username}`))]),

@@ -134,7 +134,8 @@ export async function render(main, { params, navigate, flash }) {
     try {
       const saved = existing ? await put(`/posts/${existing.id}`, body) : await post('/posts', body);
       flash('ok', saved.status === 'draft' ? 'Draft saved.' : saved.publish_now ? 'Publishing now.'
-        : when === 'queue' ? `Added to the queue: it publishes ${dateTime(saved.scheduled_at, saved.time_zone)} (${saved.time_zone}).` : 'Post scheduled.');
+        : when === 'queue' && saved.held ? `Added to the paused queue: it takes the slot ${dateTime(saved.scheduled_at, saved.time_zone)} (${saved.time_zone}) and publishes only once the queue is resumed.`
+          : when === 'queue' ? `Added to the queue: it publishes ${dateTime(saved.scheduled_at, saved.time_zone)} (${saved.time_zone}).` : 'Post scheduled.');
       navigate(`/app/posts/${saved.id}`);
     } catch (e) {
       showApiError(form, e);

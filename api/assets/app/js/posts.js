@@ -22,6 +22,10 @@ function link(p) {
 function stateDetails(p) {
   switch (p.status) {
     case 'scheduled':
+      if (p.held) {
+        return h('p', {}, `Waiting in a paused queue: its slot is ${dateTime(p.scheduled_at, p.time_zone)} (${p.time_zone}), and it publishes only once the queue is `,
+          h('a', { href: '/app/schedule' }, 'resumed'), ' (if its slot has passed by then, it moves to the next free one).');
+      }
       return h('p', {}, p.publish_now ? 'Publishing as soon as possible.' : `Publishes ${dateTime(p.scheduled_at, p.time_zone)} (${p.time_zone}).`);
     case 'publishing':
       // Claimed a little before its time: it is being prepared, and publishes at its time.

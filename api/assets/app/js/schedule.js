@@ -1,11 +1,12 @@
 // The posting schedule of each Instagram account: its weekly time slots in the account's time
-// zone, which "Add to queue" fills, and the queue itself. Edited here and saved with the version
+// zone, which "Add to queue" fills, pausing its queue, and the queue itself. Edited here and saved with the version
 // it was loaded at: a change made elsewhere meanwhile is announced and the newer schedule shown.
 
 import { get, put } from './api.js';
 import { clearErrors, field, h, replace, showError } from './dom.js';
 import { connections } from './instagram.js';
 import { queueList } from './queue_list.js';
+import { pauseControl } from './queue_pause.js';
 
 export const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'],
   ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
@@ -15,7 +16,7 @@ const order = (a, b) => DAYS.findIndex(([d]) => d === a.day) - DAYS.findIndex(([
 /** The editor of one connection's schedule. */
 function editor(connection) {
   const path = `/instagram/connections/${connection.id}/posting-schedule`;
-  const state = { version: 0, slots: [] };
+  const state = { version: 0, slots: [], paused: false, paused_at: null };
   const status = h('p', { role: 'status', 'aria-live': 'polite', class: 'muted', id: `schedule-status-${connection.id}` });
   const zone = h('input', { type: 'text', name: 'time_zone', list: 'schedule-zones', autocomplete: 'off' });
   const list = h('ul', { class: 'slots', 'aria-label': `Weekly time slots of @${connection.username}` });
@@ -23,7 +24,15 @@ function editor(connection) {
   const time = h('input', { type: 'time', name: 'time', value: '09:00' });
   const add = h('button', { type: 'button', class: 'secondary' }, 'Add slot');
   const save = h('button', { type: 'submit' }, 'Save schedule');
-  const queue = queueList(connection);
+  const queue = queueList(connection, () => state.paused);
+  const pause = pauseControl(connection, {
+    schedule: () => state,
+    // A pause or resume changes the version and the pause, never the slots being edited.
+    changed: (schedule) => Object.assign(state, { version: schedule.version, paused: schedule.paused, paused_at: schedule.paused_at }),
+    reloadQueue: () => queue.load(),
+    reloadSchedule: () => load(),
+  });
+  pause.draw();
 
   const drawSlots = () => {
     state.slots.sort(order);
@@ -43,10 +52,11 @@ function editor(connection) {
       : h('li', { class: 'muted' }, 'No time slots yet: "Add to queue" needs at least one.'));
   };
   const show = (schedule) => {
-    state.version = schedule.version;
+    Object.assign(state, { version: schedule.version, paused: schedule.paused, paused_at: schedule.paused_at });
     state.slots = schedule.slots.map((s) => ({ ...s }));
     zone.value = schedule.time_zone;
     drawSlots();
+    pause.draw();
   };
   // Nothing can be edited until the saved schedule is shown, so it never overwrites an edit.
   const load = async () => {
@@ -95,8 +105,9 @@ function editor(connection) {
     } finally { save.disabled = false; }
   });
   const section = h('section', { class: 'card schedule', id: `schedule-${connection.id}`, 'aria-labelledby': `schedule-title-${connection.id}` },
-    h('h2', { id: `schedule-title-${connection.id}` }, `@${connection.username}`), form, queue.section);
-  return { section, load: () => Promise.all([load(), queue.load()]) };
+    h('h2', { id: `schedule-title-${connection.id}` }, `@${connection.username}`), form, pause.section, queue.section);
+  // The queue is drawn once the schedule says whether it is paused.
+  return { section, load: () => load().then(() => queue.load()) };
 }
 
 /** The schedule page: one editor per connected account. */
