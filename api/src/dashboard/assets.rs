@@ -43,6 +43,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/upload.js", JS),
     asset!("js/compose.js", JS),
     asset!("js/posts.js", JS),
+    asset!("js/post_list.js", JS),
     asset!("js/calendar.js", JS),
     asset!("js/calendar_slots.js", JS),
     asset!("js/schedule.js", JS),
