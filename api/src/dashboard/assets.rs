@@ -46,6 +46,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/post_list.js", JS),
     asset!("js/calendar.js", JS),
     asset!("js/calendar_slots.js", JS),
+    asset!("js/calendar_move.js", JS),
     asset!("js/schedule.js", JS),
     asset!("js/queue_list.js", JS),
     asset!("js/overview.js", JS),
