@@ -1,11 +1,13 @@
-// The list of posts, filtered by state, each shown as its card (posts.js). It refreshes every
-// few seconds while a post is scheduled or publishing.
+// The list of posts, filtered by state, each shown as its card (posts.js) with a checkbox that
+// selects it for a bulk action (post_bulk.js). It refreshes every few seconds while a post is
+// scheduled or publishing, keeping the selection.
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { STATES } from './format.js';
 import { library } from './media.js';
 import { LIVE, POLL_MS, card } from './posts.js';
+import { bulkActions } from './post_bulk.js';
 
 export async function render(main) {
   const url = new URL(location.href);
@@ -14,6 +16,13 @@ export async function render(main) {
   const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Posts' });
   const media = await library();
   const accounts = new Map((await get('/instagram/connections')).map((c) => [c.id, c]));
+  const bulk = bulkActions(accounts, () => refresh(true));
+  // A post's card with the checkbox that selects it for a bulk action.
+  const selectable = (p) => {
+    const item = card(p, media, refresh, accounts);
+    item.querySelector('header').prepend(bulk.checkbox(p));
+    return item;
+  };
   let signature = '';
   let timer = null;
   let stopped = false;
@@ -32,7 +41,8 @@ export async function render(main) {
     const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
     if (force || (next !== signature && !busy)) {
       signature = next;
-      replace(list, posts.length ? posts.map((p) => card(p, media, refresh, accounts)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
+      replace(list, posts.length ? posts.map((p) => selectable(p)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
+      bulk.show(posts);
     }
     if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
   };
@@ -42,7 +52,7 @@ export async function render(main) {
   });
   main.append(h('h1', {}, 'Posts'),
     h('div', { class: 'row' }, h('label', { for: 'status-filter' }, 'Show'), filter, h('a', { class: 'button', href: '/app/compose' }, 'Compose')),
-    list);
+    bulk.section, list);
   await refresh(true);
   return () => { stopped = true; clearTimeout(timer); };
 }
