@@ -17,7 +17,6 @@ const DAY = 86400000;
 const preview = (p) => (p.caption_preview || '(no caption)').slice(0, 40);
 const nextDate = (date, step) => new Date(Date.parse(`${date}T00:00:00Z`) + step * DAY).toISOString().slice(0, 10);
 
-
 /**
  * Moving posts on the calendar drawn in `body`, days counted in `zone`. `redraw()` draws the
  * calendar again (resolving once drawn). Returns `{ notice, attach(li, p, date, slots) }`:
@@ -26,10 +25,9 @@ const nextDate = (date, step) => new Date(Date.parse(`${date}T00:00:00Z`) + step
 export function mover(body, zone, redraw) {
   const message = h('span');
   const undoSlot = h('span');
+  const error = h('p', { class: 'error', role: 'alert' });
   const notice = h('div', { class: 'cal-notice' },
-    h('p', { role: 'status', 'aria-live': 'polite' }, message, ' ', undoSlot),
-    h('p', { class: 'error', role: 'alert' }));
-  const error = notice.querySelector('.error');
+    h('p', { role: 'status', 'aria-live': 'polite' }, message, ' ', undoSlot), error);
   const posts = new WeakMap();
   let dragged = null;
   let undoTimer = null;
@@ -58,7 +56,7 @@ export function mover(body, zone, redraw) {
     const button = h('button', { type: 'button', class: 'secondary undo' }, 'Undo');
     let left = UNDO_MS;
     let started = Date.now();
-    const expire = () => { button.remove(); };
+    const expire = () => button.remove();
     const pause = () => { clearTimeout(undoTimer); left -= Date.now() - started; };
     const resume = () => {
       if (button.matches(':focus, :hover')) return;
