@@ -81,6 +81,11 @@ pub struct MediaOut {
     pub created_at: DateTime<Utc>,
 }
 
+/// Where the stored file of media `id` is downloaded.
+pub fn content_url(id: &str) -> String {
+    format!("/api/v1/media/{id}/content")
+}
+
 impl From<&Media> for MediaOut {
     fn from(m: &Media) -> Self {
         Self {
@@ -98,7 +103,7 @@ impl From<&Media> for MediaOut {
             frame_rate: m.frame_rate,
             video_codec: m.video_codec.clone(),
             audio_codec: m.audio_codec.clone(),
-            content_url: format!("/api/v1/media/{}/content", m.id),
+            content_url: content_url(&m.id),
             created_at: m.created_at,
         }
     }

@@ -16,6 +16,7 @@ pub mod notification_preferences;
 pub mod notifications;
 pub mod paging;
 pub mod password_reset;
+pub mod post_thumbnails;
 pub mod post_views;
 pub mod posting_schedule;
 pub mod posts;

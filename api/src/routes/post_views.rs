@@ -1,5 +1,5 @@
 //! Dashboard views over posts: the summary (counts per status, next and last post) and the
-//! calendar (posts per day in the user's time zone).
+//! calendar (posts per day in the user's time zone, each with its version and picture).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorOut};
 use crate::extract::{ApiQuery, CurrentUser};
+use crate::routes::post_thumbnails::{ThumbnailOut, thumbnails};
 use crate::routes::posts_io::PostOut;
 use crate::state::AppState;
 
@@ -86,6 +87,10 @@ pub struct CalendarIn {
 pub struct CalendarPostOut {
     /// Post id.
     pub id: String,
+    /// Send it back when rescheduling (`POST /posts/{id}/reschedule`).
+    pub version: i64,
+    /// The Instagram connection it publishes through.
+    pub connection_id: Option<String>,
     /// Kind.
     #[schema(value_type = String)]
     pub kind: PostKind,
@@ -100,6 +105,8 @@ pub struct CalendarPostOut {
     pub caption_preview: String,
     /// Whether it waits in its account's paused queue.
     pub held: bool,
+    /// Its picture (absent when its media is no longer in the library).
+    pub thumbnail: Option<ThumbnailOut>,
 }
 
 /// One day of the calendar.
@@ -189,6 +196,7 @@ pub async fn get_calendar(
         .await?;
     let truncated = posts.len() > MAX_CALENDAR_POSTS;
     posts.truncate(MAX_CALENDAR_POSTS);
+    let mut thumbnails = thumbnails(&state.store, &current.user.id, &posts).await?;
     let mut days: BTreeMap<NaiveDate, Vec<CalendarPostOut>> = (0..=span)
         .map(|d| (from + chrono::Duration::days(d), Vec::new()))
         .collect();
@@ -200,12 +208,15 @@ pub async fn get_calendar(
         if let Some(day) = days.get_mut(&local.date_naive()) {
             day.push(CalendarPostOut {
                 id: post.id.clone(),
+                version: post.version,
+                connection_id: post.content.connection_id.clone(),
                 kind: post.content.kind,
                 status: post.content.status,
                 scheduled_at: at,
                 local_time: local.format("%H:%M").to_string(),
                 caption_preview: post.content.caption.chars().take(80).collect(),
                 held: post.held.is_some(),
+                thumbnail: thumbnails.remove(&post.id),
             });
         }
     }

@@ -277,21 +277,33 @@ pub async fn cancel_post(
     Ok(Json(PostOut::from(&post)))
 }
 
+/// Which version of a post to delete.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteIn {
+    /// The version you loaded; when given, a concurrent change makes the delete fail with 409
+    /// (and nothing is deleted).
+    pub version: Option<i64>,
+}
+
 /// Deletes our record of a post and its media references. A published post stays on
 /// Instagram: Instagram's API cannot delete published media, so remove it in the Instagram app.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts",
-    params(("id" = String, Path, description = "Post id")),
+    params(("id" = String, Path, description = "Post id"), DeleteIn),
     responses(
         (status = 204, description = "Deleted (a published post stays on Instagram)"),
         (status = 404, description = "No such post of yours", body = ErrorOut),
-        (status = 409, description = "Being published right now", body = ErrorOut),
+        (status = 409, description = "Being published right now, or changed since `version`", body = ErrorOut),
+        (status = 422, description = "A malformed `version`", body = ErrorOut),
     ))]
 pub async fn delete_post(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<DeleteIn>,
 ) -> Result<StatusCode, ApiError> {
-    post_writes::delete(&state.store, &current.user.id, &id)
+    post_writes::delete(&state.store, &current.user.id, &id, query.version)
         .await
         .map_err(write_error)?;
     tracing::info!(user_id = %current.user.id, post_id = %id, "post deleted");

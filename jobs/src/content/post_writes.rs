@@ -246,20 +246,28 @@ pub async fn cancel(
     }
 }
 
-/// Deletes our record of a post (not the Instagram media, which the API cannot delete).
-pub async fn delete(store: &Store, user_id: &str, id: &str) -> Result<Post, WriteError> {
+/// Deletes our record of a post (not the Instagram media, which the API cannot delete); with
+/// `version`, only that version.
+pub async fn delete(
+    store: &Store,
+    user_id: &str,
+    id: &str,
+    version: Option<i64>,
+) -> Result<Post, WriteError> {
     let posts = store.posts();
-    match posts.delete(id, user_id).await? {
+    match posts.delete(id, user_id, version).await? {
         Some(post) => {
             store.media().unpin_post(id).await?;
             Ok(post)
         }
         None => match posts.by_id_for_user(id, user_id).await? {
-            None => Err(WriteError::NotFound),
-            Some(post) => Err(WriteError::Conflict(format!(
-                "{} and cannot be deleted now; try again when it has finished",
-                state_in_words(&post.content, Utc::now())
-            ))),
+            Some(post) if post.content.status == PostStatus::Publishing => {
+                Err(WriteError::Conflict(format!(
+                    "{} and cannot be deleted now; try again when it has finished",
+                    state_in_words(&post.content, Utc::now())
+                )))
+            }
+            current => Err(diagnose(current, version, "deleted", &PostStatus::ALL)),
         },
     }
 }

@@ -546,15 +546,22 @@ impl Posts {
         }))
     }
 
-    /// Deletes the user's post unless the publisher holds it; the deleted post.
-    pub async fn delete(&self, id: &str, user_id: &str) -> Result<Option<Post>, StoreError> {
-        Ok(self
-            .collection
-            .find_one_and_delete(doc! {
-                "_id": id, "user_id": user_id,
-                "status": { "$ne": PostStatus::Publishing.as_str() },
-            })
-            .await?)
+    /// Deletes the user's post unless the publisher holds it (with `version`, only that
+    /// version); the deleted post.
+    pub async fn delete(
+        &self,
+        id: &str,
+        user_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<Post>, StoreError> {
+        let mut filter = doc! {
+            "_id": id, "user_id": user_id,
+            "status": { "$ne": PostStatus::Publishing.as_str() },
+        };
+        if let Some(version) = version {
+            filter.insert("version", version);
+        }
+        Ok(self.collection.find_one_and_delete(filter).await?)
     }
 
     /// A page of the user's posts matching `filter`, in `order`, after `cursor`.

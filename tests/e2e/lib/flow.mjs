@@ -21,6 +21,16 @@ export function apiFromPage(page, path) {
   }, path);
 }
 
+/** Sends `body` with `method` to the JSON API from the page, with its session. */
+export function sendFromPage(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const init = { method: m, credentials: 'same-origin', headers: { 'Content-Type': 'application/json' } };
+    if (b !== undefined) init.body = JSON.stringify(b);
+    const r = await fetch(`/api/v1${p}`, init);
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, [method, path, body]);
+}
+
 export async function signUp(page, { name, email, password }) {
   await page.goto(`${API}/app/signup`);
   await page.getByLabel('Name').fill(name);

@@ -191,7 +191,14 @@ async fn every_page_loads_only_its_own_assets_within_the_budget() {
         if page == "/app/" {
             // Every page of the dashboard is a module of the one shell.
             for module in [
-                "main", "auth", "media", "compose", "posts", "calendar", "account",
+                "main",
+                "auth",
+                "media",
+                "compose",
+                "posts",
+                "post_list",
+                "calendar",
+                "account",
             ] {
                 let path = format!("/app/assets/js/{module}.js");
                 assert!(seen.contains(&path), "{path} is not reachable: {seen:?}");

@@ -549,7 +549,26 @@ async fn edit_reschedule_cancel_and_delete_follow_the_state_rules() {
         .await;
     assert_eq!(reply.status, 409, "a draft is not scheduled");
 
-    // Delete: our record goes; a post being published cannot be deleted.
+    // Delete: our record goes; a post being published cannot be deleted. With a version, only
+    // that version: a stale one is refused and deletes nothing.
+    let stale = a.client.delete(&format!("{path}?version=3")).await;
+    assert_eq!(stale.status, 409, "{:?}", stale.body);
+    let message = stale.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("you sent version 3, it is now at version 4"),
+        "{message}"
+    );
+    for bad in ["version=four", "version=4&force=true"] {
+        let reply = a.client.delete(&format!("{path}?{bad}")).await;
+        assert_eq!(reply.status, 422, "{bad}: {:?}", reply.body);
+    }
+    assert_eq!(a.client.get(&path).await.status, 200, "nothing deleted");
+    assert_eq!(
+        a.client.delete(&format!("{path}?version=4")).await.status,
+        204
+    );
+    let recreated = a.create(a.post("image", &[&a.square], json!({}))).await;
+    let path = format!("/api/v1/posts/{}", recreated["id"].as_str().unwrap());
     assert_eq!(a.client.delete(&path).await.status, 204);
     assert_eq!(a.client.get(&path).await.status, 404);
     assert_eq!(a.client.delete(&path).await.status, 404);
@@ -986,6 +1005,107 @@ async fn listings_filter_and_page_stably_with_summary_and_calendar() {
             "{bad}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_calendar_gives_each_post_its_version_account_and_picture() {
+    let env = TestEnv::new();
+    let api = Api::start(&env).await;
+    let store = env.store().await;
+    let a = author(&api, &store, "ada@example.com").await;
+    let day = (Utc::now() + chrono::Duration::days(3)).date_naive();
+    let at = |hour: u32| day.and_hms_opt(hour, 0, 0).unwrap().and_utc().to_rfc3339();
+    let image = a
+        .create(a.post(
+            "image",
+            &[],
+            json!({ "items": [{ "media_id": a.square, "alt_text": "A red square" }], "scheduled_at": at(8) }),
+        ))
+        .await;
+    let carousel = a
+        .create(a.post(
+            "carousel",
+            &[&a.reel, &a.square],
+            json!({ "scheduled_at": at(9) }),
+        ))
+        .await;
+    let covered = a
+        .create(a.post(
+            "reel",
+            &[&a.reel],
+            json!({ "cover_media_id": a.square, "scheduled_at": at(10) }),
+        ))
+        .await;
+    let reel = a
+        .create(a.post("reel", &[&a.reel], json!({ "scheduled_at": at(11) })))
+        .await;
+    // A canceled post whose image was deleted from the library afterwards.
+    let gone = a
+        .create(a.post("story", &[&a.tall], json!({ "scheduled_at": at(12) })))
+        .await;
+    let gone_path = format!("/api/v1/posts/{}", gone["id"].as_str().unwrap());
+    let canceled = a
+        .client
+        .post(&format!("{gone_path}/cancel"), json!({ "version": 1 }))
+        .await;
+    assert_eq!(canceled.status, 200, "{:?}", canceled.body);
+    let removed = a.client.delete(&format!("/api/v1/media/{}", a.tall)).await;
+    assert_eq!(removed.status, 204, "{:?}", removed.body);
+    // Rescheduled within the day: the calendar gives the version to send next.
+    let moved = a
+        .client
+        .post(
+            &format!("/api/v1/posts/{}/reschedule", image["id"].as_str().unwrap()),
+            json!({ "version": 1, "scheduled_at": at(7) }),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+
+    let reply = a
+        .client
+        .get(&format!("/api/v1/posts/calendar?from={day}&to={day}"))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let posts = reply.body["days"][0]["posts"].as_array().unwrap().clone();
+    let ids: Vec<&str> = posts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = [&image, &carousel, &covered, &reel, &gone]
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected, "by time");
+    for post in &posts {
+        assert_eq!(post["connection_id"], a.connection_id.as_str());
+    }
+    let versions: Vec<i64> = posts
+        .iter()
+        .map(|p| p["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [2, 1, 1, 1, 2]);
+    let picture = |i: usize| posts[i]["thumbnail"].clone();
+    let content = |id: &str| format!("/api/v1/media/{id}/content");
+    assert_eq!(
+        picture(0),
+        json!({ "media_id": a.square, "kind": "image", "content_url": content(&a.square), "alt_text": "A red square" }),
+        "the first item, with its alternative text"
+    );
+    assert_eq!(
+        picture(1),
+        json!({ "media_id": a.reel, "kind": "video", "content_url": content(&a.reel), "alt_text": null }),
+        "a carousel's first item, even a video"
+    );
+    assert_eq!(
+        picture(2),
+        json!({ "media_id": a.square, "kind": "image", "content_url": content(&a.square), "alt_text": null }),
+        "a reel's cover"
+    );
+    assert_eq!(picture(3)["kind"], "video", "a reel without a cover");
+    assert!(picture(4).is_null(), "its media is gone: {:?}", picture(4));
+    let (status, headers, bytes) = a.client.get_bytes(&content(&a.square)).await;
+    assert_eq!(
+        (status, headers["content-type"].to_str().unwrap()),
+        (200, "image/jpeg")
+    );
+    assert!(!bytes.is_empty());
 }
 
 fn urlencode(raw: &str) -> String {

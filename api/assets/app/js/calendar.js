@@ -1,11 +1,13 @@
-// The calendar: a month or a week of posts and of the free slots of each account's posting
-// schedule, days counted in the user's time zone.
+// The calendar: a month or a week of posts, each with its picture, and of the free slots of each
+// account's posting schedule, days counted in the user's time zone. Scheduled posts can be
+// moved (calendar_move.js).
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { KINDS, STATES, today, userZone } from './format.js';
 import { freeSlotsByDay } from './calendar_slots.js';
 import { connections } from './instagram.js';
+import { mover } from './calendar_move.js';
 
 const DAY = 86400000;
 const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -30,13 +32,28 @@ function shift(mode, anchor, step) {
   return iso(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1));
 }
 
-// A day's posts and free slots, by time; a post waiting in a paused queue says so. A free slot is plain text, not a link, drawn apart
-// from the posts, and says what it is to a screen reader.
-function entries(day, slots, named) {
+// A post's picture: its image, or a mark for a video, described for screen readers by the
+// item's alternative text (else by the caption).
+function picture(p) {
+  const t = p.thumbnail;
+  if (!t) return null;
+  const alt = t.alt_text || (p.caption_preview ? `Media of "${p.caption_preview}"` : 'Media of this post');
+  if (t.kind === 'image') return h('img', { class: 'cal-thumb', src: t.content_url, alt, loading: 'lazy', draggable: 'false' });
+  return h('span', { class: 'cal-thumb video', role: 'img', 'aria-label': `Video: ${alt}` }, '▶');
+}
+
+// A day's posts and free slots, by time; a post waiting in a paused queue says so. A free slot
+// is plain text, not a link, drawn apart from the posts, and says what it is to a screen reader.
+// `attach` makes a post's entry movable.
+function entries(day, slots, named, attach) {
   const items = [
-    ...day.posts.map((p) => [p.local_time, h('li', { class: p.held ? 'held' : null }, h('a', {
-      href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview,
-    }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}${p.held ? ' · queue paused' : ''}`))]),
+    ...day.posts.map((p) => {
+      const li = h('li', { class: p.held ? 'entry held' : 'entry', dataset: { postId: p.id, status: p.status } }, h('a', {
+        href: `/app/posts/${p.id}`, class: `st-${p.status}`, title: p.caption_preview, draggable: 'false',
+      }, picture(p), h('span', { class: 'what' }, `${p.local_time} ${KINDS[p.kind]} · ${STATES[p.status]}${p.held ? ' · queue paused' : ''}`)));
+      attach(li, p, day.date, slots);
+      return [p.local_time, li];
+    }),
     ...slots.map((s) => [s.time, h('li', { class: 'slot', dataset: { at: s.at } },
       `${s.time} `, h('span', { 'aria-hidden': 'true' }, named ? `free · @${s.username}` : 'free'),
       h('span', { class: 'visually-hidden' }, `empty queue slot of @${s.username}`))]),
@@ -50,13 +67,19 @@ export async function render(main) {
   const state = { mode: 'month', anchor: today(zone) };
   const title = h('h2', { id: 'cal-title', 'aria-live': 'polite' });
   const body = h('div');
+  const moves = mover(body, zone, () => draw());
+  // Each draw supersedes the ones before it; the calendar is busy until the last is drawn.
+  let drawing = 0;
   const draw = async () => {
+    const ticket = ++drawing;
+    body.setAttribute('aria-busy', 'true');
     const { from, to, month } = range(state.mode, state.anchor);
     const [cal, free] = await Promise.all([
       get(`/posts/calendar${query({ from: iso(from), to: iso(to), time_zone: zone })}`),
       // A day of margin either side: the grid's days are counted in the user's zone.
       freeSlotsByDay(accounts, from - DAY, to + 2 * DAY, zone),
     ]);
+    if (ticket !== drawing) return;
     const label = new Intl.DateTimeFormat(undefined, state.mode === 'month'
       ? { month: 'long', year: 'numeric', timeZone: 'UTC' } : { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(state.mode === 'month' ? parse(state.anchor) : from));
     title.textContent = state.mode === 'month' ? label : `Week of ${label}`;
@@ -70,9 +93,10 @@ export async function render(main) {
         const other = month !== null && new Date(parse(d.date)).getUTCMonth() !== month;
         return h('td', { class: [other ? 'other' : '', d.date === now ? 'today' : ''].join(' '), dataset: { date: d.date } },
           h('span', { class: 'day' }, h('span', { class: 'visually-hidden' }, `${weekday(d.date)} `), String(Number(d.date.slice(8)))),
-          entries(d, free.get(d.date) || [], accounts.length > 1));
+          entries(d, free.get(d.date) || [], accounts.length > 1, moves.attach));
       }))))),
     cal.truncated ? h('p', { class: 'muted' }, 'Only the first 2000 posts of this range are shown.') : null);
+    body.removeAttribute('aria-busy');
   };
   const button = (label, onclick, attrs = {}) => h('button', { type: 'button', class: 'secondary', onclick, ...attrs }, label);
   const modes = h('div', { class: 'row', role: 'group', 'aria-label': 'View' },
@@ -87,6 +111,7 @@ export async function render(main) {
       button('Today', () => { state.anchor = today(zone); draw(); }),
       button('Next →', () => { state.anchor = shift(state.mode, state.anchor, 1); draw(); }),
       h('span', { class: 'muted' }, `Times in ${zone}`)),
-    h('section', { class: 'card', 'aria-labelledby': 'cal-title' }, title, body));
+    h('p', { class: 'muted', id: 'cal-hint' }, 'To reschedule a post, drag it to another day (it keeps its time) or onto a free slot (it takes that time), or use its "Move" button.'),
+    h('section', { class: 'card', 'aria-labelledby': 'cal-title' }, title, moves.notice, body));
   await draw();
 }

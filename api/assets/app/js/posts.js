@@ -1,15 +1,16 @@
-// Posts: a list filtered by state (or one post), each with its state as the workflow advances
-// and the actions its state allows. The list refreshes every few seconds while a post is
-// scheduled or publishing.
+// A post: its state as the workflow advances and the actions its state allows, refreshed every
+// few seconds while it is scheduled or publishing. The list of posts shows each as this card.
 
-import { del, get, post, query } from './api.js';
+import { del, get, post } from './api.js';
 import { confirmDialog, h, replace } from './dom.js';
 import { KINDS, STATES, dateTime, localInput, zonedRfc3339 } from './format.js';
 import { library, thumb } from './media.js';
 
-const POLL_MS = 3000;
 const CHANGEABLE = ['draft', 'scheduled', 'needs_reconnect'];
-const LIVE = ['scheduled', 'publishing'];
+/** States in which a post changes without the user: shown, it is reloaded every few seconds. */
+export const LIVE = ['scheduled', 'publishing'];
+/** How often a shown post in a live state is reloaded. */
+export const POLL_MS = 3000;
 
 // A published post's link; when Instagram did not say which post it became and that could
 // not be determined, why there is none.
@@ -68,7 +69,9 @@ function account(p, accounts) {
   return h('span', { class: 'account' }, c ? `@${c.username}` : 'a removed Instagram account');
 }
 
-function card(p, media, refresh, accounts) {
+/** A post with its state and the actions its state allows; `refresh(true)` reloads after an
+ * action. */
+export function card(p, media, refresh, accounts) {
   const error = h('p', { class: 'error', role: 'alert' });
   const actions = h('div', { class: 'actions' });
   if (CHANGEABLE.includes(p.status)) actions.append(h('a', { class: 'button secondary', href: `/app/posts/${p.id}/edit` }, 'Edit'));
@@ -113,11 +116,8 @@ function card(p, media, refresh, accounts) {
     actions, error);
 }
 
-export async function render(main, { params, opts }) {
-  const single = opts.single ? params[0] : null;
-  const url = new URL(location.href);
-  const filter = h('select', { id: 'status-filter' }, h('option', { value: '' }, 'All states'),
-    Object.entries(STATES).map(([v, label]) => h('option', { value: v, selected: url.searchParams.get('status') === v }, label)));
+export async function render(main, { params }) {
+  const id = params[0];
   const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Posts' });
   const media = await library();
   const accounts = new Map((await get('/instagram/connections')).map((c) => [c.id, c]));
@@ -125,35 +125,25 @@ export async function render(main, { params, opts }) {
   let timer = null;
   let stopped = false;
   let latest = 0;
-  const load = async () => (single
-    ? [await get(`/posts/${single}`)]
-    : (await get(`/posts${query({ status: filter.value, limit: 100 })}`)).items);
   const refresh = async (force = false) => {
     clearTimeout(timer);
     const ticket = ++latest;
     let posts;
-    try { posts = await load(); } catch (e) {
+    try { posts = [await get(`/posts/${id}`)]; } catch (e) {
       if (ticket !== latest) return;
       replace(list, h('li', { class: 'error' }, e.status === 404 ? 'This post no longer exists.' : e.message));
       return;
     }
-    if (ticket !== latest || stopped) return; // a newer request (filter change) answers instead
+    if (ticket !== latest || stopped) return; // a newer request answers instead
     const busy = list.querySelector('details[open]') || list.contains(document.activeElement);
     const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
     if (force || (next !== signature && !busy)) {
       signature = next;
-      replace(list, posts.length ? posts.map((p) => card(p, media, refresh, accounts)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
+      replace(list, posts.map((p) => card(p, media, refresh, accounts)));
     }
     if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
   };
-  filter.addEventListener('change', () => {
-    history.replaceState(null, '', filter.value ? `/app/posts?status=${filter.value}` : '/app/posts');
-    refresh(true);
-  });
-  main.append(h('h1', {}, single ? 'Post' : 'Posts'),
-    single ? h('p', {}, h('a', { href: '/app/posts' }, '← All posts'))
-      : h('div', { class: 'row' }, h('label', { for: 'status-filter' }, 'Show'), filter, h('a', { class: 'button', href: '/app/compose' }, 'Compose')),
-    list);
+  main.append(h('h1', {}, 'Post'), h('p', {}, h('a', { href: '/app/posts' }, '← All posts')), list);
   await refresh(true);
   return () => { stopped = true; clearTimeout(timer); };
 }
