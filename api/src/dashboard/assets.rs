@@ -44,6 +44,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/compose.js", JS),
     asset!("js/posts.js", JS),
     asset!("js/post_list.js", JS),
+    asset!("js/live_posts.js", JS),
     asset!("js/post_bulk.js", JS),
     asset!("js/post_bulk_plan.js", JS),
     asset!("js/post_bulk_dialog.js", JS),

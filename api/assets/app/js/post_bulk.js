@@ -105,7 +105,7 @@ export function bulkActions(accounts, changed) {
     /** The checkbox selecting `p`. */
     checkbox(p) {
       const box = h('input', {
-        type: 'checkbox', class: 'select-post', checked: selected.has(p.id),
+        type: 'checkbox', class: 'select-post', checked: selected.has(p.id), dataset: { focus: 'select' },
         'aria-label': `Select ${KINDS[p.kind] || p.kind} post "${preview(p)}"`,
       });
       box.addEventListener('change', () => {

@@ -1,12 +1,13 @@
 // The list of posts, filtered by state, each shown as its card (posts.js) with a checkbox that
-// selects it for a bulk action (post_bulk.js). It refreshes every few seconds while a post is
-// scheduled or publishing, keeping the selection.
+// selects it for a bulk action (post_bulk.js). It follows the posts' states live
+// (live_posts.js), keeping the selection and the focus.
 
 import { get, query } from './api.js';
-import { h, replace } from './dom.js';
+import { h } from './dom.js';
 import { STATES } from './format.js';
+import { livePosts } from './live_posts.js';
 import { library } from './media.js';
-import { LIVE, POLL_MS, card } from './posts.js';
+import { card } from './posts.js';
 import { bulkActions } from './post_bulk.js';
 
 export async function render(main) {
@@ -23,29 +24,13 @@ export async function render(main) {
     item.querySelector('header').prepend(bulk.checkbox(p));
     return item;
   };
-  let signature = '';
-  let timer = null;
-  let stopped = false;
-  let latest = 0;
-  const refresh = async (force = false) => {
-    clearTimeout(timer);
-    const ticket = ++latest;
-    let posts;
-    try { posts = (await get(`/posts${query({ status: filter.value, limit: 100 })}`)).items; } catch (e) {
-      if (ticket !== latest) return;
-      replace(list, h('li', { class: 'error' }, e.message));
-      return;
-    }
-    if (ticket !== latest || stopped) return; // a newer request (filter change) answers instead
-    const busy = list.querySelector('details[open]') || list.contains(document.activeElement);
-    const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
-    if (force || (next !== signature && !busy)) {
-      signature = next;
-      replace(list, posts.length ? posts.map((p) => selectable(p)) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one')));
-      bulk.show(posts);
-    }
-    if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
-  };
+  const live = livePosts(list, {
+    load: async () => (await get(`/posts${query({ status: filter.value, limit: 100 })}`)).items,
+    draw: (posts) => (posts.length ? posts.map(selectable) : h('li', { class: 'muted' }, 'No posts here. ', h('a', { href: '/app/compose' }, 'Compose one'))),
+    failed: (e) => h('li', { class: 'error' }, e.message),
+    shown: (posts) => bulk.show(posts),
+  });
+  const refresh = (force) => live.refresh(force);
   filter.addEventListener('change', () => {
     history.replaceState(null, '', filter.value ? `/app/posts?status=${filter.value}` : '/app/posts');
     refresh(true);
@@ -54,5 +39,5 @@ export async function render(main) {
     h('div', { class: 'row' }, h('label', { for: 'status-filter' }, 'Show'), filter, h('a', { class: 'button', href: '/app/compose' }, 'Compose')),
     bulk.section, list);
   await refresh(true);
-  return () => { stopped = true; clearTimeout(timer); };
+  return () => live.stop();
 }

@@ -1,16 +1,13 @@
-// A post: its state as the workflow advances and the actions its state allows, refreshed every
-// few seconds while it is scheduled or publishing. The list of posts shows each as this card.
+// A post: its state as the workflow advances and the actions its state allows, following its
+// state live (live_posts.js). The list of posts shows each as this card.
 
 import { del, get, post } from './api.js';
-import { confirmDialog, h, replace } from './dom.js';
+import { confirmDialog, h } from './dom.js';
 import { KINDS, STATES, dateTime, localInput, zonedRfc3339 } from './format.js';
+import { livePosts } from './live_posts.js';
 import { library, thumb } from './media.js';
 
 const CHANGEABLE = ['draft', 'scheduled', 'needs_reconnect'];
-/** States in which a post changes without the user: shown, it is reloaded every few seconds. */
-export const LIVE = ['scheduled', 'publishing'];
-/** How often a shown post in a live state is reloaded. */
-export const POLL_MS = 3000;
 
 // A published post's link; when Instagram did not say which post it became and that could
 // not be determined, why there is none.
@@ -49,17 +46,17 @@ function stateDetails(p) {
   }
 }
 
-function rescheduler(p, refresh, error) {
+function rescheduler(p, failed) {
   const at = h('input', { type: 'datetime-local', value: p.scheduled_at ? localInput(p.scheduled_at, p.time_zone) : '', 'aria-label': `New time (${p.time_zone})` });
   const form = h('form', { class: 'row' }, at, h('span', { class: 'muted' }, p.time_zone), h('button', { type: 'submit' }, 'Save new time'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
       await post(`/posts/${p.id}/reschedule`, { version: p.version, scheduled_at: zonedRfc3339(at.value, p.time_zone) || '' });
-      refresh(true);
-    } catch (err) { error.textContent = err.message; }
+      failed(null);
+    } catch (err) { failed(err); }
   });
-  return h('details', {}, h('summary', {}, 'Reschedule'), form);
+  return h('details', {}, h('summary', { dataset: { focus: 'reschedule' } }, 'Reschedule'), form);
 }
 
 // The Instagram account a post goes to, as its owner knows it.
@@ -70,20 +67,27 @@ function account(p, accounts) {
 }
 
 /** A post with its state and the actions its state allows; `refresh(true)` reloads after an
- * action. */
+ * action. An action refused because the post changed meanwhile (409) shows the post as it is
+ * now, with the refusal. */
 export function card(p, media, refresh, accounts) {
   const error = h('p', { class: 'error', role: 'alert' });
+  const failed = async (e) => {
+    if (e && e.status !== 409) { error.textContent = e.message; return; }
+    await refresh(true);
+    const now = document.getElementById(`post-${p.id}`)?.querySelector('.error[role=alert]');
+    if (e && now) now.textContent = e.message;
+  };
   const actions = h('div', { class: 'actions' });
-  if (CHANGEABLE.includes(p.status)) actions.append(h('a', { class: 'button secondary', href: `/app/posts/${p.id}/edit` }, 'Edit'));
+  if (CHANGEABLE.includes(p.status)) actions.append(h('a', { class: 'button secondary', href: `/app/posts/${p.id}/edit`, dataset: { focus: 'edit' } }, 'Edit'));
   if (p.status === 'scheduled' || p.status === 'needs_reconnect') {
-    const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel post');
+    const cancel = h('button', { type: 'button', class: 'secondary', dataset: { focus: 'cancel' } }, 'Cancel post');
     cancel.addEventListener('click', async () => {
       if (!await confirmDialog({ title: 'Cancel this post?', text: 'It will not be published. You can still delete it afterwards.', confirm: 'Cancel post' })) return;
-      try { await post(`/posts/${p.id}/cancel`, { version: p.version }); refresh(true); } catch (e) { error.textContent = e.message; }
+      try { await post(`/posts/${p.id}/cancel`, { version: p.version }); failed(null); } catch (e) { failed(e); }
     });
     actions.append(cancel);
   }
-  const duplicate = h('button', { type: 'button', class: 'secondary' }, 'Duplicate');
+  const duplicate = h('button', { type: 'button', class: 'secondary', dataset: { focus: 'duplicate' } }, 'Duplicate');
   duplicate.addEventListener('click', async () => {
     try {
       const copy = await post(`/posts/${p.id}/duplicate`, {});
@@ -93,13 +97,13 @@ export function card(p, media, refresh, accounts) {
   });
   actions.append(duplicate);
   if (p.status !== 'publishing') {
-    const remove = h('button', { type: 'button', class: 'link' }, 'Delete');
+    const remove = h('button', { type: 'button', class: 'link', dataset: { focus: 'delete' } }, 'Delete');
     remove.addEventListener('click', async () => {
       const text = p.status === 'published'
         ? 'This removes it from AIStudio only: Instagram does not let apps delete published posts, so remove it in the Instagram app.'
         : 'It will not be published and is removed from AIStudio.';
       if (!await confirmDialog({ title: 'Delete this post?', text, confirm: 'Delete' })) return;
-      try { await del(`/posts/${p.id}`); refresh(true); } catch (e) { error.textContent = e.message; }
+      try { await del(`/posts/${p.id}?version=${p.version}`); failed(null); } catch (e) { failed(e); }
     });
     actions.append(remove);
   }
@@ -111,39 +115,22 @@ export function card(p, media, refresh, accounts) {
       p.scheduled_at ? h('span', { class: 'muted' }, dateTime(p.scheduled_at, p.time_zone)) : null),
     h('div', { class: 'thumbs' }, p.items.map((i) => (byId.has(i.media_id) ? thumb(byId.get(i.media_id)) : h('div', { class: 'thumb' }, 'removed')))),
     p.caption ? h('p', { class: 'caption' }, p.caption) : null,
-    stateDetails(p),
-    CHANGEABLE.includes(p.status) && p.status !== 'draft' ? rescheduler(p, refresh, error) : null,
+    h('div', { class: 'state', tabindex: '-1', dataset: { focus: 'state' } }, stateDetails(p)),
+    CHANGEABLE.includes(p.status) && p.status !== 'draft' ? rescheduler(p, failed) : null,
     actions, error);
 }
 
 export async function render(main, { params }) {
   const id = params[0];
-  const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Posts' });
+  const list = h('ul', { class: 'posts', 'aria-live': 'polite', 'aria-label': 'Post' });
   const media = await library();
   const accounts = new Map((await get('/instagram/connections')).map((c) => [c.id, c]));
-  let signature = '';
-  let timer = null;
-  let stopped = false;
-  let latest = 0;
-  const refresh = async (force = false) => {
-    clearTimeout(timer);
-    const ticket = ++latest;
-    let posts;
-    try { posts = [await get(`/posts/${id}`)]; } catch (e) {
-      if (ticket !== latest) return;
-      replace(list, h('li', { class: 'error' }, e.status === 404 ? 'This post no longer exists.' : e.message));
-      return;
-    }
-    if (ticket !== latest || stopped) return; // a newer request answers instead
-    const busy = list.querySelector('details[open]') || list.contains(document.activeElement);
-    const next = posts.map((p) => `${p.id}:${p.status}:${p.version}:${p.permalink || ''}:${p.media_unresolved || ''}`).join(',');
-    if (force || (next !== signature && !busy)) {
-      signature = next;
-      replace(list, posts.map((p) => card(p, media, refresh, accounts)));
-    }
-    if (!stopped && posts.some((p) => LIVE.includes(p.status))) timer = setTimeout(refresh, POLL_MS);
-  };
+  const live = livePosts(list, {
+    load: async () => [await get(`/posts/${id}`)],
+    draw: (posts) => posts.map((p) => card(p, media, (force) => live.refresh(force), accounts)),
+    failed: (e) => h('li', { class: 'error' }, e.status === 404 ? 'This post no longer exists.' : e.message),
+  });
   main.append(h('h1', {}, 'Post'), h('p', {}, h('a', { href: '/app/posts' }, '← All posts')), list);
-  await refresh(true);
-  return () => { stopped = true; clearTimeout(timer); };
+  await live.refresh(true);
+  return () => live.stop();
 }
