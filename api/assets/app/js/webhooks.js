@@ -112,10 +112,10 @@ export async function render(main, { flash }) {
   const list = h('ul', { class: 'webhooks' });
   const reload = async () => {
     let endpoints;
-    try { endpoints = await get('/webhooks'); } catch (e) { replace(list, h('p', { class: 'error' }, e.message)); return; }
+    try { endpoints = await get('/webhooks'); } catch (e) { replace(list, h('li', { class: 'error' }, e.message)); return; }
     const cards = [];
     for (const endpoint of endpoints) cards.push(await endpointCard(endpoint, reload, flash));
-    replace(list, ...(cards.length ? cards : [h('p', { class: 'muted' }, 'No endpoints yet.')]));
+    replace(list, ...(cards.length ? cards : [h('li', { class: 'muted' }, 'No endpoints yet.')]));
   };
   replace(main,
     h('h1', {}, 'Webhooks'),
