@@ -184,9 +184,10 @@ pub async fn run(
 
     let ops = axum::serve(metrics_listener, ops::router(metrics, state.queue.clone()))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app(state);
     let (api_task, reload_task) = match certificate {
         None => {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let api = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
             (tokio::spawn(async move { api.await }), None)
         }
@@ -196,6 +197,8 @@ pub async fn run(
             // Besides its own listeners, axum gives `ConnectInfo<SocketAddr>` to tapped ones:
             // hence the empty tap.
             let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            let app = tls::strict_transport(app)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
             let api = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx.clone()));
             let reload = tokio::spawn(certificate.keep_current());
             (tokio::spawn(async move { api.await }), Some(reload))

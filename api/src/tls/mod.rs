@@ -7,6 +7,7 @@
 
 mod certificate;
 mod listener;
+mod strict_transport;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use tokio_rustls::rustls::{self, ServerConfig};
 
 pub use certificate::{Certificate, CertificateError, RELOAD_EVERY};
 pub use listener::TlsListener;
+pub use strict_transport::strict_transport;
 
 /// The TLS configuration that serves `certificate` (whichever it holds when a client
 /// connects): rustls' safe default protocol versions, HTTP/1.1.

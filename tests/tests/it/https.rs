@@ -115,6 +115,18 @@ async fn the_api_serves_https_itself_and_takes_a_renewed_certificate_without_a_r
         .await;
     assert_eq!(signed_up.status, 201, "{:?}", signed_up.body);
     assert_secure_session_cookie(&signed_up);
+    let page = client
+        .get(format!("{}/app/signin", api.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers()
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap()),
+        Some("max-age=31536000"),
+        "browsers are told to use HTTPS only"
+    );
     let user = anon.with_cookie(&signed_up.session_cookie().unwrap());
     assert_eq!(
         user.get("/api/v1/me").await.body["email"],
