@@ -6,9 +6,9 @@
 import { h, replace } from './dom.js';
 
 /** Feed media's narrowest (4:5) and widest (1.91:1) width / height. */
-export const FEED_RATIO = { min: 0.8, max: 1.91 };
+const FEED_RATIO = { min: 0.8, max: 1.91 };
 /** Where the feed cuts a caption: after this many characters or at the second line break. */
-export const CAPTION_CUT = 125;
+const CAPTION_CUT = 125;
 const SWIPE_PX = 40;
 
 const ratioOf = (m) => (m.width && m.height ? m.width / m.height : 1);
@@ -16,7 +16,7 @@ const clamp = (r) => Math.min(FEED_RATIO.max, Math.max(FEED_RATIO.min, r));
 const shape = (r) => `${Math.round(r * 100) / 100}:1`;
 
 /** The caption as the feed first shows it (null when it shows whole). */
-export function cutCaption(text) {
+function cutCaption(text) {
   const chars = [...text];
   const breaks = chars.reduce((at, c, i) => (c === '\n' ? [...at, i] : at), []);
   const cut = Math.min(CAPTION_CUT, breaks.length > 1 ? breaks[1] : Infinity);
@@ -30,7 +30,7 @@ function visual(m) {
     video.muted = true; // the attribute alone only sets the default
     return video;
   }
-  return h('img', { src: m.content_url, alt: m.alt_text || `Picture ${m.file_name}`, draggable: 'false' });
+  return h('img', { src: m.content_url, alt: `Picture ${m.file_name}`, draggable: 'false' });
 }
 
 /** A frame of width / height `ratio` holding `content`. */
@@ -135,7 +135,7 @@ export function preview() {
           warnings.push(`${m.file_name} is ${shape(own)}: Instagram will crop it to the first item's ${shape(framed)}.`);
         }
       });
-      media = kind === 'carousel' ? carousel(items, ratio) : frame(clamp(ratioOf(items[0])), visual(items[0]));
+      media = kind === 'carousel' ? carousel(items, ratio) : frame(ratio, visual(items[0]));
     }
     replace(body,
       h('div', { class: 'ig-head' }, h('span', { class: 'ig-avatar', 'aria-hidden': 'true' }), h('strong', {}, `@${name}`)),
