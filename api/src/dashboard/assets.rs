@@ -42,6 +42,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/media.js", JS),
     asset!("js/upload.js", JS),
     asset!("js/compose.js", JS),
+    asset!("js/preview.js", JS),
     asset!("js/posts.js", JS),
     asset!("js/post_list.js", JS),
     asset!("js/live_posts.js", JS),

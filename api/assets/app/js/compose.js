@@ -1,6 +1,7 @@
 // Compose or edit a post: kind, media (ordered for carousels), caption with Instagram's limits,
-// and when (now, at a time in the user's zone, or a draft). The API checks every rule; its
-// messages are shown next to the field they concern.
+// and when (now, at a time in the user's zone, or a draft), with a preview of the post as
+// Instagram shows it. The API checks every rule; its messages are shown next to the field they
+// concern.
 
 import { get, post, put } from './api.js';
 import { clearErrors, field, h, replace, showApiError, showError } from './dom.js';
@@ -8,6 +9,7 @@ import { captionCounts, LIMITS } from './caption.js';
 import { KINDS, dateTime, localInput, userZone, zonedRfc3339 } from './format.js';
 import { connections } from './instagram.js';
 import { library, thumb } from './media.js';
+import { preview } from './preview.js';
 
 const SINGLE = { image: true, reel: true, story: true };
 const FITS = { image: (m) => m.kind === 'image', reel: (m) => m.kind === 'video', story: () => true, carousel: () => true };
@@ -86,7 +88,22 @@ export async function render(main, { params, navigate, flash }) {
     replace(order, state.selected.map((id, i) => h('li', {}, name(id),
       h('button', { type: 'button', class: 'secondary', disabled: i === 0, 'aria-label': `Move ${name(id)} earlier`, onclick: () => move(i, -1) }, '↑'),
       h('button', { type: 'button', class: 'secondary', disabled: i === state.selected.length - 1, 'aria-label': `Move ${name(id)} later`, onclick: () => move(i, 1) }, '↓'))));
+    drawPreview();
   };
+  const shown = preview();
+  const drawPreview = () => {
+    const byId = (id) => media.find((m) => m.id === id);
+    const account = active.find((c) => c.id === connection.value);
+    shown.draw({
+      kind: state.kind,
+      items: state.selected.map(byId).filter(Boolean),
+      cover: state.kind === 'reel' && cover.value ? byId(cover.value) : null,
+      caption: caption.value,
+      username: account && account.username,
+    });
+  };
+  [cover, connection].forEach((el) => el.addEventListener('change', drawPreview));
+  caption.addEventListener('input', drawPreview);
   const drawWhen = () => {
     const when = whenSet.querySelector('input:checked').value;
     at.disabled = tz.disabled = when !== 'at';
@@ -141,7 +158,7 @@ export async function render(main, { params, navigate, flash }) {
       showApiError(form, e);
     } finally { submit.disabled = false; }
   });
-  main.append(h('h1', { id: 'compose-title' }, existing ? 'Edit post' : 'Compose a post'), h('section', { class: 'card' }, form));
+  main.append(h('h1', { id: 'compose-title' }, existing ? 'Edit post' : 'Compose a post'), h('div', { class: 'compose' }, h('section', { class: 'card' }, form), shown.section));
   drawMedia();
   drawWhen();
 }
