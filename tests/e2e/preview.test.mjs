@@ -106,7 +106,7 @@ test('feed pictures show at their shape within 4:5 to 1.91:1, and one outside is
   await pick('wide.jpg');
   const ratio = await frameRatio();
   expect.ok(Math.abs(ratio - 1.91) < 0.02, `a 2.5:1 picture is framed at 1.91:1, got ${ratio}`);
-  expect.match(await notes(), /wide\.jpg is 2\.5:1, outside Instagram's 4:5 to 1\.91:1: Instagram will crop it to 1\.91:1\./);
+  expect.match(await notes(), /wide\.jpg is 2\.5:1, outside Instagram's 4:5 to 1\.91:1: scheduling refuses it, crop it first \(shown here cut to 1\.91:1\)\./);
   await shot(page, '40-preview-wide');
 
   await pick('portrait.jpg');
@@ -115,7 +115,7 @@ test('feed pictures show at their shape within 4:5 to 1.91:1, and one outside is
 
   await pick('tall.jpg');
   expect.ok(Math.abs(await frameRatio() - 0.8) < 0.02, 'a 1:2 picture is framed at 4:5');
-  expect.match(await notes(), /tall\.jpg is 0\.5:1.*crop it to 0\.8:1/);
+  expect.match(await notes(), /tall\.jpg is 0\.5:1.*cut to 0\.8:1/);
 });
 
 test('a carousel shows one item at a time: Previous / Next, the keyboard and swipes move through it', async () => {

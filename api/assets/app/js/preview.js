@@ -129,8 +129,11 @@ export function preview() {
         const own = ratioOf(m);
         const framed = kind === 'carousel' ? ratio : clamp(own);
         if (own < FEED_RATIO.min || own > FEED_RATIO.max) {
-          const refused = m.kind === 'image' ? ' Scheduling refuses feed images of that shape: crop it first.' : '';
-          warnings.push(`${m.file_name} is ${shape(own)}, outside Instagram's 4:5 to 1.91:1: Instagram will crop it to ${shape(framed)}.${refused}`);
+          const outside = `${m.file_name} is ${shape(own)}, outside Instagram's 4:5 to 1.91:1`;
+          // Scheduling refuses such a picture; a video is cropped by Instagram.
+          warnings.push(m.kind === 'image'
+            ? `${outside}: scheduling refuses it, crop it first (shown here cut to ${shape(framed)}).`
+            : `${outside}: Instagram will crop it to ${shape(framed)}.`);
         } else if (i > 0 && Math.abs(own - framed) > 0.01) {
           warnings.push(`${m.file_name} is ${shape(own)}: Instagram will crop it to the first item's ${shape(framed)}.`);
         }
