@@ -1,9 +1,10 @@
 // An operator signs in, watches live counts move as jobs run, finds a failed post, reads its
 // timeline and retries it: everything up to the publish itself. Then the worker dies: the
-// overview flags the queue whose jobs nothing takes, live, until a new worker serves it.
+// overview flags the queue whose jobs nothing takes, live, until a new worker serves it. Every
+// page on the way is checked with axe-core and at a phone's width.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startStack, launchBrowser, signIn, shot } from "./stack.mjs";
+import { accessible, startStack, launchBrowser, signIn, shot } from "./stack.mjs";
 
 let stack;
 let browser;
@@ -36,6 +37,7 @@ async function waitForCount(key, ok, timeout) {
 test("sign in from a deep link and land on the overview", async () => {
   await page.goto(`${stack.api}/admin/posts`);
   await page.waitForURL(/\/admin\/login\?next=%2Fadmin%2Fposts/);
+  await accessible(page, "admin-login");
   await shot(page, "admin-login");
   // A wrong password first: refused, and written to the audit log (checked below).
   await page.getByLabel("Email").fill(stack.admin_email);
@@ -57,6 +59,7 @@ test("live counts change as jobs run, without reloading", async () => {
   const doneBefore = await count("canary:done");
   assert.equal(await stack.command("canaries 6 2500"), "ok");
   await waitForCount("canary:running", (n) => n > 0, 20_000);
+  await accessible(page, "admin-overview");
   await shot(page, "admin-overview");
   await waitForCount("canary:done", (n) => n >= doneBefore + 6, 30_000);
   assert.equal(await page.evaluate(() => window.__sameDocument), marker, "the page was not reloaded");
@@ -67,6 +70,7 @@ test("the worker is listed with its heartbeat", async () => {
   await page.getByRole("link", { name: "Workers" }).click();
   const row = page.locator("#workers tbody tr", { hasText: String(stack.worker_pid) });
   await assert.doesNotReject(row.getByText("alive").waitFor());
+  await accessible(page, "admin-workers");
   await shot(page, "admin-workers");
 });
 
@@ -76,6 +80,7 @@ test("filter to the failed post, read its timeline, retry it", async () => {
   await page.getByLabel("Customer email").fill(stack.customer_email);
   await page.getByRole("button", { name: "Search" }).click();
   await page.locator("#match-count").getByText("1 posts match").waitFor();
+  await accessible(page, "admin-search");
   await shot(page, "admin-search");
 
   await page.getByRole("link", { name: stack.failed_post }).click();
@@ -85,10 +90,12 @@ test("filter to the failed post, read its timeline, retry it", async () => {
   assert.match(await timeline.textContent(), /code -2\/2207003/);
   assert.match(await timeline.textContent(), /It takes too long to download the media\./);
   assert.match(await page.textContent("main"), /@bea_bakery/);
+  await accessible(page, "admin-post-timeline");
   await shot(page, "admin-post-timeline");
 
   await page.getByRole("link", { name: "Retry now…" }).click();
   await page.getByRole("button", { name: "Confirm: retry" }).waitFor();
+  await accessible(page, "admin-confirm-retry");
   await shot(page, "admin-confirm-retry");
   await page.getByRole("button", { name: "Confirm: retry" }).click();
   const result = page.getByRole("status");
@@ -109,6 +116,7 @@ test("filter to the failed post, read its timeline, retry it", async () => {
   assert.match(await refused.textContent(), /127\.0\.0\.1/);
   assert.match(await refused.textContent(), /refused/);
   assert.doesNotMatch(await audit.textContent(), /not the password at all/);
+  await accessible(page, "admin-audit");
   await shot(page, "admin-audit");
 });
 
@@ -133,6 +141,7 @@ test("a queue with due jobs and no live consumer is flagged live, and cleared on
   assert.equal(await count("canary:live"), 0);
   assert.equal(await count("canary:due"), 2);
   assert.equal(await page.evaluate(() => window.__sameDocument), marker, "the page was not reloaded");
+  await accessible(page, "admin-overview-unattended");
   await shot(page, "admin-overview-unattended");
 
   // The alert leads to the queue's consumers: the dead worker's registration, marked in words.
@@ -143,6 +152,7 @@ test("a queue with due jobs and no live consumer is flagged live, and cleared on
   assert.match(await group.locator("tr", { hasText: ":canary" }).first().textContent(), /expired/);
   // Every table header says what it heads.
   assert.equal(await page.locator("main th:not([scope])").count(), 0);
+  await accessible(page, "admin-workers-consumers");
   await shot(page, "admin-workers-consumers");
 
   // A new worker serves the queue: the alert goes away without a reload.

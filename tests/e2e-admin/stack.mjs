@@ -1,5 +1,7 @@
 // Starts the admin console's test stack ($CARGO_TARGET_DIR/debug/admin-e2e-stack: simulator, api, worker,
 // an admin account and a failed post) and a headless Chromium, for one spec.
+import assert from "node:assert/strict";
+import { seriousViolations } from "../e2e/lib/axe.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,4 +89,15 @@ export async function signIn(page, stack) {
 
 export async function shot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** Fails naming every serious or critical axe-core violation (WCAG 2.1 A/AA) on the page as it
+ * is, and anything wider than a 390 px phone screen. */
+export async function accessible(page, where) {
+  assert.deepEqual(await seriousViolations(page), [], `${where}: axe-core`);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.setViewportSize(size);
+  assert.ok(overflow <= 0, `${where}: ${overflow} px wider than a 390 px screen`);
 }
