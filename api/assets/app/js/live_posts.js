@@ -28,8 +28,9 @@ function refocus(list, was) {
 }
 
 /**
- * Keeps `list` showing the posts `load()` returns, each drawn by `draw(post)`; `failed(error)`
- * is shown when loading fails, `shown(posts)` called after each redraw. A half-typed form in
+ * Keeps `list` showing what `draw(posts)` makes of the posts `load()` returns; `failed(error)`
+ * is shown when loading fails (tried again after a network or server failure), `shown(posts)`
+ * called after each redraw. A half-typed form in
  * the list (an open "Reschedule") is kept while its posts only change version; a change of
  * state redraws anyway. Returns `{ refresh(force), stop() }`.
  */
@@ -44,7 +45,11 @@ export function livePosts(list, { load, draw, failed, shown = () => {} }) {
     const ticket = ++latest;
     let posts;
     try { posts = await load(); } catch (e) {
-      if (ticket === latest && !stopped) replace(list, failed(e));
+      if (ticket !== latest || stopped) return;
+      replace(list, failed(e));
+      drawn = new Map();
+      // A network or server failure is tried again; an answer such as 404 stands.
+      if (!e.status || e.status >= 500) timer = setTimeout(refresh, POLL_MS);
       return;
     }
     if (ticket !== latest || stopped) return; // a newer request answers instead
