@@ -19,6 +19,9 @@ before(async () => {
   await signUp(page, { name: 'Mary Jackson', email: `mary-${id}@example.com`, password: 'correct horse battery' });
   await connectInstagram(page, `mary_shop_${id}`);
 });
+after(async () => {
+  await browser?.close();
+});
 
 /** Schedules an image post `secs` seconds ahead through the API; returns it. */
 async function scheduled(caption, secs) {
@@ -123,10 +126,6 @@ test('media a scheduled post uses is not deleted, and the refusal links to that 
   expect.ok(post.body.items.some((i) => i.media_id === image.id), 'and that post uses it');
   expect.ok(p.items.some((i) => i.media_id === image.id));
 });
-after(async () => {
-  await browser?.close();
-});
-
 test('each file of a multi-file upload shows its progress and its own result', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Media' }).click();
   await page.getByRole('heading', { name: 'Media library' }).waitFor();
