@@ -126,6 +126,7 @@ test('media a scheduled post uses is not deleted, and the refusal links to that 
   expect.ok(post.body.items.some((i) => i.media_id === image.id), 'and that post uses it');
   expect.ok(p.items.some((i) => i.media_id === image.id));
 });
+
 test('each file of a multi-file upload shows its progress and its own result', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Media' }).click();
   await page.getByRole('heading', { name: 'Media library' }).waitFor();
