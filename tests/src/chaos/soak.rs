@@ -184,6 +184,12 @@ impl fmt::Display for SoakReport {
     }
 }
 
+/// How long a killed worker's work takes to move on to the others: its workflows' leases
+/// (`workflow.lease_secs`, 10 s) and its queue jobs (`redis.heartbeat_secs` x
+/// `redis.missed_heartbeats`, 10 s) expire, then the next reconcile tick (every 2 s) resumes
+/// them. Until then the kill is an incident in progress.
+const KILL_RECOVERY: Duration = Duration::from_secs(12);
+
 /// One worker slot: the running process, its pid, and until when it is stopped.
 struct Slot {
     worker: Worker,
@@ -201,6 +207,8 @@ struct Rig {
     exits: Vec<String>,
     hog: Option<(CpuHog, Instant)>,
     redis_paused_until: Option<Instant>,
+    /// Until when a killed worker's work may still be waiting for its leases to expire.
+    recovering_until: Option<Instant>,
     watch: ConsumerWatch,
     untaken: BTreeMap<String, u64>,
 }
@@ -253,13 +261,14 @@ impl Rig {
         }
     }
 
-    /// Whether a fault is still in effect (a worker stopped, the cores busy, Redis paused).
+    /// Whether a fault is still in effect (a worker stopped, the cores busy, Redis paused, a
+    /// killed worker's work not yet free to move on).
     fn fault_ongoing(&self) -> bool {
+        let now = Instant::now();
         self.hog.is_some()
             || self.slots.iter().any(|s| s.stopped_until.is_some())
-            || self
-                .redis_paused_until
-                .is_some_and(|until| Instant::now() < until)
+            || self.redis_paused_until.is_some_and(|until| now < until)
+            || self.recovering_until.is_some_and(|until| now < until)
     }
 
     /// Injects one fault; a line saying what it did.
@@ -275,6 +284,7 @@ impl Rig {
                 slot.worker.process.signal("KILL");
                 let _ = slot.worker.process.wait_exit(Duration::from_secs(10)).await;
                 self.slots[pick] = self.start_worker().await;
+                self.recovering_until = Some(Instant::now() + KILL_RECOVERY);
                 format!("SIGKILL worker {pid}, replaced by {}", self.slots[pick].pid)
             }
             Fault::StopWorker => {
@@ -495,6 +505,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         exits: Vec::new(),
         hog: None,
         redis_paused_until: None,
+        recovering_until: None,
         watch,
         untaken: BTreeMap::new(),
     };
