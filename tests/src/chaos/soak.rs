@@ -261,14 +261,17 @@ impl Rig {
         }
     }
 
-    /// Whether a fault is still in effect (a worker stopped, the cores busy, Redis paused, a
-    /// killed worker's work not yet free to move on).
-    fn fault_ongoing(&self) -> bool {
-        let now = Instant::now();
-        self.hog.is_some()
-            || self.slots.iter().any(|s| s.stopped_until.is_some())
-            || self.redis_paused_until.is_some_and(|until| now < until)
-            || self.recovering_until.is_some_and(|until| now < until)
+    /// When the faults in effect end (a worker stopped, the cores busy, Redis paused, a killed
+    /// worker's work not yet free to move on); `None` when none is. Known when the fault is
+    /// injected, so it holds even when the fault blocked this loop (a paused Redis does).
+    fn incident_ends(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter_map(|s| s.stopped_until)
+            .chain(self.hog.as_ref().map(|(_, until)| *until))
+            .chain(self.redis_paused_until)
+            .chain(self.recovering_until)
+            .max()
     }
 
     /// Injects one fault; a line saying what it did.
@@ -525,10 +528,10 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
     while Instant::now() < chaos_until {
         let now = Instant::now();
         rig.tend(now).await;
-        // One incident at a time: the next fault's gap starts once this one is over.
-        if rig.fault_ongoing() {
+        // One incident at a time: the next fault comes at least half a gap after this one ends.
+        if let Some(ends) = rig.incident_ends() {
             next_fault = next_fault
-                .max(now + Duration::from_secs_f64(options.chaos_every.as_secs_f64() * 0.5));
+                .max(ends + Duration::from_secs_f64(options.chaos_every.as_secs_f64() * 0.5));
         }
         if now >= next_fault {
             if cycle.is_empty() {
