@@ -24,24 +24,32 @@ pub struct Worker {
     pub ops_url: String,
 }
 
-async fn wait_healthy(url: &str, process: &Process, client: &reqwest::Client) {
+/// Waits until `url`'s `/healthz` answers 200; panics with the process's output if it exits
+/// first or does not answer within 60 s.
+async fn wait_healthy(url: &str, process: &mut Process, client: &reqwest::Client) {
     let health = format!("{url}/healthz");
     let answered = tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             if let Ok(r) = client.get(&health).send().await
                 && r.status().is_success()
             {
-                return;
+                return None;
+            }
+            if let Some(status) = process.try_exit() {
+                return Some(status);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
     .await;
-    assert!(
-        answered.is_ok(),
-        "{health} never answered; output:\n{}",
-        process.output()
-    );
+    match answered {
+        Ok(None) => {}
+        Ok(Some(status)) => panic!(
+            "the process serving {url} exited ({status}); output:\n{}",
+            process.output()
+        ),
+        Err(_) => panic!("{health} never answered; output:\n{}", process.output()),
+    }
 }
 
 impl Api {
@@ -69,8 +77,8 @@ impl Api {
             format!("127.0.0.1:{metrics}"),
         );
         vars.insert("AISTUDIO__SERVER__PUBLIC_BASE_URL".into(), url.clone());
-        let process = Process::spawn("aistudio-api", &vars);
-        wait_healthy(&url, &process, client).await;
+        let mut process = Process::spawn("aistudio-api", &vars);
+        wait_healthy(&url, &mut process, client).await;
         Self {
             process,
             url,
@@ -88,9 +96,9 @@ impl Worker {
             "AISTUDIO__WORKER__METRICS_LISTEN".into(),
             format!("127.0.0.1:{port}"),
         );
-        let process = Process::spawn("aistudio-worker", &vars);
+        let mut process = Process::spawn("aistudio-worker", &vars);
         let ops_url = format!("http://127.0.0.1:{port}");
-        wait_healthy(&ops_url, &process, &reqwest::Client::new()).await;
+        wait_healthy(&ops_url, &mut process, &reqwest::Client::new()).await;
         Self { process, ops_url }
     }
 }

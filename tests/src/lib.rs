@@ -18,6 +18,7 @@ mod instagram_flow;
 pub mod mailroom;
 pub mod mongo_commands;
 mod mongo_server;
+mod ports;
 mod process;
 mod publishing;
 mod redis_server;
@@ -32,6 +33,7 @@ pub use env::{TestEnv, repo_root};
 pub use instagram::connect_instagram;
 pub use instagram_flow::{Browser, Hop, with_param};
 pub use mongo_server::MongoServer;
+pub use ports::free_port;
 pub use process::{Process, binary};
 pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow, unleased_workflow};
 pub use redis_server::RedisServer;
@@ -56,12 +58,4 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// A free TCP port on loopback (bound then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }

@@ -147,6 +147,15 @@ pub(super) fn names(statuses: &[PostStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
 
+/// The user's post `id` while its status matches `status`, and only at `version` when given.
+fn users_post(id: &str, user_id: &str, version: Option<i64>, status: Document) -> Document {
+    let mut filter = doc! { "_id": id, "user_id": user_id, "status": status };
+    if let Some(version) = version {
+        filter.insert("version", version);
+    }
+    filter
+}
+
 /// One media item of a post.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PostItem {
@@ -501,15 +510,9 @@ impl Posts {
         user_id: &str,
         version: Option<i64>,
     ) -> Result<Option<Post>, StoreError> {
-        let mut filter = doc! {
-            "_id": id, "user_id": user_id,
-            "status": { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) },
-        };
-        if let Some(version) = version {
-            filter.insert("version", version);
-        }
+        let status = doc! { "$in": names(&[PostStatus::Scheduled, PostStatus::NeedsReconnect]) };
         self.compare_and_set(
-            filter,
+            users_post(id, user_id, version, status),
             doc! { "status": PostStatus::Canceled.as_str() },
             true,
         )
@@ -554,14 +557,11 @@ impl Posts {
         user_id: &str,
         version: Option<i64>,
     ) -> Result<Option<Post>, StoreError> {
-        let mut filter = doc! {
-            "_id": id, "user_id": user_id,
-            "status": { "$ne": PostStatus::Publishing.as_str() },
-        };
-        if let Some(version) = version {
-            filter.insert("version", version);
-        }
-        Ok(self.collection.find_one_and_delete(filter).await?)
+        let status = doc! { "$ne": PostStatus::Publishing.as_str() };
+        Ok(self
+            .collection
+            .find_one_and_delete(users_post(id, user_id, version, status))
+            .await?)
     }
 
     /// A page of the user's posts matching `filter`, in `order`, after `cursor`.
