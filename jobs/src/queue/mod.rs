@@ -116,6 +116,9 @@ impl Queue {
             // backlog) are not needed: 4k -> ~29k jobs/s measured. Running jobs show up in the
             // worker's in-flight set instead of a "Running" status.
             .lock_tasks(false)
+            // Consumers poll (`poll_with_interval`); nothing subscribes to the pub/sub event
+            // apalis-redis would otherwise publish for every job pushed and every job done.
+            .emit_events(false)
             .heartbeat_interval(Duration::from_secs(self.settings.heartbeat_secs))
             .missed_heartbeats(self.settings.missed_heartbeats)
             .idempotency_ttl(Some(Duration::from_secs(
