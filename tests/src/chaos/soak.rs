@@ -261,9 +261,10 @@ impl Rig {
         }
     }
 
-    /// When the faults in effect end (a worker stopped, the cores busy, Redis paused, a killed
-    /// worker's work not yet free to move on); `None` when none is. Known when the fault is
-    /// injected, so it holds even when the fault blocked this loop (a paused Redis does).
+    /// When the last incident with a duration ends or ended (a worker stopped, the cores busy,
+    /// Redis paused, a killed worker's work not yet free to move on); `None` before any. Known
+    /// when the fault is injected, so it holds even when the fault blocked this loop (a paused
+    /// Redis does).
     fn incident_ends(&self) -> Option<Instant> {
         self.slots
             .iter()
