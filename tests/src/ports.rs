@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
+use std::ops::Range;
 use std::sync::Mutex;
 
 use rand::Rng;
@@ -23,21 +24,26 @@ fn ephemeral_start() -> u16 {
         .unwrap_or(32_768)
 }
 
+/// The ports picked from: from `LOWEST` up to the ephemeral range (at least 1,000 of them).
+fn picked_range() -> Range<u16> {
+    LOWEST..ephemeral_start().max(LOWEST + 1_000)
+}
+
 /// A free TCP port on loopback that no outgoing connection will take, and that this process
 /// has not handed out before.
 pub fn free_port() -> u16 {
     static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-    let end = ephemeral_start().max(LOWEST + 1_000);
+    let range = picked_range();
     let mut rng = rand::rng();
     for _ in 0..10_000 {
-        let port = rng.random_range(LOWEST..end);
+        let port = rng.random_range(range.clone());
         let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
         if !given.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
             given.insert(port);
             return port;
         }
     }
-    panic!("no free loopback port between {LOWEST} and {end}");
+    panic!("no free loopback port in {range:?}");
 }
 
 #[cfg(test)]
@@ -46,15 +52,15 @@ mod tests {
 
     #[test]
     fn ports_are_below_the_ephemeral_range_bindable_and_never_repeated() {
-        let start = ephemeral_start();
+        let (range, ephemeral) = (picked_range(), ephemeral_start());
         let ports: Vec<u16> = (0..200).map(|_| free_port()).collect();
         let distinct: BTreeSet<u16> = ports.iter().copied().collect();
         assert_eq!(distinct.len(), ports.len(), "no port handed out twice");
         for port in ports {
-            assert!(
-                (LOWEST..start.max(LOWEST + 1_000)).contains(&port),
-                "{port}"
-            );
+            assert!(range.contains(&port), "{port}");
+            if ephemeral >= LOWEST + 1_000 {
+                assert!(port < ephemeral, "{port} is in the ephemeral range");
+            }
             TcpListener::bind(("127.0.0.1", port)).expect("still free");
         }
     }
