@@ -25,6 +25,7 @@ mod posts;
 mod publishing;
 mod publishing_faults;
 mod queue_due_at_once;
+mod queue_events;
 mod queue_fetch;
 mod queue_pause;
 mod queue_reorder;
