@@ -24,6 +24,7 @@ mod posting_schedule;
 mod posts;
 mod publishing;
 mod publishing_faults;
+mod queue_ack;
 mod queue_due_at_once;
 mod queue_events;
 mod queue_fetch;

@@ -14,23 +14,46 @@ local emit_events = ARGV[1] == "1"
 
 local args_per_task = 5
 local num_tasks = (#ARGV - 1) / args_per_task
-local acked = 0
 
+-- Patched (see vendor/README.md): the in-flight and done sets change in one command per batch
+-- instead of one per task. As before, tasks are acknowledged in order up to the first one this
+-- worker does not hold, and that one fails the call.
+local CHUNK = 1000
+local function in_chunks(command, key, ids)
+    for first = 1, #ids, CHUNK do
+        redis.call(command, key, unpack(ids, first, math.min(first + CHUNK - 1, #ids)))
+    end
+end
+
+local ids = {}
 for i = 0, num_tasks - 1 do
+    ids[i + 1] = ARGV[i * args_per_task + 2]
+end
+local held = {}
+for first = 1, #ids, CHUNK do
+    local members = redis.call('SMISMEMBER', inflight_set, unpack(ids, first, math.min(first + CHUNK - 1, #ids)))
+    for _, member in ipairs(members) do
+        held[#held + 1] = member
+    end
+end
+local acked = 0
+while acked < num_tasks and held[acked + 1] == 1 do
+    acked = acked + 1
+end
+
+local done = {}
+local acked_ids = {}
+for i = 0, acked - 1 do
     local base = (i * args_per_task + 1)
     local task_id = ARGV[base + 1]
     local timestamp = ARGV[base + 2]
     local result_data = ARGV[base + 3]
     local status = ARGV[base + 4]
     local attempt = ARGV[base + 5]
-
-    local removed = redis.call('SREM', inflight_set, task_id)
-    if removed == 0 then
-        error("task not executed by worker")
-    end
+    acked_ids[i + 1] = task_id
 
     if status == 'Done' then
-        redis.call('SADD', done_jobs_set, task_id)
+        done[#done + 1] = task_id
         if emit_events then
             redis.call("publish", "tasks:" .. done_jobs_set, task_id)
         end
@@ -53,8 +76,13 @@ for i = 0, num_tasks - 1 do
 
     local meta_key = job_meta_hash .. ':' .. task_id
     redis.call('HSET', meta_key, 'result', result_data, 'status', status, 'attempts', attempt, 'done_at', timestamp)
+end
 
-    acked = acked + 1
+in_chunks('SREM', inflight_set, acked_ids)
+in_chunks('SADD', done_jobs_set, done)
+
+if acked < num_tasks then
+    error("task not executed by worker")
 end
 
 return acked

@@ -194,6 +194,10 @@ pub(crate) fn fetch_limit(batch_size: usize, running: usize) -> usize {
     batch_size.saturating_sub(running).max(1)
 }
 
+// Patched: built once, not per fetch (a new `Script` hashes the whole script text each time).
+static FETCH_NEXT_SCRIPT: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("../../lua/fetch_next.lua")));
+
 /// Manually fetch the next set of jobs
 pub async fn fetch_next<C>(
     conn: &mut C,
@@ -203,14 +207,13 @@ pub async fn fetch_next<C>(
 where
     C: ConnectionLike,
 {
-    let fetch_jobs = redis::Script::new(include_str!("../../lua/fetch_next.lua"));
     let workers_set = config.workers_set();
     let active_jobs_list = config.active_jobs_list();
     let job_data_hash = config.job_data_hash();
     let worker_inflight_set = config.inflight_set_for(worker);
     let signal_list = config.signal_list();
 
-    let result = fetch_jobs
+    let result = FETCH_NEXT_SCRIPT
         .key(&workers_set)
         .key(&active_jobs_list)
         .key(worker_inflight_set)

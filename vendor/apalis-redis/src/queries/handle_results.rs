@@ -4,6 +4,10 @@ use serde_json::Value;
 
 use crate::{Config, error::Error, queries::current_timestamp};
 
+// Patched: built once, not per call (a new `Script` hashes the whole script text each time).
+static HANDLE_RESULTS_SCRIPT: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("../../lua/handle_results.lua")));
+
 pub(crate) async fn handle_results<C: ConnectionLike>(
     conn: &mut C,
     ack_payloads: &[&TaskResult<Value>],
@@ -20,8 +24,7 @@ pub(crate) async fn handle_results<C: ConnectionLike>(
     let scheduled_jobs_set = config.scheduled_jobs_set();
     let worker_inflight_set = config.inflight_set_for(worker);
 
-    let script = Script::new(include_str!("../../lua/handle_results.lua"));
-    let mut invocation = script.prepare_invoke();
+    let mut invocation = HANDLE_RESULTS_SCRIPT.prepare_invoke();
 
     invocation
         .key(worker_inflight_set)
