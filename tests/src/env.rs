@@ -166,6 +166,15 @@ impl TestEnv {
             .database(&self.database)
     }
 
+    /// A plain connection to this test's Redis, for reading and changing keys as they are.
+    pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.redis_url.as_str())
+            .expect("redis url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis connects")
+    }
+
     /// A queue handle on this test's namespace.
     pub fn queue(&self) -> Queue {
         Queue::connect(&self.settings().redis).expect("queue connects")

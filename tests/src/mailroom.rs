@@ -128,8 +128,7 @@ pub fn link_token(text: &str, api: &str, page: &str) -> String {
 
 /// Every value stored under the test's Redis namespace, as text.
 pub async fn redis_dump(env: &TestEnv) -> String {
-    let client = redis::Client::open(env.redis_url.as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut conn = env.redis().await;
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("*{}*", env.namespace))
         .query_async(&mut conn)

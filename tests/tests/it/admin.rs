@@ -756,11 +756,7 @@ async fn admins_act_with_confirmation_csrf_and_compare_and_set_and_every_action_
         )
         .await
         .unwrap();
-    let mut redis = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = env.redis().await;
     let ns = &env.namespace;
     let ids: Vec<String> = redis::cmd("ZRANGE")
         .arg(format!("{ns}:canary:scheduled"))
@@ -930,11 +926,7 @@ fn element<'a>(html: &'a str, id: &str, closing: &str) -> &'a str {
 /// Registers `consumer` in `queue`'s workers zset with a heartbeat `age_secs` old, as
 /// apalis-redis does.
 async fn register_consumer(env: &TestEnv, queue: &str, consumer: &str, age_secs: i64) {
-    let mut redis = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = env.redis().await;
     let _: () = redis::cmd("ZADD")
         .arg(format!("{}:{queue}:workers", env.namespace))
         .arg(Utc::now().timestamp() - age_secs)

@@ -316,11 +316,7 @@ async fn caddy_with_the_projects_caddyfile_serves_the_api_over_https_only() {
         failed_login(&caddy, second, "127.0.0.2", "d@example.com").await,
         401
     );
-    let mut redis = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = env.redis().await;
     let counted = |address: &str| format!("{}:login-failures:ip:{address}", env.namespace);
     for (address, expected) in [
         ("127.0.0.2", true),

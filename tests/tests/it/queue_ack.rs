@@ -66,11 +66,7 @@ impl Keys {
 async fn a_batch_is_acknowledged_up_to_the_first_job_the_worker_does_not_hold() {
     let env = TestEnv::new();
     let keys = Keys::new(&env);
-    let mut conn = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = env.redis().await;
     let _: () = conn
         .sadd(&keys.inflight, &["a", "b", "c", "e"])
         .await
@@ -121,11 +117,7 @@ async fn a_batch_is_acknowledged_up_to_the_first_job_the_worker_does_not_hold() 
 async fn a_batch_larger_than_one_command_takes_is_acknowledged_whole() {
     let env = TestEnv::new();
     let keys = Keys::new(&env);
-    let mut conn = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = env.redis().await;
     // Lua's `unpack` fails above about 8,000 values; the script splits its set commands.
     let ids: Vec<String> = (0..10_000).map(|n| format!("t{n}")).collect();
     let _: () = conn.sadd(&keys.inflight, &ids).await.unwrap();

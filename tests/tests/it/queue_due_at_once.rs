@@ -42,11 +42,7 @@ async fn twenty_thousand_jobs_due_at_the_same_second_each_run_once() {
     let env = TestEnv::new();
     let queue = env.queue();
     let config = queue.config_for(Due::QUEUE);
-    let mut conn = redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = env.redis().await;
 
     // All of them for one whole second, a little ahead so the pushes finish before it.
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();

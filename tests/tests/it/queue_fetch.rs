@@ -90,7 +90,7 @@ async fn a_consumer_takes_only_the_jobs_it_can_start() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let inflight: u64 = redis::cmd("SCARD")
         .arg(format!("{}:{}:inflight:first", env.namespace, Held::QUEUE))
-        .query_async(&mut redis_conn(&env).await)
+        .query_async(&mut env.redis().await)
         .await
         .unwrap();
     assert_eq!(inflight, 2, "the busy consumer holds only the jobs it runs");
@@ -105,12 +105,4 @@ async fn a_consumer_takes_only_the_jobs_it_can_start() {
     assert_eq!(gate.started_by("first"), 2, "no job ran twice");
     first.abort();
     second.abort();
-}
-
-async fn redis_conn(env: &TestEnv) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(env.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
 }
