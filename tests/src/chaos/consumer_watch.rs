@@ -31,6 +31,27 @@ struct Beat {
     pid: u32,
 }
 
+/// The longest time one consumer went without a heartbeat: whose, and when (Unix seconds, by
+/// Redis's clock), to find what its process logged meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stall {
+    /// The consumer's queue.
+    pub queue: String,
+    /// Its process.
+    pub pid: u32,
+    /// Its last heartbeat before the gap.
+    pub from: i64,
+    /// Its next heartbeat, or the last sample while it had none.
+    pub until: i64,
+}
+
+impl Stall {
+    /// How long the consumer went without a heartbeat.
+    pub fn gap(&self) -> Duration {
+        Duration::from_secs((self.until - self.from).max(0) as u64)
+    }
+}
+
 /// Samples consumer heartbeats and keeps the longest gap per queue.
 pub struct ConsumerWatch {
     conn: ConnectionManager,
@@ -38,6 +59,7 @@ pub struct ConsumerWatch {
     queues: Vec<String>,
     last: HashMap<ConsumerKey, Beat>,
     longest: BTreeMap<String, Duration>,
+    worst: Option<Stall>,
 }
 
 impl std::fmt::Debug for ConsumerWatch {
@@ -61,13 +83,16 @@ impl ConsumerWatch {
             queues: queues.iter().map(|q| q.to_string()).collect(),
             last: HashMap::new(),
             longest: BTreeMap::new(),
+            worst: None,
         }
     }
 
-    fn note(&mut self, queue: &str, gap_secs: i64) {
-        let gap = Duration::from_secs(gap_secs.max(0) as u64);
-        let longest = self.longest.entry(queue.to_string()).or_default();
-        *longest = (*longest).max(gap);
+    fn note(&mut self, stall: Stall) {
+        let longest = self.longest.entry(stall.queue.clone()).or_default();
+        *longest = (*longest).max(stall.gap());
+        if self.worst.as_ref().is_none_or(|w| stall.gap() > w.gap()) {
+            self.worst = Some(stall);
+        }
     }
 
     /// Takes one sample; `alive` says whether the process with that pid still runs, `paused`
@@ -106,7 +131,12 @@ impl ConsumerWatch {
             match self.last.get(&key).copied() {
                 Some(last) if beat.at > last.at => {
                     if !paused(beat.pid) {
-                        self.note(&key.1, beat.at - last.at);
+                        self.note(Stall {
+                            queue: key.1.clone(),
+                            pid: beat.pid,
+                            from: last.at,
+                            until: beat.at,
+                        });
                     }
                     self.last.insert(key, beat);
                 }
@@ -117,19 +147,29 @@ impl ConsumerWatch {
             }
         }
         self.last.retain(|_, beat| alive(beat.pid));
-        let open: Vec<(String, i64)> = self
+        let open: Vec<Stall> = self
             .last
             .iter_mut()
             .map(|((_, queue), beat)| {
                 if paused(beat.pid) {
                     beat.at = beat.at.max(now);
                 }
-                (queue.clone(), now - beat.at)
+                Stall {
+                    queue: queue.clone(),
+                    pid: beat.pid,
+                    from: beat.at,
+                    until: now,
+                }
             })
             .collect();
-        for (queue, age) in open {
-            self.note(&queue, age);
+        for stall in open {
+            self.note(stall);
         }
+    }
+
+    /// The longest gap of any consumer.
+    pub fn worst_stall(&self) -> Option<&Stall> {
+        self.worst.as_ref()
     }
 
     /// The longest time any consumer of each queue went without a heartbeat.

@@ -21,8 +21,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::consumer_watch::ConsumerWatch;
+use super::consumer_watch::{ConsumerWatch, Stall};
 use super::cpu_hog::{CpuHog, hog_cpu};
+use super::log_window::warnings_between;
 use crate::MongoServer;
 use crate::{FAST_WORKFLOW, RedisServer, ScheduledPost, Studio, Worker};
 
@@ -71,6 +72,9 @@ const FAULTS: [Fault; 8] = [
     Fault::InstagramThrottles,
 ];
 
+/// The longest any consumer may go without a heartbeat.
+const STALL_TARGET: Duration = Duration::from_secs(30);
+
 /// What the soak measured.
 #[derive(Debug, Clone, Default)]
 pub struct SoakReport {
@@ -92,6 +96,9 @@ pub struct SoakReport {
     pub latest: Vec<(String, i64, i64, Vec<String>)>,
     /// The longest time any consumer of each queue went without a heartbeat.
     pub longest_stalls: BTreeMap<String, Duration>,
+    /// The longest gap of any consumer, and the warnings and errors its process logged from
+    /// just before it to its end (offsets from when the first post was due).
+    pub worst_stall: Option<(Stall, PathBuf, Vec<String>)>,
     /// The most jobs of a queue seen due for over 30 s and not taken by any consumer.
     pub untaken: BTreeMap<String, u64>,
     /// Consumer restarts: by the workers' watchdogs (stalled), by the monitor (failed).
@@ -114,7 +121,7 @@ impl SoakReport {
             missed.push(format!("{} duplicate publishes", self.duplicates));
         }
         for (queue, stall) in &self.longest_stalls {
-            if *stall > Duration::from_secs(30) {
+            if *stall > STALL_TARGET {
                 missed.push(format!(
                     "{queue} consumer stalled {:.0} s",
                     stall.as_secs_f64()
@@ -164,6 +171,21 @@ impl fmt::Display for SoakReport {
             let untaken = self.untaken.get(queue).copied().unwrap_or(0);
             writeln!(f, "  {queue:<26} {:>5.1} s  {untaken}", stall.as_secs_f64())?;
         }
+        if let Some((stall, path, lines)) = &self.worst_stall
+            && stall.gap() > STALL_TARGET
+        {
+            writeln!(
+                f,
+                "worker {} ({} consumer, {} s without a heartbeat; log {}) warned:",
+                stall.pid,
+                stall.queue,
+                stall.gap().as_secs(),
+                path.display()
+            )?;
+            for line in lines {
+                writeln!(f, "  {line}")?;
+            }
+        }
         let (stalled, failed) = self.consumer_restarts;
         writeln!(
             f,
@@ -203,7 +225,8 @@ struct Rig {
     redis: RedisServer,
     mongo: MongoServer,
     slots: Vec<Slot>,
-    logs: Vec<PathBuf>,
+    /// Every worker process started, by pid, with its log.
+    logs: Vec<(u32, PathBuf)>,
     exits: Vec<String>,
     hog: Option<(CpuHog, Instant)>,
     redis_paused_until: Option<Instant>,
@@ -216,8 +239,8 @@ struct Rig {
 impl Rig {
     async fn start_worker(&mut self) -> Slot {
         let worker = Worker::start(&self.studio.env).await;
-        self.logs.push(worker.process.log.clone());
         let pid = worker.process.pid();
+        self.logs.push((pid, worker.process.log.clone()));
         Slot {
             worker,
             pid,
@@ -625,8 +648,14 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
     let logs: String = rig
         .logs
         .iter()
-        .map(|log| std::fs::read_to_string(log).unwrap_or_default())
+        .map(|(_, log)| std::fs::read_to_string(log).unwrap_or_default())
         .collect();
+    let worst_stall = rig.watch.worst_stall().cloned().and_then(|stall| {
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or(first);
+        let (_, log) = rig.logs.iter().find(|(pid, _)| *pid == stall.pid)?;
+        let lines = warnings_between(log, at(stall.from - 5), at(stall.until + 1), first);
+        Some((stall, log.clone(), lines))
+    });
     let published = posts
         .iter()
         .filter(|p| p.content.status == PostStatus::Published)
@@ -644,6 +673,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         ),
         latest,
         longest_stalls: rig.watch.longest_stalls().clone(),
+        worst_stall,
         untaken: rig.untaken.clone(),
         consumer_restarts: (
             logs.matches("queue consumer stalled; restarting it")
