@@ -212,6 +212,9 @@ impl fmt::Display for SoakReport {
 /// them. Until then the kill is an incident in progress.
 const KILL_RECOVERY: Duration = Duration::from_secs(12);
 
+/// How long Instagram tells a throttled account to wait (`Retry-After`).
+const THROTTLE: Duration = Duration::from_secs(5);
+
 /// One worker slot: the running process, its pid, and until when it is stopped.
 struct Slot {
     worker: Worker,
@@ -230,6 +233,8 @@ struct Rig {
     exits: Vec<String>,
     hog: Option<(CpuHog, Instant)>,
     redis_paused_until: Option<Instant>,
+    /// Until when Instagram told the account to wait (`Retry-After`).
+    throttled_until: Option<Instant>,
     /// Until when a killed worker's work may still be waiting for its leases to expire.
     recovering_until: Option<Instant>,
     watch: ConsumerWatch,
@@ -285,7 +290,8 @@ impl Rig {
     }
 
     /// When the last incident with a duration ends or ended (a worker stopped, the cores busy,
-    /// Redis paused, a killed worker's work not yet free to move on); `None` before any. Known
+    /// Redis paused, the account throttled, a killed worker's work not yet free to move on);
+    /// `None` before any. Known
     /// when the fault is injected, so it holds even when the fault blocked this loop (a paused
     /// Redis does).
     fn incident_ends(&self) -> Option<Instant> {
@@ -294,6 +300,7 @@ impl Rig {
             .filter_map(|s| s.stopped_until)
             .chain(self.hog.as_ref().map(|(_, until)| *until))
             .chain(self.redis_paused_until)
+            .chain(self.throttled_until)
             .chain(self.recovering_until)
             .max()
     }
@@ -373,6 +380,10 @@ impl Rig {
                 "Instagram answers the next 20 calls of each workflow endpoint 2 s late".into()
             }
             Fault::InstagramThrottles => {
+                // The account may not publish until Retry-After has passed: an incident of
+                // its own, like a Redis pause. It starts with the next container creation,
+                // within a second (two posts are prepared each second).
+                self.throttled_until = Some(Instant::now() + THROTTLE + Duration::from_secs(1));
                 self.studio.sim.add_fault(FaultRule::next(
                     Endpoint::MediaCreate,
                     1,
@@ -380,10 +391,13 @@ impl Rig {
                         status: 429,
                         body: None,
                         content_type: None,
-                        retry_after: Some(5),
+                        retry_after: Some(THROTTLE.as_secs()),
                     },
                 ));
-                "Instagram throttles the account (429, Retry-After 5 s)".into()
+                format!(
+                    "Instagram throttles the account (429, Retry-After {} s)",
+                    THROTTLE.as_secs()
+                )
             }
         }
     }
@@ -532,6 +546,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         exits: Vec::new(),
         hog: None,
         redis_paused_until: None,
+        throttled_until: None,
         recovering_until: None,
         watch,
         untaken: BTreeMap::new(),
