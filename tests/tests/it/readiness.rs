@@ -1,4 +1,5 @@
-//! `/readyz` follows the real state of Redis, for the api and the worker.
+//! `/readyz` follows the real state of Redis and MongoDB, for the api and the worker, and a
+//! worker logs the jobs that fail meanwhile.
 
 use std::time::Duration;
 
@@ -70,4 +71,29 @@ async fn readyz_names_mongodb_when_it_cannot_be_reached() {
     let body = wait_for_status(&format!("{}/readyz", api.url), 503, Duration::from_secs(20)).await;
     assert_eq!(body["message"], "unreachable: mongodb", "{body}");
     assert_eq!(body["checks"]["redis"], "ok");
+}
+
+#[tokio::test]
+async fn a_worker_logs_each_job_that_fails_while_mongodb_cannot_be_reached() {
+    let mut env = TestEnv::new();
+    env.mongo_url = format!("mongodb://127.0.0.1:{}", aistudio_tests::free_port());
+    env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "1");
+    let worker = Worker::start(&env).await;
+    // The dispatcher's tick (every second) reads the database: each one fails.
+    let line = aistudio_tests::eventually(Duration::from_secs(30), "a failed job logged", || {
+        let output = worker.process.output();
+        async move {
+            output
+                .lines()
+                .find(|l| l.contains("\"job failed\"") && l.contains(":publish-dispatch"))
+                .map(str::to_string)
+        }
+    })
+    .await;
+    let entry: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(entry["level"], "WARN", "{line}");
+    assert!(
+        entry["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "the error is named: {line}"
+    );
 }

@@ -63,12 +63,20 @@ impl Supervision {
     }
 
     /// Feeds `monitor`'s events into the records: a heartbeat or a finished job is progress,
-    /// and every restart of a failed consumer is counted (and logged).
+    /// every job that failed is logged, and every restart of a failed consumer is counted (and
+    /// logged).
     pub fn observe(&self, monitor: Monitor) -> Monitor {
         let (events, restarts) = (self.clone(), self.clone());
         monitor
             .on_event(move |ctx, event| {
-                tracing::debug!(worker = %ctx.name(), ?event, "worker event");
+                match event {
+                    // A job's own error (Redis or the database failing under it): operators
+                    // see it at the default level, not only as a counter.
+                    Event::Error(error) => {
+                        tracing::warn!(worker = %ctx.name(), %error, "job failed");
+                    }
+                    _ => tracing::debug!(worker = %ctx.name(), ?event, "worker event"),
+                }
                 if matches!(
                     event,
                     Event::HeartBeat | Event::Success(_) | Event::Error(_)
