@@ -9,7 +9,7 @@
 //! processes still running count, and not while they are stopped on purpose.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
@@ -60,6 +60,10 @@ pub struct ConsumerWatch {
     last: HashMap<ConsumerKey, Beat>,
     longest: BTreeMap<String, Duration>,
     worst: Option<Stall>,
+    /// When the last sample Redis answered in full was taken.
+    last_seen: Option<Instant>,
+    /// The longest time between two such samples.
+    blind: Duration,
 }
 
 impl std::fmt::Debug for ConsumerWatch {
@@ -84,6 +88,8 @@ impl ConsumerWatch {
             last: HashMap::new(),
             longest: BTreeMap::new(),
             worst: None,
+            last_seen: None,
+            blind: Duration::ZERO,
         }
     }
 
@@ -165,6 +171,17 @@ impl ConsumerWatch {
         for stall in open {
             self.note(stall);
         }
+        let seen = Instant::now();
+        if let Some(last) = self.last_seen {
+            self.blind = self.blind.max(seen - last);
+        }
+        self.last_seen = Some(seen);
+    }
+
+    /// The longest time between two samples Redis answered in full: a gap measured across it
+    /// may be the watch's own blindness (Redis not answering it) rather than a consumer's.
+    pub fn longest_blind(&self) -> Duration {
+        self.blind
     }
 
     /// The longest gap of any consumer.

@@ -99,6 +99,10 @@ pub struct SoakReport {
     /// The longest gap of any consumer, and the warnings and errors its process logged from
     /// just before it to its end (offsets from when the first post was due).
     pub worst_stall: Option<(Stall, PathBuf, Vec<String>)>,
+    /// The longest time the watch got no full answer from Redis, and the longest time the
+    /// soak's own loop (which also serves the simulator's runtime) did not come round: a stall
+    /// as long as either may be the observer's, not the workers'.
+    pub observer_gaps: (Duration, Duration),
     /// The most jobs of a queue seen due for over 30 s and not taken by any consumer.
     pub untaken: BTreeMap<String, u64>,
     /// Consumer restarts: by the workers' watchdogs (stalled), by the monitor (failed).
@@ -186,6 +190,13 @@ impl fmt::Display for SoakReport {
                 writeln!(f, "  {line}")?;
             }
         }
+        let (blind, loop_gap) = self.observer_gaps;
+        writeln!(
+            f,
+            "observer gaps        {:.1} s without Redis answering the watch, {:.1} s between two rounds of the soak loop",
+            blind.as_secs_f64(),
+            loop_gap.as_secs_f64()
+        )?;
         let (stalled, failed) = self.consumer_restarts;
         writeln!(
             f,
@@ -239,6 +250,9 @@ struct Rig {
     recovering_until: Option<Instant>,
     watch: ConsumerWatch,
     untaken: BTreeMap<String, u64>,
+    /// When `tend` last ran, and the longest time between two runs.
+    last_tend: Option<Instant>,
+    longest_tend_gap: Duration,
 }
 
 impl Rig {
@@ -256,6 +270,10 @@ impl Rig {
     /// Resumes stopped workers whose time is up, ends the CPU hog when due, replaces workers
     /// that exited on their own (as a process supervisor would), and samples the consumers.
     async fn tend(&mut self, now: Instant) {
+        if let Some(last) = self.last_tend {
+            self.longest_tend_gap = self.longest_tend_gap.max(now - last);
+        }
+        self.last_tend = Some(now);
         for slot in &mut self.slots {
             if slot.stopped_until.is_some_and(|until| now >= until) {
                 slot.worker.process.signal("CONT");
@@ -550,6 +568,8 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         recovering_until: None,
         watch,
         untaken: BTreeMap::new(),
+        last_tend: None,
+        longest_tend_gap: Duration::ZERO,
     };
     for _ in 0..options.workers {
         let slot = rig.start_worker().await;
@@ -689,6 +709,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         latest,
         longest_stalls: rig.watch.longest_stalls().clone(),
         worst_stall,
+        observer_gaps: (rig.watch.longest_blind(), rig.longest_tend_gap),
         untaken: rig.untaken.clone(),
         consumer_restarts: (
             logs.matches("queue consumer stalled; restarting it")
