@@ -6,6 +6,18 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
+/// A persistent server's log file, in its folder.
+const LOG: &str = "redis.log";
+
+/// Warnings Redis logs on every start: not news.
+const STARTUP_WARNINGS: [&str; 5] = [
+    "Redis is starting",
+    "Redis version=",
+    "Configuration loaded",
+    "Server initialized",
+    "WARNING",
+];
+
 /// A redis-server on its own port, killed when dropped.
 #[derive(Debug)]
 pub struct RedisServer {
@@ -52,6 +64,21 @@ impl RedisServer {
         server
     }
 
+    /// What a persistent server warned of at run time (a slow disk, fork or load), and each
+    /// time it was ready after a start, from its log across restarts, without the warnings
+    /// every start repeats.
+    pub fn warnings(&self) -> Vec<String> {
+        let Some(dir) = &self.persist_in else {
+            return Vec::new();
+        };
+        let log = std::fs::read_to_string(dir.join(LOG)).unwrap_or_default();
+        log.lines()
+            .filter(|line| line.contains(" # ") || line.contains("Ready to accept connections"))
+            .filter(|line| !STARTUP_WARNINGS.iter().any(|w| line.contains(w)))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Its URL.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
@@ -74,7 +101,9 @@ impl RedisServer {
         match &self.persist_in {
             Some(dir) => command
                 .args(["--appendonly", "yes", "--appendfsync", "everysec", "--dir"])
-                .arg(dir),
+                .arg(dir)
+                .arg("--logfile")
+                .arg(dir.join(LOG)),
             None => command.args(["--appendonly", "no"]),
         };
         command.args(&self.args);

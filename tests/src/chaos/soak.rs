@@ -103,6 +103,8 @@ pub struct SoakReport {
     /// soak's own loop (which also serves the simulator's runtime) did not come round: a stall
     /// as long as either may be the observer's, not the workers'.
     pub observer_gaps: (Duration, Duration),
+    /// What Redis warned of during the soak, and each time it was ready after a start (its log).
+    pub redis_warnings: Vec<String>,
     /// The most jobs of a queue seen due for over 30 s and not taken by any consumer.
     pub untaken: BTreeMap<String, u64>,
     /// Consumer restarts: by the workers' watchdogs (stalled), by the monitor (failed).
@@ -197,6 +199,14 @@ impl fmt::Display for SoakReport {
             blind.as_secs_f64(),
             loop_gap.as_secs_f64()
         )?;
+        writeln!(
+            f,
+            "Redis log            {} lines (warnings and starts)",
+            self.redis_warnings.len()
+        )?;
+        for line in self.redis_warnings.iter().take(40) {
+            writeln!(f, "  {line}")?;
+        }
         let (stalled, failed) = self.consumer_restarts;
         writeln!(
             f,
@@ -710,6 +720,7 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
         longest_stalls: rig.watch.longest_stalls().clone(),
         worst_stall,
         observer_gaps: (rig.watch.longest_blind(), rig.longest_tend_gap),
+        redis_warnings: rig.redis.warnings(),
         untaken: rig.untaken.clone(),
         consumer_restarts: (
             logs.matches("queue consumer stalled; restarting it")
