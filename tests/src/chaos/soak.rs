@@ -100,8 +100,8 @@ pub struct SoakReport {
     /// just before it to its end (offsets from when the first post was due).
     pub worst_stall: Option<(Stall, PathBuf, Vec<String>)>,
     /// The longest time the watch got no full answer from Redis, and the longest time the
-    /// soak's own loop (which also serves the simulator's runtime) did not come round: a stall
-    /// as long as either may be the observer's, not the workers'.
+    /// soak's own loop (whose runtime also runs the simulator) did not come round: a stall as
+    /// long as either may be the observer's, not the workers'.
     pub observer_gaps: (Duration, Duration),
     /// What Redis warned of during the soak, and each time it was ready after a start (its log).
     pub redis_warnings: Vec<String>,
@@ -319,9 +319,8 @@ impl Rig {
 
     /// When the last incident with a duration ends or ended (a worker stopped, the cores busy,
     /// Redis paused, the account throttled, a killed worker's work not yet free to move on);
-    /// `None` before any. Known
-    /// when the fault is injected, so it holds even when the fault blocked this loop (a paused
-    /// Redis does).
+    /// `None` before any. Known when the fault is injected, so it holds even when the fault
+    /// blocked this loop (a paused Redis does).
     fn incident_ends(&self) -> Option<Instant> {
         self.slots
             .iter()

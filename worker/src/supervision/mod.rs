@@ -70,8 +70,8 @@ impl Supervision {
         monitor
             .on_event(move |ctx, event| {
                 match event {
-                    // A job's own error (Redis or the database failing under it): operators
-                    // see it at the default level, not only as a counter.
+                    // A job's own error (Redis or the database failing under it, a refresh
+                    // refused for good): at the default level, where operators look.
                     Event::Error(error) => {
                         tracing::warn!(worker = %ctx.name(), %error, "job failed");
                     }
