@@ -736,7 +736,45 @@ pub async fn run(options: &SoakOptions, say: impl Fn(&str)) -> SoakReport {
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::*;
+
+    #[test]
+    fn a_missed_stall_target_names_the_process_and_what_it_logged() {
+        let stall = |gap: i64| Stall {
+            queue: "publish".into(),
+            pid: 4242,
+            from: 1_000,
+            until: 1_000 + gap,
+        };
+        let warned = vec!["  +21.0 s  WARN w: job failed error=timed out  (x3)".to_string()];
+        let report = SoakReport {
+            longest_stalls: BTreeMap::from([("publish".to_string(), Duration::from_secs(74))]),
+            worst_stall: Some((stall(74), PathBuf::from("/logs/w.log"), warned.clone())),
+            ..SoakReport::default()
+        };
+        let text = report.to_string();
+        assert!(
+            report
+                .missed_targets()
+                .contains(&"publish consumer stalled 74 s".to_string())
+        );
+        assert!(
+            text.contains(
+                "worker 4242 (publish consumer, 74 s without a heartbeat; log /logs/w.log)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(&warned[0]), "{text}");
+
+        let within = SoakReport {
+            worst_stall: Some((stall(15), PathBuf::from("/logs/w.log"), warned.clone())),
+            ..SoakReport::default()
+        };
+        assert!(
+            !within.to_string().contains("worker 4242"),
+            "only a missed target prints it"
+        );
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {
