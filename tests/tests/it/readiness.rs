@@ -62,11 +62,18 @@ async fn readyz_turns_503_naming_redis_while_it_is_down_and_recovers() {
     }
 }
 
-#[tokio::test]
-async fn readyz_names_mongodb_when_it_cannot_be_reached() {
+/// A test environment whose MongoDB URL points at a port nothing listens on, given up on after
+/// a second.
+fn env_without_mongodb() -> TestEnv {
     let mut env = TestEnv::new();
     env.mongo_url = format!("mongodb://127.0.0.1:{}", aistudio_tests::free_port());
     env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "1");
+    env
+}
+
+#[tokio::test]
+async fn readyz_names_mongodb_when_it_cannot_be_reached() {
+    let env = env_without_mongodb();
     let api = Api::start(&env).await;
     let body = wait_for_status(&format!("{}/readyz", api.url), 503, Duration::from_secs(20)).await;
     assert_eq!(body["message"], "unreachable: mongodb", "{body}");
@@ -75,9 +82,7 @@ async fn readyz_names_mongodb_when_it_cannot_be_reached() {
 
 #[tokio::test]
 async fn a_worker_logs_each_job_that_fails_while_mongodb_cannot_be_reached() {
-    let mut env = TestEnv::new();
-    env.mongo_url = format!("mongodb://127.0.0.1:{}", aistudio_tests::free_port());
-    env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "1");
+    let env = env_without_mongodb();
     let worker = Worker::start(&env).await;
     // The dispatcher's tick (every second) reads the database: each one fails.
     let line = aistudio_tests::eventually(Duration::from_secs(30), "a failed job logged", || {
