@@ -124,6 +124,10 @@ pub struct MongoSettings {
     pub database: String,
     /// Give up connecting or selecting a server after this long.
     pub connect_timeout_secs: u64,
+    /// Close a pooled connection once it has been idle this long, before the server or a
+    /// firewall on the way drops it unseen (a write on such a connection fails, and is not
+    /// retried). 0 keeps idle connections; the URL's `maxIdleTimeMS` wins when it has one.
+    pub max_idle_secs: u64,
 }
 
 impl MongoSettings {

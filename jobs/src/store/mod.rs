@@ -123,6 +123,9 @@ impl Store {
         let timeout = Duration::from_secs(settings.connect_timeout_secs);
         options.connect_timeout = Some(timeout);
         options.server_selection_timeout = Some(timeout);
+        if options.max_idle_time.is_none() {
+            options.max_idle_time = Some(Duration::from_secs(settings.max_idle_secs));
+        }
         options.app_name = Some("aistudio".into());
         options.command_event_handler = Some(command_metrics::handler());
         let client = Client::with_options(options)?;

@@ -7,6 +7,7 @@ mod backup;
 mod console_refusals;
 mod crash_recovery;
 mod dashboard;
+mod database_idle;
 mod datastore_auth;
 mod deployment;
 mod email_verification;
