@@ -101,7 +101,7 @@ pub enum ApiError {
         wait_text(*.0)
     )]
     SignInLocked(u64),
-    /// A dependency is down.
+    /// A dependency cannot be reached: 503 with `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
     /// A bug or an unexpected failure; details are logged, never returned.
@@ -187,9 +187,16 @@ impl From<aistudio_jobs::domain::FieldErrors> for ApiError {
 
 impl From<aistudio_jobs::store::StoreError> for ApiError {
     fn from(e: aistudio_jobs::store::StoreError) -> Self {
+        if e.is_unreachable() {
+            tracing::warn!(error = %e, "database unreachable");
+            return Self::Unavailable("the database cannot be reached; try again shortly".into());
+        }
         Self::internal(e)
     }
 }
+
+/// Seconds a client is asked to wait before retrying a request refused with 503.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -234,7 +241,12 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let Self::TooManyRequests(seconds) | Self::SignInLocked(seconds) = self {
+        let retry_after = match self {
+            Self::TooManyRequests(seconds) | Self::SignInLocked(seconds) => Some(seconds),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

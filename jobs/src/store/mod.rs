@@ -89,6 +89,18 @@ pub enum StoreError {
     Mongo(mongodb::error::Error),
 }
 
+impl StoreError {
+    /// Whether the server could not be reached (no server to select, a connection that failed
+    /// or was dropped): a passing condition, unlike a refused or malformed operation.
+    pub fn is_unreachable(&self) -> bool {
+        use mongodb::error::ErrorKind;
+        matches!(self, Self::Mongo(e) if matches!(
+            e.kind.as_ref(),
+            ErrorKind::Io(_) | ErrorKind::ServerSelection { .. } | ErrorKind::ConnectionPoolCleared { .. }
+        ))
+    }
+}
+
 impl From<mongodb::error::Error> for StoreError {
     fn from(e: mongodb::error::Error) -> Self {
         use mongodb::error::{ErrorKind, WriteFailure};

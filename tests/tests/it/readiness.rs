@@ -1,5 +1,5 @@
-//! `/readyz` follows the real state of Redis and MongoDB, for the api and the worker, and a
-//! worker logs the jobs that fail meanwhile.
+//! `/readyz` follows the real state of Redis and MongoDB, for the api and the worker; meanwhile
+//! the api answers 503 with `Retry-After` and a worker logs the jobs that fail.
 
 use std::time::Duration;
 
@@ -101,4 +101,40 @@ async fn a_worker_logs_each_job_that_fails_while_mongodb_cannot_be_reached() {
         entry["error"].as_str().is_some_and(|e| !e.is_empty()),
         "the error is named: {line}"
     );
+}
+
+#[tokio::test]
+async fn requests_that_need_mongodb_get_503_with_retry_after_while_it_cannot_be_reached() {
+    let env = env_without_mongodb();
+    let api = Api::start(&env).await;
+    let client = reqwest::Client::new();
+    let requests = [
+        client
+            .post(format!("{}/api/v1/auth/token", api.url))
+            .json(&serde_json::json!({"email": "a@example.com", "password": "a long password"})),
+        client
+            .post(format!("{}/api/v1/auth/signup", api.url))
+            .json(&serde_json::json!({
+                "name": "A", "email": "a@example.com", "password": "a long password"
+            })),
+        client
+            .get(format!("{}/api/v1/posts", api.url))
+            .bearer_auth("a-session-token-the-database-would-have-to-look-up"),
+    ];
+    for request in requests {
+        let response = request.send().await.expect("the api answers");
+        let what = response.url().path().to_string();
+        assert_eq!(response.status(), 503, "{what}");
+        assert_eq!(
+            response.headers()["retry-after"],
+            "5",
+            "{what}: clients are told when to try again"
+        );
+        let body: serde_json::Value = response.json().await.expect("a JSON error");
+        assert_eq!(body["code"], "unavailable", "{what}: {body}");
+        assert_eq!(
+            body["message"], "the database cannot be reached; try again shortly",
+            "{what}"
+        );
+    }
 }
