@@ -1,4 +1,5 @@
-//! Errors as HTML pages: clear 4xx pages, opaque 5xx pages whose cause is logged once.
+//! Errors as HTML pages: clear 4xx pages, a 503 page while MongoDB cannot be reached, opaque
+//! 5xx pages whose cause is logged once.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -38,6 +39,16 @@ impl IntoResponse for AdminError {
             ),
             Self::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.clone()),
             Self::BadRequest(why) => (StatusCode::BAD_REQUEST, "Invalid request", why.clone()),
+            Self::Store(e) if e.is_unreachable() => {
+                tracing::warn!(error = %e, "database unreachable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Database unreachable",
+                    "MongoDB cannot be reached; the console works again once it is back. \
+                     /readyz names what is down."
+                        .to_string(),
+                )
+            }
             _ => {
                 tracing::error!(error = %self, "admin console request failed");
                 (

@@ -138,3 +138,19 @@ async fn requests_that_need_mongodb_get_503_with_retry_after_while_it_cannot_be_
         );
     }
 }
+
+#[tokio::test]
+async fn the_admin_console_says_the_database_cannot_be_reached() {
+    let env = env_without_mongodb();
+    let api = Api::start(&env).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/admin/posts", api.url))
+        .header("cookie", "aistudio_admin=a-console-session-to-look-up")
+        .send()
+        .await
+        .expect("the api answers");
+    assert_eq!(response.status(), 503);
+    let page = response.text().await.expect("a page");
+    assert!(page.contains("Database unreachable"), "{page}");
+    assert!(page.contains("/readyz names what is down"), "{page}");
+}
