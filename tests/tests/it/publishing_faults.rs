@@ -18,6 +18,14 @@ async fn statuses(s: &Studio, ids: &[String]) -> Vec<String> {
     out
 }
 
+async fn published_count(store: &aistudio_jobs::store::Store, ids: &[String]) -> usize {
+    let posts = store.posts().by_ids(ids).await.unwrap();
+    posts
+        .iter()
+        .filter(|p| p.content.status.as_str() == "published")
+        .count()
+}
+
 #[tokio::test]
 async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_twice() {
     let s = Studio::start(|env| {
@@ -56,27 +64,35 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
         .insert_scheduled(300, chrono::Utc::now() + chrono::Duration::seconds(5))
         .await;
     let mut workers = [s.worker().await, s.worker().await, s.worker().await];
+    // Kills follow progress, not the clock: once posts are publishing, one worker dies after
+    // every 30 more published posts (or 3 s without that many), so however fast the pool runs,
+    // several kills land while work is in flight.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(900);
     let mut round = 0;
+    let mut published_at_last_kill = 0;
+    let mut last_kill = tokio::time::Instant::now();
+    let store = s.env.store().await;
     loop {
-        let done = statuses(&s, &ids)
-            .await
-            .iter()
-            .filter(|st| *st == "published")
-            .count();
+        let done = published_count(&store, &ids).await;
         if done == ids.len() || tokio::time::Instant::now() > deadline {
             break;
         }
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        // Kill one worker mid-flight and start a replacement.
-        let victim = round % workers.len();
-        workers[victim].process.signal("KILL");
-        let _ = workers[victim]
-            .process
-            .wait_exit(Duration::from_secs(10))
-            .await;
-        workers[victim] = Worker::start(&s.env).await;
-        round += 1;
+        if done > 0
+            && (done - published_at_last_kill >= 30
+                || last_kill.elapsed() >= Duration::from_secs(3))
+        {
+            let victim = round % workers.len();
+            workers[victim].process.signal("KILL");
+            let _ = workers[victim]
+                .process
+                .wait_exit(Duration::from_secs(10))
+                .await;
+            workers[victim] = Worker::start(&s.env).await;
+            round += 1;
+            published_at_last_kill = done;
+            last_kill = tokio::time::Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let final_statuses = statuses(&s, &ids).await;
     let unpublished: Vec<_> = final_statuses
@@ -88,12 +104,14 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
         "{} posts not published: {unpublished:?}",
         unpublished.len()
     );
-    assert!(round >= 3, "workers were killed {round} times");
+    assert!(
+        round >= 3,
+        "workers were killed {round} times while posts were publishing"
+    );
     assert_eq!(s.assert_exactly_once(), 300, "exactly one publish per post");
 
     // Every post's record becomes final, and none records a media that is not its own: the
     // simulator's container behind each recorded media carries that post's caption.
-    let store = s.env.store().await;
     let posts = eventually(
         Duration::from_secs(180),
         "every post's record to be final",
