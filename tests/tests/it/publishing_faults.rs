@@ -160,7 +160,8 @@ async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
     })
     .await;
     let _worker = s.worker().await;
-    let soon = (chrono::Utc::now() + chrono::Duration::seconds(6)).to_rfc3339();
+    let due = chrono::Utc::now() + chrono::Duration::seconds(8);
+    let soon = due.to_rfc3339();
     let mut ids = Vec::new();
     for n in 0..20 {
         ids.push(
@@ -169,8 +170,15 @@ async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
                 .await,
         );
     }
-    // The dispatcher has queued them; Redis loses everything (restart without persistence).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Two seconds before they are due the dispatcher has queued them; Redis then loses
+    // everything (restart without persistence).
+    let until_flush = (due - chrono::Duration::seconds(2)) - chrono::Utc::now();
+    tokio::time::sleep(until_flush.to_std().unwrap_or_default()).await;
+    let before = statuses(&s, &ids).await;
+    assert!(
+        before.iter().all(|x| x != "published"),
+        "the flush must come before any post publishes: {before:?}"
+    );
     redis.stop().await;
     redis.restart().await;
     eventually(
