@@ -201,3 +201,27 @@ async fn a_heartbeat_due_during_a_slow_fetch_still_runs() {
         stalled.len()
     );
 }
+
+/// A consumer whose every slot runs a long job still heartbeats: other workers would
+/// otherwise treat it as dead and take its jobs while they run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_with_every_slot_busy_keeps_heartbeating() {
+    let heartbeat = Duration::from_millis(300);
+    let pool = start_pool!([3000u64].into_iter(), |c: &Consumer| FakeBackend::new(
+        SlowFetch(c.clone()),
+        heartbeat
+    ));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, consumer) = &pool.consumers[0];
+    let before = consumer.heartbeats();
+    assert_eq!(consumer.done(), 0, "the long job is still running");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let during = consumer.heartbeats() - before;
+    let done = consumer.done();
+    pool.stop().await;
+    assert_eq!(done, 0, "the long job is still running");
+    assert!(
+        during >= 3,
+        "{during} heartbeats in 1.5 s while the only slot was busy"
+    );
+}
