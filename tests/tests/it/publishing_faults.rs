@@ -4,26 +4,19 @@
 
 use std::time::Duration;
 
+use aistudio_jobs::store::Store;
 use aistudio_sim::{Effect, Endpoint, FaultRule};
 use aistudio_tests::{RedisServer, Studio, Worker, eventually};
 use serde_json::json;
 
-async fn statuses(s: &Studio, ids: &[String]) -> Vec<String> {
-    let store = s.env.store().await;
-    let mut out = Vec::new();
-    for id in ids {
-        let post = store.posts().by_id(id).await.unwrap().unwrap();
-        out.push(post.content.status.as_str().to_string());
-    }
-    out
-}
-
-async fn published_count(store: &aistudio_jobs::store::Store, ids: &[String]) -> usize {
+/// Every post's status, in no particular order; each post must still be stored.
+async fn statuses(store: &Store, ids: &[String]) -> Vec<String> {
     let posts = store.posts().by_ids(ids).await.unwrap();
+    assert_eq!(posts.len(), ids.len(), "every post is still stored");
     posts
         .iter()
-        .filter(|p| p.content.status.as_str() == "published")
-        .count()
+        .map(|p| p.content.status.as_str().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -73,7 +66,11 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
     let mut last_kill = tokio::time::Instant::now();
     let store = s.env.store().await;
     loop {
-        let done = published_count(&store, &ids).await;
+        let done = statuses(&store, &ids)
+            .await
+            .iter()
+            .filter(|st| *st == "published")
+            .count();
         if done == ids.len() || tokio::time::Instant::now() > deadline {
             break;
         }
@@ -94,7 +91,7 @@ async fn killed_workers_and_failing_instagram_lose_nothing_and_publish_nothing_t
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let final_statuses = statuses(&s, &ids).await;
+    let final_statuses = statuses(&store, &ids).await;
     let unpublished: Vec<_> = final_statuses
         .iter()
         .filter(|st| *st != "published")
@@ -160,6 +157,7 @@ async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
     })
     .await;
     let _worker = s.worker().await;
+    let store = s.env.store().await;
     let due = chrono::Utc::now() + chrono::Duration::seconds(8);
     let soon = due.to_rfc3339();
     let mut ids = Vec::new();
@@ -174,7 +172,7 @@ async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
     // everything (restart without persistence).
     let until_flush = (due - chrono::Duration::seconds(2)) - chrono::Utc::now();
     tokio::time::sleep(until_flush.to_std().unwrap_or_default()).await;
-    let before = statuses(&s, &ids).await;
+    let before = statuses(&store, &ids).await;
     assert!(
         before.iter().all(|x| x != "published"),
         "the flush must come before any post publishes: {before:?}"
@@ -185,7 +183,7 @@ async fn flushing_redis_mid_run_loses_nothing_and_duplicates_nothing() {
         Duration::from_secs(120),
         "every post to publish after the flush",
         || async {
-            let st = statuses(&s, &ids).await;
+            let st = statuses(&store, &ids).await;
             st.iter().all(|x| x == "published").then_some(())
         },
     )
