@@ -1,0 +1,1 @@
+pub(crate) mod create_collection;
