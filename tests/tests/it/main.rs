@@ -1,5 +1,6 @@
 //! AIStudio's integration tests: one binary, real processes, real services.
 
+mod abandoned_requests;
 mod accounts;
 mod admin;
 mod api_basics;

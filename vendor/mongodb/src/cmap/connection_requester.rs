@@ -109,6 +109,12 @@ impl ConnectionRequest {
     pub(super) fn is_warm_pool(&self) -> bool {
         self.warm_pool
     }
+
+    /// Whether the caller stopped waiting (its operation was dropped: cancelled, timed out).
+    /// Patched (see vendor/README.md in the repository that vendors this crate).
+    pub(super) fn is_abandoned(&self) -> bool {
+        self.sender.is_closed()
+    }
 }
 
 #[derive(Debug)]

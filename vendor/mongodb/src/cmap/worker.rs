@@ -356,9 +356,23 @@ impl ConnectionPoolWorker {
                 }
             }
 
-            if self.can_service_connection_request() {
-                if let Some(request) = self.wait_queue.pop_front() {
-                    self.check_out(request);
+            // Patched (see vendor/README.md in the repository that vendors this crate): serve
+            // every waiting request the pool can serve now, skipping those whose caller has
+            // gone. Serving one per loop turn let each abandoned request in the queue use up a
+            // turn; with the connections idle the only turns left were the 500 ms maintenance
+            // ticks, so a live request waited half a second per abandoned one in front of it.
+            while self.can_service_connection_request() {
+                let Some(request) = self.wait_queue.pop_front() else {
+                    break;
+                };
+                if request.is_abandoned() {
+                    continue;
+                }
+                let waiting = self.wait_queue.len();
+                self.check_out(request);
+                if self.wait_queue.len() > waiting {
+                    // `check_out` put it back: no connection can be had for it yet.
+                    break;
                 }
             }
         }
