@@ -79,6 +79,18 @@ pub fn find_process(needle: &str) -> Option<u32> {
         })
 }
 
+/// CPU seconds the Redis server has used since it started (all its threads, user and system),
+/// from the `used_cpu_sys` and `used_cpu_user` lines of `INFO cpu`.
+pub fn redis_cpu_secs(info_cpu: &str) -> Option<f64> {
+    let field = |name: &str| {
+        info_cpu
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    Some(field("used_cpu_sys")? + field("used_cpu_user")?)
+}
+
 /// The `p`-th percentile (nearest rank) of ascending `sorted` values; 0 when empty.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -90,7 +102,15 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_secs, find_process, percentile};
+    use super::{cpu_secs, find_process, percentile, redis_cpu_secs};
+
+    #[test]
+    fn redis_cpu_is_system_plus_user_time() {
+        let info = "# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.250000\r\n\
+                    used_cpu_sys_children:9.000000\r\nused_cpu_user_children:9.000000\r\n";
+        assert_eq!(redis_cpu_secs(info), Some(3.75));
+        assert_eq!(redis_cpu_secs("# CPU\r\nused_cpu_user:2.0\r\n"), None);
+    }
 
     #[test]
     fn this_process_is_found_and_has_used_cpu() {

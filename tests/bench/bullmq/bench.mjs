@@ -5,7 +5,9 @@
 // Enqueues the jobs first (addBulk, 1,000 a call), then runs one Worker in this process with the
 // given concurrency and a handler that does nothing. Jobs are removed on completion, as a no-op
 // job's result is worth nothing. The rate counts from the first job started to the last one
-// completed. Prints one line of key=value pairs; the queue's keys are removed afterwards.
+// completed. Prints one line of key=value pairs, with the CPU Redis used from the worker's start
+// to the last completion (`INFO cpu`), per job and as a share of one core over the counted time;
+// the queue's keys are removed afterwards.
 import { readFileSync } from 'node:fs';
 
 import { Queue, Worker } from 'bullmq';
@@ -44,6 +46,19 @@ if (waiting !== jobs) {
   throw new Error(`${waiting} of ${jobs} jobs waiting after the enqueue`);
 }
 
+// CPU seconds Redis has used since it started (all its threads, user and system).
+const probe = connect();
+async function redisCpuSecs() {
+  const info = await probe.info('cpu');
+  const field = (name) => Number(info.match(new RegExp(`^${name}:([0-9.]+)`, 'm'))?.[1]);
+  const secs = field('used_cpu_sys') + field('used_cpu_user');
+  if (!Number.isFinite(secs)) {
+    throw new Error('INFO cpu without used_cpu_sys and used_cpu_user');
+  }
+  return secs;
+}
+const redisCpuBefore = await redisCpuSecs();
+
 let firstStarted = null;
 let completed = 0;
 let failed = 0;
@@ -80,6 +95,8 @@ const done = new Promise((resolve, reject) => {
 const { finished, worker } = await done;
 clearInterval(rssTimer);
 const secs = (finished - firstStarted) / 1000;
+const redisCpu = (await redisCpuSecs()) - redisCpuBefore;
+await probe.quit();
 await worker.close();
 await queue.obliterate({ force: true });
 await queue.close();
@@ -88,6 +105,8 @@ if (failed > 0) {
 }
 process.stdout.write(
   `bullmq=${version} jobs=${jobs} processes=1 concurrency=${concurrency} enqueue=${enqueueSecs.toFixed(2)}s ` +
-    `total=${secs.toFixed(2)}s throughput=${Math.round(jobs / secs)} jobs/s rss_peak=${Math.round(rssPeak / 1048576)} MiB\n`,
+    `total=${secs.toFixed(2)}s throughput=${Math.round(jobs / secs)} jobs/s rss_peak=${Math.round(rssPeak / 1048576)} MiB ` +
+    `redis_cpu=${redisCpu.toFixed(2)}s redis_busy=${Math.round((redisCpu / secs) * 100)}% ` +
+    `redis_us_per_job=${((redisCpu / jobs) * 1e6).toFixed(1)}\n`,
 );
 process.exit(0);

@@ -2,14 +2,18 @@
 //! with the product's settings), with 1 or more worker processes.
 //!
 //! ```text
-//! bench-queue run --jobs 20000 --processes 2 --concurrency 64 [--due-at-once]
+//! bench-queue run --jobs 20000 --processes 2 --concurrency 64 [--consumers 1] [--due-at-once]
 //! ```
 //! `run` starts the worker processes (this binary in `work` mode), waits until every job is
 //! done, and prints jobs per second and the workers' peak RSS. By default it pushes the jobs in
 //! batches while the workers run and counts from the first push to the last job done. With
 //! `--due-at-once` it first pushes every job scheduled for the same whole second, then counts
 //! from that second to the last job done. Either way it checks that each job ran exactly once:
-//! every job is in the done set, and the workers ran as many jobs as were pushed.
+//! every job is in the done set, and the workers ran as many jobs as were pushed. It also prints
+//! the CPU Redis used over the counted time (`INFO cpu`), per job and as a share of one core:
+//! whether the run was bound by Redis or by the round trips between Redis and the workers.
+//! `--consumers N` splits each process's slots over N consumers of the queue (the product runs
+//! one per queue per process).
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aistudio_config::Settings;
 use aistudio_jobs::queue::{Job, Queue};
-use aistudio_tests::bench::{arg, cpu_secs, rss_kib};
+use aistudio_tests::bench::{arg, cpu_secs, redis_cpu_secs, rss_kib};
 use anyhow::{Context, bail};
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{
@@ -45,19 +49,23 @@ async fn noop(_job: Noop) -> Result<(), BoxDynError> {
     Ok(())
 }
 
-async fn work(settings: Settings, concurrency: usize) -> anyhow::Result<()> {
+async fn work(settings: Settings, concurrency: usize, consumers: usize) -> anyhow::Result<()> {
     let queue = Queue::connect(&settings.redis)?;
-    let name = aistudio_jobs::queue::worker_name("bench");
     let poll = queue.poll_interval();
-    let storage = queue.consumer_storage::<Noop>(concurrency);
-    Monitor::new()
-        .register(move |_| {
+    let slots = (concurrency / consumers).max(1);
+    let mut monitor = Monitor::new();
+    for _ in 0..consumers {
+        let name = aistudio_jobs::queue::worker_name("bench");
+        let storage = queue.consumer_storage::<Noop>(slots);
+        monitor = monitor.register(move |_| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone().poll_with_interval(poll))
                 .parallelize(tokio::spawn)
-                .concurrency(concurrency)
+                .concurrency(slots)
                 .build(noop)
-        })
+        });
+    }
+    monitor
         .run_with_signal(async {
             aistudio_jobs::shutdown::signal().await;
             Ok(())
@@ -71,6 +79,12 @@ async fn work(settings: Settings, concurrency: usize) -> anyhow::Result<()> {
         .incr(ran_key(&queue), RAN.load(Ordering::Relaxed))
         .await?;
     Ok(())
+}
+
+/// CPU seconds Redis has used since it started.
+async fn redis_cpu(conn: &mut redis::aio::MultiplexedConnection) -> anyhow::Result<f64> {
+    let info: String = redis::cmd("INFO").arg("cpu").query_async(conn).await?;
+    redis_cpu_secs(&info).context("INFO cpu without used_cpu_sys and used_cpu_user")
 }
 
 fn ran_key(queue: &Queue) -> String {
@@ -113,6 +127,7 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     let jobs = arg(args, "--jobs", 20_000);
     let processes = arg(args, "--processes", 1);
     let concurrency = arg(args, "--concurrency", 64);
+    let consumers = arg(args, "--consumers", 1).max(1);
     let due_at_once = args.iter().any(|a| a == "--due-at-once");
     let queue = Queue::connect(&settings.redis)?;
     let exe = std::env::current_exe()?;
@@ -121,6 +136,7 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
         children.0.push(
             std::process::Command::new(&exe)
                 .args(["work", "--concurrency", &concurrency.to_string()])
+                .args(["--consumers", &consumers.to_string()])
                 // Their logs go to stderr: stdout carries only the result line.
                 .stdout(std::io::stderr())
                 .spawn()
@@ -155,6 +171,7 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     } else {
         Instant::now()
     };
+    let redis_cpu_before = redis_cpu(&mut conn).await?;
     let mut peak_rss = 0;
     loop {
         let (due, done): (u64, u64) = redis::pipe()
@@ -187,6 +204,7 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed();
+    let redis_cpu = redis_cpu(&mut conn).await? - redis_cpu_before;
     let worker_cpu: f64 = children.0.iter().map(|c| cpu_secs(c.id())).sum();
     children.stop();
     let ran: Option<u64> = conn.get(ran_key(&queue)).await?;
@@ -202,7 +220,7 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
     }
     writeln!(
         std::io::stdout(),
-        "jobs={jobs} processes={processes} concurrency={concurrency} mode={} total={:.2}s throughput={:.0} jobs/s ran={ran} worker_cpu={worker_cpu:.2}s worker_rss_peak={} MiB (sum)",
+        "jobs={jobs} processes={processes} concurrency={concurrency} consumers={consumers} mode={} total={:.2}s throughput={:.0} jobs/s ran={ran} worker_cpu={worker_cpu:.2}s worker_rss_peak={} MiB (sum) redis_cpu={redis_cpu:.2}s redis_busy={:.0}% redis_us_per_job={:.1}",
         if due_at_once {
             "due-at-once"
         } else {
@@ -210,7 +228,9 @@ async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
         },
         elapsed.as_secs_f64(),
         jobs as f64 / elapsed.as_secs_f64(),
-        peak_rss / 1024
+        peak_rss / 1024,
+        redis_cpu / elapsed.as_secs_f64() * 100.0,
+        redis_cpu / jobs as f64 * 1e6
     )?;
     if ran != jobs {
         bail!("the workers ran {ran} jobs for {jobs} pushed");
@@ -223,10 +243,18 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load().context("loading settings")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("work") => work(settings, arg(&args, "--concurrency", 64) as usize).await,
+        Some("work") => {
+            let concurrency = arg(&args, "--concurrency", 64) as usize;
+            work(
+                settings,
+                concurrency,
+                arg(&args, "--consumers", 1).max(1) as usize,
+            )
+            .await
+        }
         Some("run") => run(settings, &args).await,
         _ => bail!(
-            "usage: bench-queue run [--jobs N] [--processes P] [--concurrency C] [--due-at-once]"
+            "usage: bench-queue run [--jobs N] [--processes P] [--concurrency C] [--consumers N] [--due-at-once]"
         ),
     }
 }
