@@ -12,8 +12,8 @@
 //! every job is in the done set, and the workers ran as many jobs as were pushed. It also prints
 //! the CPU Redis used over the counted time (`INFO cpu`), per job and as a share of one core:
 //! whether the run was bound by Redis or by the round trips between Redis and the workers.
-//! `--consumers N` splits each process's slots over N consumers of the queue (the product runs
-//! one per queue per process).
+//! `--consumers N` splits each process's slots evenly (rounded down) over N consumers of the
+//! queue (the product runs one per queue per process).
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -49,7 +49,9 @@ async fn noop(_job: Noop) -> Result<(), BoxDynError> {
     Ok(())
 }
 
-async fn work(settings: Settings, concurrency: usize, consumers: usize) -> anyhow::Result<()> {
+async fn work(settings: Settings, args: &[String]) -> anyhow::Result<()> {
+    let concurrency = arg(args, "--concurrency", 64) as usize;
+    let consumers = arg(args, "--consumers", 1).max(1) as usize;
     let queue = Queue::connect(&settings.redis)?;
     let poll = queue.poll_interval();
     let slots = (concurrency / consumers).max(1);
@@ -243,15 +245,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load().context("loading settings")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("work") => {
-            let concurrency = arg(&args, "--concurrency", 64) as usize;
-            work(
-                settings,
-                concurrency,
-                arg(&args, "--consumers", 1).max(1) as usize,
-            )
-            .await
-        }
+        Some("work") => work(settings, &args).await,
         Some("run") => run(settings, &args).await,
         _ => bail!(
             "usage: bench-queue run [--jobs N] [--processes P] [--concurrency C] [--consumers N] [--due-at-once]"
