@@ -86,7 +86,13 @@ where
     deferred: Box<Vec<TaskEvent<P::Response>>>,
     sink_buffer: Vec<Task<P::Compact>>,
     sink_future: Option<BoxSyncFuture<Result<(), P::Error>>>,
+    // Patched (see `poll_next`): until this fires, the next fetch waits for the jobs of the last
+    // batch to finish, so that it fills the slots they free in one round trip.
+    fill_window: Option<Delay>,
 }
+
+/// How long a fetch may wait for the rest of the last batch to finish (patched, see `poll_next`).
+const FILL_WINDOW: Duration = Duration::from_millis(2);
 
 impl<P: Clone> Clone for Persisted<P>
 where
@@ -101,6 +107,7 @@ where
             deferred: Box::default(),
             sink_buffer: Vec::new(),
             sink_future: None,
+            fill_window: None,
         }
     }
 }
@@ -154,6 +161,7 @@ where
             state: State::NotBootstrapped,
             sink_buffer: Vec::new(),
             sink_future: None,
+            fill_window: None,
         }
     }
 
@@ -336,6 +344,19 @@ where
         loop {
             match &mut self.state {
                 State::Ready => {
+                    // Short jobs free their slots one after another: fetching at the first free
+                    // slot splits every batch into a small fetch and a large one, two round
+                    // trips where one would do. So the fetch waits until the last batch's jobs
+                    // have all finished, but no longer than `FILL_WINDOW` after it came: a slow
+                    // job never holds up the slots the others free. Waiting here is safe: the
+                    // armed timer, every job finishing and the last one (`task_count` 0) all
+                    // wake the worker, and it still fetches only for free slots.
+                    if let Some(window) = self.fill_window.as_mut() {
+                        if worker.task_count() > 0 && Pin::new(window).poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                        self.fill_window = None;
+                    }
                     trace!("poll_next: State::Ready -> dispatching Fetch future");
                     let mut provider = self.inner.clone();
                     let worker = worker.clone();
@@ -378,10 +399,18 @@ where
                         {
                             cx.waker().wake_by_ref();
                         }
+                        // Jobs that finished while this fetch was in flight have their
+                        // completions waiting, and nothing may wake the worker again until
+                        // another job finishes or the poll interval ticks: send them now.
+                        if let Some(events) = self.try_drain_events(cx) {
+                            *self.deferred = events;
+                            cx.waker().wake_by_ref();
+                        }
                         return Poll::Pending;
                     }
                     Poll::Ready(Ok(tasks)) => {
                         debug!(count = tasks.len(), "poll_next: fetch_next returned batch");
+                        self.fill_window = Some(Delay::new(FILL_WINDOW));
                         self.state = State::Buffered(VecDeque::from(tasks));
                     }
                     Poll::Ready(Err(e)) => {

@@ -1,0 +1,265 @@
+//! A consumer whose short jobs finish one after another fetches once for the slots they free,
+//! not once at the first free slot and again for the rest (apalis-core patched, see
+//! `vendor/README.md`); a slow job never holds up the fetch for the slots the others free.
+
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
+use apalis_core::backend::codec::Codec;
+use apalis_core::backend::finalize::Ephemeral;
+use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent, TaskPersistLayer};
+use apalis_core::backend::{Backend, BackendConfig};
+use apalis_core::task::Task;
+use apalis_core::task::builder::TaskBuilder;
+use apalis_core::task::task_id::TaskId;
+use apalis_core::worker::context::WorkerContext;
+
+const SLOTS: usize = 8;
+
+/// A queue of `left` jobs, numbered from 0, that records the size of every batch it hands out.
+/// A fetch takes `latency`.
+#[derive(Clone, Default)]
+struct Queue {
+    latency: Duration,
+    left: Arc<Mutex<usize>>,
+    next: Arc<AtomicUsize>,
+    batches: Arc<Mutex<Vec<usize>>>,
+    done: Arc<AtomicUsize>,
+}
+
+impl Persistence for Queue {
+    type Compact = u32;
+    type Response = ();
+    type Error = io::Error;
+
+    async fn register(&mut self, _: &WorkerContext) -> Result<(), io::Error> {
+        Ok(())
+    }
+    async fn heartbeat(&mut self, _: &WorkerContext) -> Result<(), io::Error> {
+        Ok(())
+    }
+    async fn fetch_next(&mut self, worker: &WorkerContext) -> Result<Vec<Task<u32>>, io::Error> {
+        // As the Redis backend: only as many jobs as there are free slots, at least one.
+        let free = SLOTS.saturating_sub(worker.task_count()).max(1);
+        tokio::time::sleep(self.latency).await;
+        let taken = {
+            let mut left = self.left.lock().unwrap();
+            let taken = (*left).min(free);
+            *left -= taken;
+            taken
+        };
+        if taken > 0 {
+            self.batches.lock().unwrap().push(taken);
+        }
+        let first = self.next.fetch_add(taken, Ordering::SeqCst);
+        Ok((first..first + taken)
+            .map(|n| {
+                TaskBuilder::new(n as u32)
+                    .task_id(TaskId::from(n as u64))
+                    .build()
+            })
+            .collect())
+    }
+    async fn reenqueue_abandoned(
+        &mut self,
+        _: Vec<Task<u32>>,
+        _: &WorkerContext,
+    ) -> Result<u64, io::Error> {
+        Ok(0)
+    }
+    async fn handle_events(
+        &mut self,
+        events: Vec<TaskEvent<()>>,
+        _: &WorkerContext,
+    ) -> Result<(), io::Error> {
+        let done = events
+            .iter()
+            .filter(|e| matches!(e, TaskEvent::Complete(_)))
+            .count();
+        self.done.fetch_add(done, Ordering::SeqCst);
+        Ok(())
+    }
+    async fn push_tasks(&mut self, _: Vec<Task<u32>>) -> Result<(), io::Error> {
+        Ok(())
+    }
+}
+
+/// Encodes a job's `()` result as `()`.
+#[derive(Clone)]
+struct Unit;
+
+impl Codec<()> for Unit {
+    type Error = io::Error;
+    type Compact = ();
+    fn encode(&self, _: &()) -> Result<(), io::Error> {
+        Ok(())
+    }
+    fn decode(&self, _: &()) -> Result<(), io::Error> {
+        Ok(())
+    }
+}
+
+/// `Queue` behind `Persisted`, with the layer that reports each job's completion.
+struct Consumer(Persisted<Queue>);
+
+impl Backend for Consumer {
+    type Task = Task<u32>;
+    type Error = io::Error;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
+        self.0.poll_ready(cx, w, Duration::from_secs(60))
+    }
+    fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        w: &WorkerContext,
+    ) -> Poll<Option<io::Result<Task<u32>>>> {
+        self.0.poll_next(cx, w)
+    }
+    fn poll_close(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
+        self.0.poll_close(cx, w)
+    }
+}
+
+impl BackendConfig for Consumer {
+    type Args = u32;
+    type Id = ();
+    type Kind = Ephemeral;
+    type Config = ();
+    type Layer = TaskPersistLayer<Unit, ()>;
+
+    fn config(&self) -> &() {
+        &()
+    }
+    fn middleware(&mut self, _: &mut WorkerContext) -> Self::Layer {
+        self.0.layer(Unit, SLOTS).persist_results(true)
+    }
+}
+
+/// Runs `jobs` jobs through one consumer of `SLOTS` slots with `handler`, each fetch taking
+/// `latency`, until `until` holds (checked every 10 ms, for at most 10 s), then stops it. Returns
+/// the queue and how long `until` took to hold.
+async fn consume<F, Fut>(
+    jobs: usize,
+    latency: Duration,
+    handler: F,
+    until: impl Fn(&Queue) -> bool,
+) -> (Queue, Duration)
+where
+    F: Fn(u32) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let queue = Queue {
+        latency,
+        left: Arc::new(Mutex::new(jobs)),
+        ..Queue::default()
+    };
+    let backend = queue.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let monitor = tokio::spawn(
+        Monitor::new()
+            .register(move |_| {
+                WorkerBuilder::new("full-fetches")
+                    .backend(Consumer(Persisted::new(backend.clone())))
+                    .parallelize(tokio::spawn)
+                    .concurrency(SLOTS)
+                    .build(handler.clone())
+            })
+            .run_with_signal(async move {
+                let _ = stopped.await;
+                Ok(())
+            }),
+    );
+    let started = Instant::now();
+    while !until(&queue) && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(1), monitor).await;
+    (queue, took)
+}
+
+/// A short job that finishes after `n % SLOTS` turns of the scheduler, so that a batch's jobs
+/// finish one after another within a few microseconds.
+async fn short(n: u32) {
+    for _ in 0..n as usize % SLOTS {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_jobs_are_fetched_in_full_batches() {
+    const JOBS: usize = 800;
+    let (queue, _) = consume(JOBS, Duration::from_micros(300), short, |q| {
+        q.done.load(Ordering::SeqCst) == JOBS
+    })
+    .await;
+
+    assert_eq!(queue.done.load(Ordering::SeqCst), JOBS, "every job done");
+    let batches = queue.batches.lock().unwrap().clone();
+    let full = batches.iter().filter(|&&b| b == SLOTS).count();
+    // Unpatched, the fetch went out at the first free slot: mostly one small and one large
+    // fetch per batch's worth of slots. A busy machine may stretch a few batches past the window.
+    assert!(
+        full * 10 >= batches.len() * 9,
+        "{full} of {} fetches took all {SLOTS} slots: {batches:?}",
+        batches.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_job_does_not_hold_up_the_others_slots() {
+    const JOBS: usize = 200;
+    let slow = Duration::from_secs(5);
+    let (queue, took) = consume(
+        JOBS,
+        Duration::from_micros(300),
+        move |n| async move {
+            if n == 0 {
+                tokio::time::sleep(slow).await;
+            }
+        },
+        |q| q.done.load(Ordering::SeqCst) == JOBS - 1,
+    )
+    .await;
+
+    assert_eq!(
+        queue.done.load(Ordering::SeqCst),
+        JOBS - 1,
+        "every other job done while the slow one ran"
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "the other jobs took {took:?} while the slow one ran for {slow:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_finishing_during_an_empty_fetch_is_acknowledged_at_once() {
+    // Both jobs come in the first fetch (50 ms). Job 1 finishes 20 ms later, while the next
+    // fetch, which finds the queue empty, is in flight; job 0 runs on for 5 s. Unpatched, job 1's
+    // completion waited in the consumer until job 0 finished (or, in production, the next poll
+    // interval): nothing woke the consumer after that empty fetch.
+    let (queue, took) = consume(
+        2,
+        Duration::from_millis(50),
+        |n| async move {
+            let run = if n == 0 { 5_000 } else { 20 };
+            tokio::time::sleep(Duration::from_millis(run)).await;
+        },
+        |q| q.done.load(Ordering::SeqCst) >= 1,
+    )
+    .await;
+
+    assert_eq!(queue.batches.lock().unwrap().clone(), vec![2]);
+    assert_eq!(queue.done.load(Ordering::SeqCst), 1, "job 1 acknowledged");
+    assert!(
+        took < Duration::from_secs(1),
+        "job 1, done after 20 ms, was acknowledged after {took:?}"
+    );
+}
