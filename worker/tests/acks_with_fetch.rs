@@ -5,18 +5,15 @@
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apalis::prelude::{Monitor, WorkerBuilder, WorkerBuilderExt};
-use apalis_core::backend::codec::Codec;
-use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent, TaskPersistLayer};
-use apalis_core::backend::{Backend, BackendConfig};
+use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
-use apalis_core::task::builder::TaskBuilder;
-use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
+
+mod common;
+use common::FakeBackend;
 
 const JOBS: usize = 200;
 
@@ -45,20 +42,9 @@ impl Persistence for Log {
     async fn fetch_next(&mut self, _: &WorkerContext) -> Result<Vec<Task<u32>>, io::Error> {
         self.fetches_in_flight.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let taken = {
-            let mut left = self.left.lock().unwrap();
-            let taken = (*left).min(4);
-            *left -= taken;
-            taken
-        };
+        let taken = common::take(&self.left, 4);
         self.fetches_in_flight.fetch_sub(1, Ordering::SeqCst);
-        Ok((0..taken)
-            .map(|n| {
-                TaskBuilder::new(n as u32)
-                    .task_id(TaskId::from(n as u64))
-                    .build()
-            })
-            .collect())
+        Ok(common::jobs(0..taken))
     }
     async fn reenqueue_abandoned(
         &mut self,
@@ -78,67 +64,12 @@ impl Persistence for Log {
         if self.fetches_in_flight.load(Ordering::SeqCst) == 0 {
             self.alone.fetch_add(1, Ordering::SeqCst);
         }
-        let done = events
-            .iter()
-            .filter(|e| matches!(e, TaskEvent::Complete(_)))
-            .count();
-        self.completions.fetch_add(done, Ordering::SeqCst);
+        self.completions
+            .fetch_add(common::completions(&events), Ordering::SeqCst);
         Ok(())
     }
     async fn push_tasks(&mut self, _: Vec<Task<u32>>) -> Result<(), io::Error> {
         Ok(())
-    }
-}
-
-/// Encodes a job's `()` result as `()`.
-#[derive(Clone)]
-struct Unit;
-
-impl Codec<()> for Unit {
-    type Error = io::Error;
-    type Compact = ();
-    fn encode(&self, _: &()) -> Result<(), io::Error> {
-        Ok(())
-    }
-    fn decode(&self, _: &()) -> Result<(), io::Error> {
-        Ok(())
-    }
-}
-
-/// `Log` behind `Persisted`, with the layer that reports each job's completion.
-struct Acking(Persisted<Log>);
-
-impl Backend for Acking {
-    type Task = Task<u32>;
-    type Error = io::Error;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
-        self.0.poll_ready(cx, w, Duration::from_secs(60))
-    }
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        w: &WorkerContext,
-    ) -> Poll<Option<io::Result<Task<u32>>>> {
-        self.0.poll_next(cx, w)
-    }
-    fn poll_close(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
-        self.0.poll_close(cx, w)
-    }
-}
-
-impl BackendConfig for Acking {
-    type Args = u32;
-    type Id = ();
-    type Kind = Ephemeral;
-    type Config = ();
-    type Layer = TaskPersistLayer<Unit, ()>;
-
-    fn config(&self) -> &() {
-        &()
-    }
-    fn middleware(&mut self, _: &mut WorkerContext) -> Self::Layer {
-        self.0.layer(Unit, 4).persist_results(true)
     }
 }
 
@@ -156,7 +87,7 @@ async fn completions_go_with_the_next_fetch() {
         Monitor::new()
             .register(move |_| {
                 WorkerBuilder::new("acks")
-                    .backend(Acking(Persisted::new(backend.clone())))
+                    .backend(FakeBackend::acking(backend.clone()))
                     .concurrency(4)
                     .build(noop)
             })

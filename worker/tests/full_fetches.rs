@@ -5,18 +5,15 @@
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
-use apalis_core::backend::codec::Codec;
-use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent, TaskPersistLayer};
-use apalis_core::backend::{Backend, BackendConfig};
+use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
-use apalis_core::task::builder::TaskBuilder;
-use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
+
+mod common;
+use common::FakeBackend;
 
 const SLOTS: usize = 8;
 
@@ -46,23 +43,12 @@ impl Persistence for Queue {
         // As the Redis backend: only as many jobs as there are free slots, at least one.
         let free = SLOTS.saturating_sub(worker.task_count()).max(1);
         tokio::time::sleep(self.latency).await;
-        let taken = {
-            let mut left = self.left.lock().unwrap();
-            let taken = (*left).min(free);
-            *left -= taken;
-            taken
-        };
+        let taken = common::take(&self.left, free);
         if taken > 0 {
             self.batches.lock().unwrap().push(taken);
         }
         let first = self.next.fetch_add(taken, Ordering::SeqCst);
-        Ok((first..first + taken)
-            .map(|n| {
-                TaskBuilder::new(n as u32)
-                    .task_id(TaskId::from(n as u64))
-                    .build()
-            })
-            .collect())
+        Ok(common::jobs(first..first + taken))
     }
     async fn reenqueue_abandoned(
         &mut self,
@@ -76,67 +62,12 @@ impl Persistence for Queue {
         events: Vec<TaskEvent<()>>,
         _: &WorkerContext,
     ) -> Result<(), io::Error> {
-        let done = events
-            .iter()
-            .filter(|e| matches!(e, TaskEvent::Complete(_)))
-            .count();
-        self.done.fetch_add(done, Ordering::SeqCst);
+        self.done
+            .fetch_add(common::completions(&events), Ordering::SeqCst);
         Ok(())
     }
     async fn push_tasks(&mut self, _: Vec<Task<u32>>) -> Result<(), io::Error> {
         Ok(())
-    }
-}
-
-/// Encodes a job's `()` result as `()`.
-#[derive(Clone)]
-struct Unit;
-
-impl Codec<()> for Unit {
-    type Error = io::Error;
-    type Compact = ();
-    fn encode(&self, _: &()) -> Result<(), io::Error> {
-        Ok(())
-    }
-    fn decode(&self, _: &()) -> Result<(), io::Error> {
-        Ok(())
-    }
-}
-
-/// `Queue` behind `Persisted`, with the layer that reports each job's completion.
-struct Consumer(Persisted<Queue>);
-
-impl Backend for Consumer {
-    type Task = Task<u32>;
-    type Error = io::Error;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
-        self.0.poll_ready(cx, w, Duration::from_secs(60))
-    }
-    fn poll_next(
-        &mut self,
-        cx: &mut Context<'_>,
-        w: &WorkerContext,
-    ) -> Poll<Option<io::Result<Task<u32>>>> {
-        self.0.poll_next(cx, w)
-    }
-    fn poll_close(&mut self, cx: &mut Context<'_>, w: &WorkerContext) -> Poll<io::Result<()>> {
-        self.0.poll_close(cx, w)
-    }
-}
-
-impl BackendConfig for Consumer {
-    type Args = u32;
-    type Id = ();
-    type Kind = Ephemeral;
-    type Config = ();
-    type Layer = TaskPersistLayer<Unit, ()>;
-
-    fn config(&self) -> &() {
-        &()
-    }
-    fn middleware(&mut self, _: &mut WorkerContext) -> Self::Layer {
-        self.0.layer(Unit, SLOTS).persist_results(true)
     }
 }
 
@@ -164,7 +95,7 @@ where
         Monitor::new()
             .register(move |_| {
                 WorkerBuilder::new("full-fetches")
-                    .backend(Consumer(Persisted::new(backend.clone())))
+                    .backend(FakeBackend::acking(backend.clone()))
                     .parallelize(tokio::spawn)
                     .concurrency(SLOTS)
                     .build(handler.clone())

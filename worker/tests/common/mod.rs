@@ -1,20 +1,30 @@
 //! A backend for the consumer tests: apalis's `Persisted` state machine (the one apalis-redis
 //! runs on) over a persistence each test defines, heartbeating every `heartbeat`.
+// Each test binary compiles this module and uses a part of it.
+#![allow(dead_code)]
 
+use std::io;
+use std::ops::Range;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use apalis_core::backend::codec::Codec;
 use apalis_core::backend::finalize::Ephemeral;
-use apalis_core::backend::persistence::{Persisted, Persistence};
+use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent, TaskPersistLayer};
 use apalis_core::backend::{Backend, BackendConfig};
 use apalis_core::task::Task;
+use apalis_core::task::builder::TaskBuilder;
+use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
 use tower::layer::util::Identity;
 
-/// `persistence` behind `Persisted`, as a worker's backend.
-pub struct FakeBackend<P: Persistence> {
+/// `persistence` behind `Persisted`, as a worker's backend, with the worker layer `L` (none, or
+/// the one that reports each job's completion: `acking`).
+pub struct FakeBackend<P: Persistence, L = Identity> {
     persisted: Persisted<P>,
     heartbeat: Duration,
+    layer: fn(&mut Persisted<P>) -> L,
 }
 
 impl<P> FakeBackend<P>
@@ -27,11 +37,43 @@ where
         Self {
             persisted: Persisted::new(persistence),
             heartbeat,
+            layer: |_| Identity::new(),
         }
     }
 }
 
-impl<P> Backend for FakeBackend<P>
+/// Encodes a job's `()` result as `()`.
+#[derive(Clone)]
+pub struct Unit;
+
+impl Codec<()> for Unit {
+    type Error = io::Error;
+    type Compact = ();
+    fn encode(&self, _: &()) -> Result<(), io::Error> {
+        Ok(())
+    }
+    fn decode(&self, _: &()) -> Result<(), io::Error> {
+        Ok(())
+    }
+}
+
+impl<P> FakeBackend<P, TaskPersistLayer<Unit, ()>>
+where
+    P: Persistence<Response = ()> + Clone,
+    P::Compact: Send + 'static,
+{
+    /// With the layer that reports each job's completion to `persistence`; heartbeats a minute
+    /// apart.
+    pub fn acking(persistence: P) -> Self {
+        Self {
+            persisted: Persisted::new(persistence),
+            heartbeat: Duration::from_secs(60),
+            layer: |persisted| persisted.layer(Unit, 16).persist_results(true),
+        }
+    }
+}
+
+impl<P, L> Backend for FakeBackend<P, L>
 where
     P: Persistence + Clone,
     P::Compact: Send + 'static,
@@ -66,18 +108,45 @@ where
     }
 }
 
-impl<P: Persistence> BackendConfig for FakeBackend<P> {
+impl<P: Persistence, L> BackendConfig for FakeBackend<P, L> {
     type Args = P::Compact;
     type Id = ();
     type Kind = Ephemeral;
     type Config = ();
-    type Layer = Identity;
+    type Layer = L;
 
     fn config(&self) -> &() {
         &()
     }
 
-    fn middleware(&mut self, _: &mut WorkerContext) -> Identity {
-        Identity::new()
+    fn middleware(&mut self, _: &mut WorkerContext) -> L {
+        (self.layer)(&mut self.persisted)
     }
+}
+
+/// Takes up to `most` of the jobs `left`; returns how many it took.
+pub fn take(left: &Mutex<usize>, most: usize) -> usize {
+    let mut left = left.lock().unwrap();
+    let taken = (*left).min(most);
+    *left -= taken;
+    taken
+}
+
+/// The jobs numbered `numbers`, each with its number as its id.
+pub fn jobs(numbers: Range<usize>) -> Vec<Task<u32>> {
+    numbers
+        .map(|n| {
+            TaskBuilder::new(n as u32)
+                .task_id(TaskId::from(n as u64))
+                .build()
+        })
+        .collect()
+}
+
+/// How many of `events` are completions.
+pub fn completions(events: &[TaskEvent<()>]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, TaskEvent::Complete(_)))
+        .count()
 }
