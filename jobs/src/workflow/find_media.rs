@@ -5,8 +5,9 @@
 //! The list can lag behind the publish: a lookup that finds nothing, or finds a media that
 //! another post still being resolved might own, is repeated with the workflow's retry backoff,
 //! at most `workflow.max_attempts` lookups in all. Then, or at once when the media cannot be
-//! told apart, the post stays `published` with a note saying why it has no link. It never
-//! fails the post and never publishes again.
+//! told apart or the listing was cut short (`MAX_PAGES` newer media), the post stays
+//! `published` with a note saying why it has no link. It never fails the post and never
+//! publishes again.
 
 use std::collections::HashSet;
 
@@ -25,10 +26,28 @@ use crate::store::{
 /// Media per page of the account's list.
 const PAGE_SIZE: u32 = 20;
 /// Pages read at most per lookup (200 media newer than the publish: more than Instagram's
-/// daily publishing limit); a listing cut short never finds a media.
+/// daily publishing limit); a listing cut short never finds a media, then or later.
 const MAX_PAGES: usize = 10;
 /// Other posts of the account considered at most.
 const MAX_RIVALS: i64 = 200;
+
+/// Why the post's media stays unknown after a lookup that did not find it, or `None` to look
+/// again later. A listing cut short (`MAX_PAGES` read without reaching back to the publish)
+/// stays cut short: media published since only push the post's further back, so a later
+/// lookup can only conclude what this one does, after `workflow.max_attempts` lookups.
+fn conclusion(
+    decision: &Decision,
+    listing_complete: bool,
+    last_lookup: bool,
+) -> Option<MediaUnresolved> {
+    let final_lookup = last_lookup || !listing_complete;
+    match decision {
+        Decision::Found(_) => None,
+        Decision::Ambiguous => Some(MediaUnresolved::Ambiguous),
+        Decision::NotListed => final_lookup.then_some(MediaUnresolved::NotFound),
+        Decision::Unsettled => final_lookup.then_some(MediaUnresolved::Ambiguous),
+    }
+}
 
 fn shape(post: &Post, items: &[WorkItem]) -> Shape {
     Shape::of(post.content.kind, items.first().map(|i| i.is_video))
@@ -85,26 +104,23 @@ impl Engine {
                     Err(e) => StepResult::Retry(internal(e.to_string())),
                 }
             }
-            Decision::Ambiguous => self.unresolved(post, MediaUnresolved::Ambiguous).await,
-            Decision::NotListed if last_lookup => {
-                self.unresolved(post, MediaUnresolved::NotFound).await
-            }
-            Decision::Unsettled if last_lookup => {
-                self.unresolved(post, MediaUnresolved::Ambiguous).await
-            }
-            Decision::NotListed => StepResult::Retry(StepError {
-                class: "media_not_listed".into(),
-                code: None,
-                subcode: None,
-                message: "the published media is not among the account's recent media yet".into(),
-            }),
-            Decision::Unsettled => StepResult::Retry(StepError {
-                class: "media_unsettled".into(),
-                code: None,
-                subcode: None,
-                message: "a listed media may be another post's whose publish is being resolved"
-                    .into(),
-            }),
+            decision => match conclusion(&decision, listing.complete, last_lookup) {
+                Some(reason) => self.unresolved(post, reason).await,
+                None if decision == Decision::NotListed => StepResult::Retry(StepError {
+                    class: "media_not_listed".into(),
+                    code: None,
+                    subcode: None,
+                    message: "the published media is not among the account's recent media yet"
+                        .into(),
+                }),
+                None => StepResult::Retry(StepError {
+                    class: "media_unsettled".into(),
+                    code: None,
+                    subcode: None,
+                    message: "a listed media may be another post's whose publish is being resolved"
+                        .into(),
+                }),
+            },
         }
     }
 
@@ -222,5 +238,42 @@ impl Engine {
             },
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_cut_short_concludes_at_once() {
+        let cut_short = false;
+        assert_eq!(
+            conclusion(&Decision::NotListed, cut_short, false),
+            Some(MediaUnresolved::NotFound)
+        );
+        assert_eq!(
+            conclusion(&Decision::Unsettled, cut_short, false),
+            Some(MediaUnresolved::Ambiguous)
+        );
+    }
+
+    #[test]
+    fn a_complete_listing_looks_again_until_the_last_lookup() {
+        for decision in [Decision::NotListed, Decision::Unsettled] {
+            assert_eq!(conclusion(&decision, true, false), None, "{decision:?}");
+        }
+        assert_eq!(
+            conclusion(&Decision::NotListed, true, true),
+            Some(MediaUnresolved::NotFound)
+        );
+        assert_eq!(
+            conclusion(&Decision::Unsettled, true, true),
+            Some(MediaUnresolved::Ambiguous)
+        );
+        assert_eq!(
+            conclusion(&Decision::Ambiguous, true, false),
+            Some(MediaUnresolved::Ambiguous)
+        );
     }
 }
