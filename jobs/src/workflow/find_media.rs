@@ -247,13 +247,13 @@ mod tests {
 
     #[test]
     fn a_listing_cut_short_concludes_at_once() {
-        let cut_short = false;
+        let listing_complete = false;
         assert_eq!(
-            conclusion(&Decision::NotListed, cut_short, false),
+            conclusion(&Decision::NotListed, listing_complete, false),
             Some(MediaUnresolved::NotFound)
         );
         assert_eq!(
-            conclusion(&Decision::Unsettled, cut_short, false),
+            conclusion(&Decision::Unsettled, listing_complete, false),
             Some(MediaUnresolved::Ambiguous)
         );
     }
