@@ -2,7 +2,8 @@
 //! collection: each operation costs about the same with 100 documents in its collection as with
 //! 10,000. A scan on the local server costs tens of milliseconds at 10,000 documents (about 40
 //! times its cost at 100); an operation served by `_id` or an index stays at a millisecond or
-//! two. Costs are medians of repeated runs, compared within this one test.
+//! two. Costs are medians of repeated runs, compared within this one test; an operation that
+//! looks grown is measured again before it counts as a scan.
 
 use std::time::{Duration, Instant};
 
@@ -285,13 +286,31 @@ async fn hot_path_operations_cost_the_same_at_100_and_10000_documents() {
     for name in names {
         fill(&db, name, LARGE).await;
     }
-    let large = costs(&store, &s, &id).await;
+    // A scan grows about 40 times here; noise on a busy machine stays well below this.
+    let grew_at =
+        |at_small: Duration, at_large: Duration| at_large > at_small * 4 + Duration::from_millis(5);
+    let mut large = costs(&store, &s, &id).await;
+    // A scan costs as much every time; a burst of other load on the server (the worker's
+    // schedules run beside this test) does not last. An operation that looks grown is measured
+    // again, twice at most, and its lowest median counts.
+    for _ in 0..2 {
+        let suspect = small
+            .iter()
+            .zip(&large)
+            .any(|((_, at_small), (_, at_large))| grew_at(*at_small, *at_large));
+        if !suspect {
+            break;
+        }
+        let again = costs(&store, &s, &id).await;
+        for ((_, kept), (_, now)) in large.iter_mut().zip(again) {
+            *kept = (*kept).min(now);
+        }
+    }
     let sizes = sizes(&db, &names).await;
     let mut grew = Vec::new();
     for ((name, at_small), (_, at_large)) in small.iter().zip(&large) {
         eprintln!("{name:<36} {at_small:>10.2?} {at_large:>10.2?}");
-        // A scan grows about 40 times here; noise on a busy machine stays well below this.
-        if *at_large > *at_small * 4 + Duration::from_millis(5) {
+        if grew_at(*at_small, *at_large) {
             grew.push(format!("{name}: {at_small:.2?} -> {at_large:.2?}"));
         }
     }
