@@ -4,7 +4,7 @@ use std::{
     ops::{Deref, DerefMut},
     pin::Pin,
     task::{Context, Poll},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use futures_channel::mpsc::{self, Receiver};
@@ -89,10 +89,62 @@ where
     // Patched (see `poll_next`): until this fires, the next fetch waits for the jobs of the last
     // batch to finish, so that it fills the slots they free in one round trip.
     fill_window: Option<Delay>,
+    // Patched (see `poll_next`): fetches sent before the batch they follow was handed out, the
+    // size of the last batch handed out (0 after an empty fetch), whether the fetch in flight was
+    // sent ahead, since when the buffered batch has waited if it was, and the timer that hands
+    // back jobs fetched ahead that wait too long (`poll_ready`), with the time it is set for.
+    ahead: VecDeque<Ahead<Task<P::Compact>, P::Error>>,
+    last_batch: usize,
+    fetched_ahead: bool,
+    buffered_since: Option<Instant>,
+    hold: Option<(Instant, Delay)>,
 }
 
 /// How long a fetch may wait for the rest of the last batch to finish (patched, see `poll_next`).
 const FILL_WINDOW: Duration = Duration::from_millis(2);
+
+/// How many fetches a consumer of short jobs keeps in flight ahead of the batch it hands out
+/// (patched, see `poll_next`).
+const FETCHES_AHEAD: usize = 2;
+
+/// How long jobs fetched ahead may wait for free slots before they are handed back to the queue
+/// (patched, see `poll_ready`).
+const AHEAD_HOLD: Duration = Duration::from_millis(20);
+
+/// A fetch sent ahead (patched, see `poll_next`): in flight, or its answer.
+enum Ahead<T, E> {
+    Sent(BoxSyncFuture<Result<Vec<T>, E>>),
+    Came(Box<Result<Vec<T>, E>>, Instant),
+}
+
+impl<T, E> Debug for Ahead<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sent(_) => f.write_str("Sent"),
+            Self::Came(..) => f.write_str("Came"),
+        }
+    }
+}
+
+impl<T, E> Ahead<T, E> {
+    /// Drives the fetch; its answer is kept until it is taken.
+    fn poll(&mut self, cx: &mut Context<'_>) {
+        if let Self::Sent(fut) = self
+            && let Poll::Ready(answer) = fut.poll_unpin(cx)
+        {
+            *self = Self::Came(Box::new(answer), Instant::now());
+        }
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> Ahead<T, E> {
+    fn into_future(self) -> BoxSyncFuture<Result<Vec<T>, E>> {
+        match self {
+            Self::Sent(fut) => fut,
+            Self::Came(answer, _) => async move { *answer }.boxed().into(),
+        }
+    }
+}
 
 impl<P: Clone> Clone for Persisted<P>
 where
@@ -108,6 +160,11 @@ where
             sink_buffer: Vec::new(),
             sink_future: None,
             fill_window: None,
+            ahead: VecDeque::new(),
+            last_batch: 0,
+            fetched_ahead: false,
+            buffered_since: None,
+            hold: None,
         }
     }
 }
@@ -162,6 +219,11 @@ where
             sink_buffer: Vec::new(),
             sink_future: None,
             fill_window: None,
+            ahead: VecDeque::new(),
+            last_batch: 0,
+            fetched_ahead: false,
+            buffered_since: None,
+            hold: None,
         }
     }
 
@@ -204,6 +266,95 @@ where
         }
     }
 
+    /// A fetch, with the completions waiting sent in the same round trip: both requests go out
+    /// before either answer is awaited (on a multiplexed connection, the completions first).
+    /// Either failing fails the fetch.
+    fn fetch_with_completions(
+        &mut self,
+        cx: &mut Context<'_>,
+        worker: &WorkerContext,
+    ) -> BoxSyncFuture<Result<Vec<Task<P::Compact>>, P::Error>>
+    where
+        P::Error: Send,
+    {
+        let mut provider = self.inner.clone();
+        let worker = worker.clone();
+        let events = self.try_drain_events(cx);
+        let mut events_provider = self.inner.clone();
+        async move {
+            let Some(events) = events else {
+                return provider.fetch_next(&worker).await;
+            };
+            let (handled, fetched) = futures_util::future::join(
+                events_provider.handle_events(events, &worker),
+                provider.fetch_next(&worker),
+            )
+            .await;
+            handled?;
+            fetched
+        }
+        .boxed()
+        .into()
+    }
+
+    /// Hands back to the queue the jobs fetched ahead that have waited `AHEAD_HOLD` for a free
+    /// slot (patched): the buffered batch, if it was fetched ahead, and every fetch sent ahead
+    /// that has come. A consumer whose slots are busy with slow jobs never sits on jobs another
+    /// worker could start. Otherwise keeps a timer for when the oldest of them would be due.
+    fn hand_back_held(&mut self, cx: &mut Context<'_>, worker: &WorkerContext) {
+        let buffered_since = match &self.state {
+            State::Buffered(buffer) if !buffer.is_empty() => self.buffered_since,
+            State::Ready => None,
+            _ => return,
+        };
+        for ahead in &mut self.ahead {
+            ahead.poll(cx);
+        }
+        let came = self.ahead.iter().filter_map(|ahead| match ahead {
+            Ahead::Came(answer, at) if answer.is_ok() => Some(*at),
+            _ => None,
+        });
+        let Some(oldest) = buffered_since.into_iter().chain(came).min() else {
+            self.hold = None;
+            return;
+        };
+        let due = oldest + AHEAD_HOLD;
+        if Instant::now() < due {
+            if self.hold.as_ref().is_none_or(|(at, _)| *at != due) {
+                self.hold = Some((due, Delay::new(due - Instant::now())));
+            }
+            if let Some((_, timer)) = self.hold.as_mut()
+                && Pin::new(timer).poll(cx).is_pending()
+            {
+                return;
+            }
+        }
+        self.hold = None;
+        let mut tasks = Vec::new();
+        if let State::Buffered(buffer) = &mut self.state {
+            tasks.extend(std::mem::take(buffer));
+        }
+        let mut kept = VecDeque::with_capacity(self.ahead.len());
+        for ahead in self.ahead.drain(..) {
+            match ahead {
+                Ahead::Came(answer, _) if answer.is_ok() => {
+                    tasks.extend((*answer).unwrap_or_default());
+                }
+                other => kept.push_back(other),
+            }
+        }
+        self.ahead = kept;
+        self.buffered_since = None;
+        debug!(
+            count = tasks.len(),
+            "jobs fetched ahead found no free slot -> handing them back"
+        );
+        let mut provider = self.inner.clone();
+        let worker = worker.clone();
+        let fut = async move { provider.reenqueue_abandoned(tasks, &worker).await };
+        self.state = State::ReenqueueOrphaned(fut.boxed().into());
+    }
+
     /// Build a layer that wraps a TaskPersistLayer
     pub fn layer<C>(&mut self, codec: C, batch_size: usize) -> TaskPersistLayer<C, P::Response> {
         // Currently we only emit Lock and Ack
@@ -224,6 +375,7 @@ where
     ) -> Poll<Result<(), P::Error>> {
         trace!("poll_ready: {:?}", self.state);
         loop {
+            self.hand_back_held(cx, worker);
             match &mut self.state {
                 State::NotBootstrapped => {
                     debug!("poll_ready: NotBootstrapped -> registering worker");
@@ -267,6 +419,21 @@ where
                     }
                     Poll::Ready(Ok(())) => {
                         trace!("poll_ready: ProcessEvents complete -> Ready");
+                        self.state = State::Ready;
+                    }
+                },
+
+                State::ReenqueueOrphaned(fut) => match fut.poll_unpin(cx) {
+                    Poll::Pending => {
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        warn!(error = ?e, "poll_ready: handing jobs back failed -> Dead");
+                        self.state = State::Dead;
+                        return Poll::Ready(Err(e));
+                    }
+                    Poll::Ready(Ok(count)) => {
+                        debug!(count, "poll_ready: jobs handed back -> Ready");
                         self.state = State::Ready;
                     }
                 },
@@ -343,6 +510,14 @@ where
         trace!("poll_next: poll: {state:?}", state = self.state);
         loop {
             match &mut self.state {
+                State::Ready if !self.ahead.is_empty() => {
+                    trace!("poll_next: State::Ready -> taking the fetch sent ahead");
+                    let ahead = self.ahead.pop_front().expect("not empty");
+                    self.fill_window = None;
+                    self.fetched_ahead = true;
+                    self.state = State::Fetch(ahead.into_future());
+                }
+
                 State::Ready => {
                     // Short jobs free their slots one after another: fetching at the first free
                     // slot splits every batch into a small fetch and a large one, two round
@@ -358,26 +533,8 @@ where
                         self.fill_window = None;
                     }
                     trace!("poll_next: State::Ready -> dispatching Fetch future");
-                    let mut provider = self.inner.clone();
-                    let worker = worker.clone();
-                    // Pending events are handled together with the fetch: both requests go out
-                    // before either answer is awaited (one round trip on a multiplexed
-                    // connection, the events first). Either failing fails the fetch.
-                    let events = self.try_drain_events(cx);
-                    let mut events_provider = self.inner.clone();
-                    let fut = async move {
-                        let Some(events) = events else {
-                            return provider.fetch_next(&worker).await;
-                        };
-                        let (handled, fetched) = futures_util::future::join(
-                            events_provider.handle_events(events, &worker),
-                            provider.fetch_next(&worker),
-                        )
-                        .await;
-                        handled?;
-                        fetched
-                    };
-                    self.state = State::Fetch(fut.boxed().into());
+                    self.fetched_ahead = false;
+                    self.state = State::Fetch(self.fetch_with_completions(cx, worker));
                 }
 
                 State::Fetch(fut) => match fut.poll_unpin(cx) {
@@ -388,6 +545,7 @@ where
                         trace!(
                             "poll_next: fetch_next returned empty batch -> Ready, parking waker"
                         );
+                        self.last_batch = 0;
                         self.state = State::Ready;
                         worker.register_waker(cx);
                         // `poll_ready` only looks at the heartbeat timer in `Ready`: one that fell
@@ -410,6 +568,23 @@ where
                     }
                     Poll::Ready(Ok(tasks)) => {
                         debug!(count = tasks.len(), "poll_next: fetch_next returned batch");
+                        // Every job of the last batch finished within this round trip: the jobs
+                        // are short, and the worker would idle while Redis answers the next
+                        // fetch, then Redis while the worker hands this batch out. So keep
+                        // `FETCHES_AHEAD` fetches in flight from now, each for the slots free
+                        // now, with the completions waiting. What they take may wait for slots
+                        // briefly; `poll_ready` hands back what waits longer than `AHEAD_HOLD`.
+                        if self.last_batch > 0 && worker.task_count() == 0 {
+                            while self.ahead.len() < FETCHES_AHEAD {
+                                let mut ahead =
+                                    Ahead::Sent(self.fetch_with_completions(cx, worker));
+                                // Polled once so the request goes out now.
+                                ahead.poll(cx);
+                                self.ahead.push_back(ahead);
+                            }
+                        }
+                        self.last_batch = tasks.len();
+                        self.buffered_since = self.fetched_ahead.then(Instant::now);
                         self.fill_window = Some(Delay::new(FILL_WINDOW));
                         self.state = State::Buffered(VecDeque::from(tasks));
                     }
@@ -421,9 +596,13 @@ where
                 },
 
                 State::Buffered(buffer) => {
+                    for ahead in &mut self.ahead {
+                        ahead.poll(cx);
+                    }
                     if let Some(task) = buffer.pop_front() {
                         if buffer.is_empty() {
                             trace!("poll_next: buffer exhausted after pop -> Ready");
+                            self.buffered_since = None;
                             self.state = State::Ready;
                         }
                         trace!(task_id = ?task.task_id(), "poll_next: yielding task from buffer");
@@ -456,7 +635,10 @@ where
         &mut self,
         cx: &mut Context<'_>,
         worker: &WorkerContext,
-    ) -> Poll<Result<(), P::Error>> {
+    ) -> Poll<Result<(), P::Error>>
+    where
+        P::Error: Send,
+    {
         trace!("poll_close: Start: {:?}", self.state);
         loop {
             match &mut self.state {
@@ -504,6 +686,13 @@ where
                         trace!("poll_close: buffer already empty -> Ready");
                         self.state = State::Ready;
                     }
+                }
+
+                // Fetches sent ahead may carry completions and take jobs: let each finish, then
+                // hand back what it took, as for the fetch in flight.
+                State::Ready if !self.ahead.is_empty() => {
+                    let ahead = self.ahead.pop_front().expect("not empty");
+                    self.state = State::Fetch(ahead.into_future());
                 }
 
                 State::Ready => {
