@@ -106,13 +106,23 @@ impl Persistence for Queue {
         tasks: Vec<Task<u32>>,
         _: &WorkerContext,
     ) -> Result<u64, io::Error> {
-        for task in &tasks {
-            self.waited(number(task));
-            self.claimed.lock().unwrap().remove(&number(task));
-            self.waiting.lock().unwrap().push_back(number(task));
+        // As apalis-redis's `release_leases.lua`: the jobs named, or with none named, every job
+        // the worker holds, running ones included. Handed back to the front, in order.
+        let mut jobs: Vec<u32> = tasks.iter().map(number).collect();
+        if jobs.is_empty() {
+            jobs = self.claimed.lock().unwrap().keys().copied().collect();
+            jobs.sort_unstable();
         }
-        self.handed_back.fetch_add(tasks.len(), Ordering::SeqCst);
-        Ok(tasks.len() as u64)
+        for &job in &jobs {
+            self.waited(job);
+            self.claimed.lock().unwrap().remove(&job);
+        }
+        let mut waiting = self.waiting.lock().unwrap();
+        for &job in jobs.iter().rev() {
+            waiting.push_front(job);
+        }
+        self.handed_back.fetch_add(jobs.len(), Ordering::SeqCst);
+        Ok(jobs.len() as u64)
     }
     async fn handle_events(
         &mut self,

@@ -31,6 +31,7 @@ mod queue_due_at_once;
 mod queue_events;
 mod queue_fetch;
 mod queue_pause;
+mod queue_release;
 mod queue_reorder;
 mod queue_stall;
 mod readiness;

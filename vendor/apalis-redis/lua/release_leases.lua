@@ -20,11 +20,14 @@ end
 local reenqueued = 0
 
 if #job_ids > 0 then
-    -- Release only the specified jobs
-    for _, job_id in ipairs(job_ids) do
+    -- Release only the specified jobs. Patched (see vendor/README.md): to the front of the active
+    -- list, in the order given, where they were when this worker took them (`fetch_next.lua`
+    -- takes from the front); they used to go to the back, behind every job due after them.
+    for i = #job_ids, 1, -1 do
+        local job_id = job_ids[i]
         local removed = redis.call("srem", worker_inflight_set, job_id)
         if removed == 1 then
-            redis.call("rpush", KEYS[2], job_id)
+            redis.call("lpush", KEYS[2], job_id)
 
             local meta_key = KEYS[5] .. ":" .. job_id
             redis.call("hset", meta_key, "status", "Pending")

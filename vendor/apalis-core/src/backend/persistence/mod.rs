@@ -126,6 +126,11 @@ impl<T, E> Debug for Ahead<T, E> {
     }
 }
 
+/// Whether a fetch's answer holds jobs.
+fn has_jobs<T, E>(answer: &Result<Vec<T>, E>) -> bool {
+    answer.as_ref().is_ok_and(|tasks| !tasks.is_empty())
+}
+
 impl<T, E> Ahead<T, E> {
     /// Drives the fetch; its answer is kept until it is taken.
     fn poll(&mut self, cx: &mut Context<'_>) {
@@ -311,7 +316,7 @@ where
             ahead.poll(cx);
         }
         let came = self.ahead.iter().filter_map(|ahead| match ahead {
-            Ahead::Came(answer, at) if answer.is_ok() => Some(*at),
+            Ahead::Came(answer, at) if has_jobs(answer) => Some(*at),
             _ => None,
         });
         let Some(oldest) = buffered_since.into_iter().chain(came).min() else {
@@ -337,7 +342,7 @@ where
         let mut kept = VecDeque::with_capacity(self.ahead.len());
         for ahead in self.ahead.drain(..) {
             match ahead {
-                Ahead::Came(answer, _) if answer.is_ok() => {
+                Ahead::Came(answer, _) if has_jobs(&answer) => {
                     tasks.extend((*answer).unwrap_or_default());
                 }
                 other => kept.push_back(other),
@@ -345,6 +350,11 @@ where
         }
         self.ahead = kept;
         self.buffered_since = None;
+        // Never an empty list: a backend releases every job the worker holds for one, those
+        // running included (apalis-redis's `release_leases.lua`), and they would run twice.
+        if tasks.is_empty() {
+            return;
+        }
         debug!(
             count = tasks.len(),
             "jobs fetched ahead found no free slot -> handing them back"
