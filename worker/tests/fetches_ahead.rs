@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
 use apalis_core::task::builder::TaskBuilder;
@@ -17,7 +16,6 @@ use apalis_core::task::task_id::TaskId;
 use apalis_core::worker::context::WorkerContext;
 
 mod common;
-use common::FakeBackend;
 
 const SLOTS: usize = 8;
 const LATENCY: Duration = Duration::from_micros(300);
@@ -143,34 +141,27 @@ impl Persistence for Queue {
     }
 }
 
-/// Runs `queue` through one consumer of `SLOTS` slots with `handler` until `until` holds
-/// (checked every 5 ms, for at most 20 s), then stops it and waits for it to stop.
+/// Runs `queue` through one consumer of `SLOTS` slots with `handler`, recording when each job
+/// starts, until `until` holds (checked every 5 ms, for at most 20 s), then stops it and waits
+/// for it to stop.
 async fn consume<F, Fut>(queue: &Queue, handler: F, until: impl Fn(&Queue) -> bool)
 where
     F: Fn(u32) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let backend = queue.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let monitor = tokio::spawn(
-        Monitor::new()
-            .register(move |_| {
-                WorkerBuilder::new("fetches-ahead")
-                    .backend(FakeBackend::acking(backend.clone()))
-                    .parallelize(tokio::spawn)
-                    .concurrency(SLOTS)
-                    .build(handler.clone())
-            })
-            .run_with_signal(async move {
-                let _ = stopped.await;
-                Ok(())
-            }),
-    );
-    let started = Instant::now();
-    while !until(queue) && started.elapsed() < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let _ = stop.send(());
+    let started = queue.clone();
+    let (_, monitor) = common::run_acking_until(
+        "fetches-ahead",
+        queue.clone(),
+        SLOTS,
+        move |n| {
+            started.waited(n);
+            handler(n)
+        },
+        Duration::from_secs(20),
+        || until(queue),
+    )
+    .await;
     tokio::time::timeout(Duration::from_secs(10), monitor)
         .await
         .expect("the consumer stops")
@@ -190,16 +181,7 @@ fn assert_each_done_once(queue: &Queue, jobs: u32) {
 async fn short_jobs_keep_fetches_in_flight_ahead() {
     const JOBS: u32 = 2_000;
     let queue = Queue::with_jobs(JOBS);
-    let started = queue.clone();
-    consume(
-        &queue,
-        move |n| {
-            started.waited(n);
-            async {}
-        },
-        |q| q.done_count() == JOBS as usize,
-    )
-    .await;
+    consume(&queue, |_| async {}, |q| q.done_count() == JOBS as usize).await;
 
     assert_each_done_once(&queue, JOBS);
     // Unpatched, a consumer sent its next fetch only once the last one's jobs were handed out:
@@ -217,15 +199,11 @@ async fn jobs_fetched_ahead_that_find_no_free_slot_go_back_to_the_queue() {
     const JOBS: u32 = SHORT + 40;
     let slow = Duration::from_secs(3);
     let queue = Queue::with_jobs(JOBS);
-    let started = queue.clone();
     consume(
         &queue,
-        move |n| {
-            started.waited(n);
-            async move {
-                if n >= SHORT {
-                    tokio::time::sleep(slow).await;
-                }
+        move |n| async move {
+            if n >= SHORT {
+                tokio::time::sleep(slow).await;
             }
         },
         |q| q.done_count() == JOBS as usize,
@@ -243,13 +221,9 @@ async fn jobs_fetched_ahead_that_find_no_free_slot_go_back_to_the_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_hands_back_what_fetches_ahead_took() {
     let queue = Queue::with_jobs(1_000_000);
-    let started = queue.clone();
     consume(
         &queue,
-        move |n| {
-            started.waited(n);
-            async {}
-        },
+        |_| async {},
         |q| q.done_count() >= 5_000 && q.most_fetches_in_flight.load(Ordering::SeqCst) >= 2,
     )
     .await;

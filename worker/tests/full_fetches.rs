@@ -6,15 +6,13 @@
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::persistence::{Persistence, TaskEvent};
 use apalis_core::task::Task;
 use apalis_core::worker::context::WorkerContext;
 
 mod common;
-use common::FakeBackend;
 
 const SLOTS: usize = 8;
 
@@ -73,7 +71,7 @@ impl Persistence for Queue {
 }
 
 /// Runs `jobs` jobs through one consumer of `SLOTS` slots with `handler`, each fetch taking
-/// `latency`, until `until` holds (checked every 10 ms, for at most 10 s), then stops it. Returns
+/// `latency`, until `until` holds (checked every 5 ms, for at most 10 s), then stops it. Returns
 /// the queue and how long `until` took to hold.
 async fn consume<F, Fut>(
     jobs: usize,
@@ -90,28 +88,15 @@ where
         left: Arc::new(Mutex::new(jobs)),
         ..Queue::default()
     };
-    let backend = queue.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let monitor = tokio::spawn(
-        Monitor::new()
-            .register(move |_| {
-                WorkerBuilder::new("full-fetches")
-                    .backend(FakeBackend::acking(backend.clone()))
-                    .parallelize(tokio::spawn)
-                    .concurrency(SLOTS)
-                    .build(handler.clone())
-            })
-            .run_with_signal(async move {
-                let _ = stopped.await;
-                Ok(())
-            }),
-    );
-    let started = Instant::now();
-    while !until(&queue) && started.elapsed() < Duration::from_secs(10) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let took = started.elapsed();
-    let _ = stop.send(());
+    let (took, monitor) = common::run_acking_until(
+        "full-fetches",
+        queue.clone(),
+        SLOTS,
+        handler,
+        Duration::from_secs(10),
+        || until(&queue),
+    )
+    .await;
     let _ = tokio::time::timeout(Duration::from_secs(1), monitor).await;
     (queue, took)
 }

@@ -7,12 +7,14 @@ use std::io;
 use std::ops::Range;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use apalis::prelude::{Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::codec::Codec;
 use apalis_core::backend::finalize::Ephemeral;
 use apalis_core::backend::persistence::{Persisted, Persistence, TaskEvent, TaskPersistLayer};
 use apalis_core::backend::{Backend, BackendConfig};
+use apalis_core::monitor::MonitorError;
 use apalis_core::task::Task;
 use apalis_core::task::builder::TaskBuilder;
 use apalis_core::task::task_id::TaskId;
@@ -122,6 +124,47 @@ impl<P: Persistence, L> BackendConfig for FakeBackend<P, L> {
     fn middleware(&mut self, _: &mut WorkerContext) -> L {
         (self.layer)(&mut self.persisted)
     }
+}
+
+/// Runs `persistence`'s jobs with `handler` in one worker named `name` of `slots` slots, its
+/// completions reported (`FakeBackend::acking`), until `until` holds (checked every 5 ms, for at
+/// most `limit`), then asks it to stop. Returns how long `until` took to hold, and the monitor's
+/// task, stopping.
+pub async fn run_acking_until<P, F, Fut>(
+    name: &'static str,
+    persistence: P,
+    slots: usize,
+    handler: F,
+    limit: Duration,
+    until: impl Fn() -> bool,
+) -> (Duration, tokio::task::JoinHandle<Result<(), MonitorError>>)
+where
+    P: Persistence<Compact = u32, Response = (), Error = io::Error> + Clone + Sync + Unpin,
+    F: Fn(u32) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let monitor = tokio::spawn(
+        Monitor::new()
+            .register(move |_| {
+                WorkerBuilder::new(name)
+                    .backend(FakeBackend::acking(persistence.clone()))
+                    .parallelize(tokio::spawn)
+                    .concurrency(slots)
+                    .build(handler.clone())
+            })
+            .run_with_signal(async move {
+                let _ = stopped.await;
+                Ok(())
+            }),
+    );
+    let started = Instant::now();
+    while !until() && started.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let took = started.elapsed();
+    let _ = stop.send(());
+    (took, monitor)
 }
 
 /// Takes up to `most` of the jobs `left`; returns how many it took.
