@@ -312,6 +312,8 @@ where
             State::Ready => None,
             _ => return,
         };
+        // The fetches sent ahead are driven here, before every `poll_next` (the worker calls
+        // `poll_ready` first), and so whether or not a slot is free.
         for ahead in &mut self.ahead {
             ahead.poll(cx);
         }
@@ -606,9 +608,6 @@ where
                 },
 
                 State::Buffered(buffer) => {
-                    for ahead in &mut self.ahead {
-                        ahead.poll(cx);
-                    }
                     if let Some(task) = buffer.pop_front() {
                         if buffer.is_empty() {
                             trace!("poll_next: buffer exhausted after pop -> Ready");
