@@ -123,17 +123,11 @@ pub async fn run(
     };
     let metrics = aistudio_jobs::telemetry::init_metrics();
     let store = Store::connect(&settings.mongo).await?;
-    if let Err(e) = store.ensure_indexes().await {
-        // Started before MongoDB: serve /healthz and an honest /readyz, retry in the background.
-        tracing::warn!(error = %e, "could not create indexes yet; retrying in the background");
-        let store = store.clone();
-        tokio::spawn(async move {
-            while store.ensure_indexes().await.is_err() {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            tracing::info!("indexes created");
-        });
-    }
+    // Started before MongoDB, or with one that does not answer: serve /healthz and an honest
+    // /readyz meanwhile.
+    store
+        .ensure_indexes_at_start(Duration::from_secs(settings.mongo.connect_timeout_secs))
+        .await;
     let queue = Queue::connect(&settings.redis)?;
     let grace = Duration::from_secs(settings.server.shutdown_grace_secs);
     let metrics_listener = TcpListener::bind(settings.server.metrics_listen).await?;

@@ -151,6 +151,12 @@ impl TestEnv {
         Settings::load_from(&sources).expect("test settings are valid")
     }
 
+    /// `host:port` of the MongoDB URL (`mongodb://host:port[/...]`), to put a proxy before it.
+    pub fn mongo_address(&self) -> String {
+        let rest = self.mongo_url.trim_start_matches("mongodb://");
+        rest.split(['/', '?']).next().unwrap_or(rest).to_string()
+    }
+
     /// A store on this test's database.
     pub async fn store(&self) -> Store {
         Store::connect(&self.settings().mongo)

@@ -24,6 +24,7 @@ mod process;
 mod publishing;
 mod redis_server;
 mod tls_files;
+mod unanswering_proxy;
 mod webhook_receiver;
 
 pub use apps::{Api, Worker, get_json, wait_for_status};
@@ -40,6 +41,7 @@ pub use process::{Process, binary};
 pub use publishing::{FAST_WORKFLOW, ScheduledPost, Studio, fast_workflow, unleased_workflow};
 pub use redis_server::RedisServer;
 pub use tls_files::TlsFiles;
+pub use unanswering_proxy::UnansweringProxy;
 pub use webhook_receiver::{Received, Receiver};
 
 use std::time::Duration;

@@ -70,9 +70,10 @@ pub async fn run(
     let metrics = aistudio_jobs::telemetry::init_metrics();
     aistudio_jobs::telemetry::zero_alerted_worker_counters();
     let store = Store::connect(&settings.mongo).await?;
-    if let Err(e) = store.ensure_indexes().await {
-        tracing::warn!(error = %e, "could not create indexes yet; jobs will retry until MongoDB answers");
-    }
+    // Jobs that need MongoDB fail and are retried until it answers.
+    store
+        .ensure_indexes_at_start(Duration::from_secs(settings.mongo.connect_timeout_secs))
+        .await;
     let queue = Queue::connect(&settings.redis)?;
     let schedule = cron::Schedule::from_str(&settings.worker.maintenance_cron)
         .map_err(|e| RunError::Cron(e.to_string()))?;

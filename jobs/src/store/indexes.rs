@@ -59,7 +59,10 @@ fn unique(keys: Document, name: &str, sparse: bool) -> IndexModel {
     )
 }
 
-pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
+/// Creates every index, waiting at most `answer_within` for the answer to each collection's
+/// command: one that is not answered in time fails as a dropped connection does, as unreachable
+/// ([`StoreError::is_unreachable`]).
+pub(super) async fn ensure(db: &Database, answer_within: Duration) -> Result<(), StoreError> {
     let plan: Vec<(&str, Vec<IndexModel>)> = vec![
         (
             USERS,
@@ -251,9 +254,15 @@ pub(super) async fn ensure(db: &Database) -> Result<(), StoreError> {
         ),
     ];
     for (collection, models) in plan {
-        db.collection::<Document>(collection)
-            .create_indexes(models)
-            .await?;
+        let target = db.collection::<Document>(collection);
+        tokio::time::timeout(answer_within, target.create_indexes(models))
+            .await
+            .map_err(|_| {
+                mongodb::error::Error::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("createIndexes on {collection}: no answer within {answer_within:?}"),
+                ))
+            })??;
     }
     Ok(())
 }

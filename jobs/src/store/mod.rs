@@ -13,6 +13,7 @@ mod deletion_requests;
 mod email_verifications;
 mod emails;
 mod indexes;
+mod indexes_at_start;
 mod maintenance_runs;
 mod media;
 mod media_files;
@@ -151,9 +152,10 @@ impl Store {
         })
     }
 
-    /// Creates every index the product relies on; safe to run at every start of every process.
+    /// Creates every index the product relies on, however long MongoDB takes; safe to run at
+    /// any time. A process's start uses [`Store::ensure_indexes_at_start`] instead.
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
-        indexes::ensure(&self.db).await
+        indexes::ensure(&self.db, Duration::MAX).await
     }
 
     /// Round-trips a `ping` to the server.

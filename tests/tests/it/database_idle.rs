@@ -6,18 +6,12 @@ use std::time::Duration;
 use aistudio_tests::{IdleCutProxy, TestEnv};
 use chrono::Utc;
 
-/// `host:port` of a `mongodb://host:port[/...]` URL.
-fn address(url: &str) -> String {
-    let rest = url.trim_start_matches("mongodb://");
-    rest.split(['/', '?']).next().unwrap_or(rest).to_string()
-}
-
 #[tokio::test]
 async fn writes_after_the_server_dropped_idle_connections_go_through() {
     let mut env = TestEnv::new();
     // Connections with nothing on them for 3 s are dropped; the driver's monitors talk every
     // 500 ms, so only pooled connections left unused go.
-    let proxy = IdleCutProxy::start(&address(&env.mongo_url), Duration::from_secs(3)).await;
+    let proxy = IdleCutProxy::start(&env.mongo_address(), Duration::from_secs(3)).await;
     env.mongo_url = format!(
         "mongodb://127.0.0.1:{}/?directConnection=true&retryWrites=false&heartbeatFrequencyMS=500",
         proxy.port

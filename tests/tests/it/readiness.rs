@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use aistudio_tests::{Api, RedisServer, TestEnv, Worker, wait_for_status};
+use aistudio_tests::{
+    Api, ApiClient, RedisServer, TestEnv, UnansweringProxy, Worker, wait_for_status,
+};
 
 #[tokio::test]
 async fn readyz_turns_503_naming_redis_while_it_is_down_and_recovers() {
@@ -153,4 +155,74 @@ async fn the_admin_console_says_the_database_cannot_be_reached() {
     let page = response.text().await.expect("a page");
     assert!(page.contains("Database unreachable"), "{page}");
     assert!(page.contains("/readyz names what is down"), "{page}");
+}
+
+/// `env` with its MongoDB behind a proxy that swallows the first `createIndexes` command: the
+/// server takes it and never answers, while the connection stays open.
+async fn env_with_unanswered_index_creation(env: &TestEnv) -> (TestEnv, UnansweringProxy) {
+    let proxy = UnansweringProxy::start(&env.mongo_address(), b"createIndexes", 1).await;
+    let mut env = env.clone();
+    env.mongo_url = format!(
+        "mongodb://127.0.0.1:{}/?directConnection=true&retryWrites=false",
+        proxy.port
+    );
+    (env, proxy)
+}
+
+#[tokio::test]
+async fn the_api_and_a_worker_start_when_mongodb_never_answers_index_creation_and_create_the_indexes_later()
+ {
+    let mut env = TestEnv::new();
+    env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "2");
+
+    // Without a bound on that wait, `start` panics: /healthz is never served.
+    let (api_env, api_proxy) = env_with_unanswered_index_creation(&env).await;
+    let api = Api::start(&api_env).await;
+    assert_eq!(
+        api_proxy.swallowed(),
+        1,
+        "the api's createIndexes went unanswered"
+    );
+    let (status, _) = aistudio_tests::get_json(&format!("{}/readyz", api.url)).await;
+    assert_eq!(status, 200, "MongoDB answers everything else");
+    let client = ApiClient::new(&api.url);
+    client
+        .sign_up("Ada", "ada@example.com", "a long enough password")
+        .await;
+
+    let (worker_env, worker_proxy) = env_with_unanswered_index_creation(&env).await;
+    let worker = Worker::start(&worker_env).await;
+    assert_eq!(
+        worker_proxy.swallowed(),
+        1,
+        "the worker's createIndexes went unanswered"
+    );
+    wait_for_status(
+        &format!("{}/readyz", worker.ops_url),
+        200,
+        Duration::from_secs(20),
+    )
+    .await;
+
+    // Both went on trying in the background: the indexes exist.
+    let users = env
+        .database()
+        .await
+        .collection::<mongodb::bson::Document>("users");
+    aistudio_tests::eventually(Duration::from_secs(20), "the unique email index", || {
+        let users = users.clone();
+        async move {
+            let names = users.list_index_names().await.ok()?;
+            names.iter().any(|n| n == "email_unique").then_some(())
+        }
+    })
+    .await;
+    for (who, process) in [("api", &api.process), ("worker", &worker.process)] {
+        let output = process.output();
+        assert!(
+            output.contains("could not create indexes yet")
+                && output.contains("no answer within 2s"),
+            "{who} says why it started without its indexes:\n{output}"
+        );
+    }
 }
