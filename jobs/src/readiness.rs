@@ -1,4 +1,4 @@
-//! Readiness: can this process reach MongoDB and Redis right now?
+//! Readiness: can this process read from MongoDB and reach Redis right now?
 
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ fn outcome<E: std::fmt::Display>(
 /// Checks both dependencies concurrently.
 pub async fn check(store: &Store, queue: &Queue) -> Readiness {
     let (mongodb, redis) = tokio::join!(
-        tokio::time::timeout(CHECK_TIMEOUT, store.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, store.read_check()),
         tokio::time::timeout(CHECK_TIMEOUT, queue.ping()),
     );
     let readiness = Readiness {

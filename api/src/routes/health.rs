@@ -50,7 +50,7 @@ pub async fn get_health() -> Json<HealthOut> {
     Json(HealthOut { status: "ok" })
 }
 
-/// MongoDB and Redis are reachable.
+/// MongoDB answers a read and Redis a `PING`, each within 3 s.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Every dependency answered", body = ReadinessOut),

@@ -164,6 +164,16 @@ impl Store {
         Ok(())
     }
 
+    /// Looks up a user by an `_id` no user has: an answer shows that MongoDB serves reads,
+    /// which a `ping` does not (a server whose storage is stuck still answers `ping`).
+    pub async fn read_check(&self) -> Result<(), StoreError> {
+        self.db
+            .collection::<mongodb::bson::Document>(users::COLLECTION)
+            .find_one(doc! { "_id": "readiness-check" })
+            .await?;
+        Ok(())
+    }
+
     /// Records of queue-maintenance runs.
     pub fn maintenance_runs(&self) -> MaintenanceRuns {
         MaintenanceRuns::new(&self.db)

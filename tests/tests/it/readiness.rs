@@ -157,10 +157,14 @@ async fn the_admin_console_says_the_database_cannot_be_reached() {
     assert!(page.contains("/readyz names what is down"), "{page}");
 }
 
-/// `env` with its MongoDB behind a proxy that swallows the first `createIndexes` command: the
-/// server takes it and never answers, while the connection stays open.
-async fn env_with_unanswered_index_creation(env: &TestEnv) -> (TestEnv, UnansweringProxy) {
-    let proxy = UnansweringProxy::start(&env.mongo_address(), b"createIndexes", 1).await;
+/// `env` with its MongoDB behind a proxy that swallows the first `limit` commands naming
+/// `command`: the server takes them and never answers, while the connection stays open.
+async fn env_with_unanswered(
+    env: &TestEnv,
+    command: &'static [u8],
+    limit: usize,
+) -> (TestEnv, UnansweringProxy) {
+    let proxy = UnansweringProxy::start(&env.mongo_address(), command, limit).await;
     let mut env = env.clone();
     env.mongo_url = format!(
         "mongodb://127.0.0.1:{}/?directConnection=true&retryWrites=false",
@@ -176,7 +180,7 @@ async fn the_api_and_a_worker_start_when_mongodb_never_answers_index_creation_an
     env.set("AISTUDIO__MONGO__CONNECT_TIMEOUT_SECS", "2");
 
     // Without a bound on that wait, `start` panics: /healthz is never served.
-    let (api_env, api_proxy) = env_with_unanswered_index_creation(&env).await;
+    let (api_env, api_proxy) = env_with_unanswered(&env, b"createIndexes", 1).await;
     let api = Api::start(&api_env).await;
     assert_eq!(
         api_proxy.swallowed(),
@@ -190,7 +194,7 @@ async fn the_api_and_a_worker_start_when_mongodb_never_answers_index_creation_an
         .sign_up("Ada", "ada@example.com", "a long enough password")
         .await;
 
-    let (worker_env, worker_proxy) = env_with_unanswered_index_creation(&env).await;
+    let (worker_env, worker_proxy) = env_with_unanswered(&env, b"createIndexes", 1).await;
     let worker = Worker::start(&worker_env).await;
     assert_eq!(
         worker_proxy.swallowed(),
@@ -225,4 +229,20 @@ async fn the_api_and_a_worker_start_when_mongodb_never_answers_index_creation_an
             "{who} says why it started without its indexes:\n{output}"
         );
     }
+}
+
+#[tokio::test]
+async fn readyz_names_mongodb_when_it_answers_ping_but_not_reads() {
+    let env = TestEnv::new();
+    // Every `find` command (its first element, a string named `find`) goes unanswered.
+    let (env, proxy) = env_with_unanswered(&env, b"\x02find\x00", usize::MAX).await;
+    let api = Api::start(&env).await;
+    let body = wait_for_status(&format!("{}/readyz", api.url), 503, Duration::from_secs(20)).await;
+    assert_eq!(body["message"], "unreachable: mongodb", "{body}");
+    assert_eq!(
+        body["checks"]["mongodb"], "unreachable: no answer within 3s",
+        "{body}"
+    );
+    assert_eq!(body["checks"]["redis"], "ok");
+    assert!(proxy.swallowed() > 0);
 }
