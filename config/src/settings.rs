@@ -122,7 +122,8 @@ pub struct MongoSettings {
     pub url: SecretString,
     /// Database name.
     pub database: String,
-    /// Give up connecting or selecting a server after this long.
+    /// Give up connecting or selecting a server after this long; a starting process also waits
+    /// this long at most for each index-creation answer.
     pub connect_timeout_secs: u64,
     /// Close a pooled connection once it has been idle this long, before the server or a
     /// firewall on the way drops it unseen (a write on such a connection fails, and is not
