@@ -208,7 +208,14 @@ async fn the_api_and_a_worker_start_when_mongodb_never_answers_index_creation_an
     )
     .await;
 
-    // Both went on trying in the background: the indexes exist.
+    // Both went on trying in the background, and say when they are done: the indexes exist.
+    for (who, process) in [("api", &api.process), ("worker", &worker.process)] {
+        aistudio_tests::eventually(Duration::from_secs(20), who, || {
+            let output = process.output();
+            async move { output.contains("indexes created").then_some(()) }
+        })
+        .await;
+    }
     let users = env
         .database()
         .await
