@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+
+use crate::proxy_listener::ProxyListener;
 
 /// A running proxy; stops accepting when dropped.
 #[derive(Debug)]
@@ -17,13 +18,7 @@ pub struct IdleCutProxy {
     /// Its port on loopback.
     pub port: u16,
     accepted: Arc<AtomicUsize>,
-    accept: JoinHandle<()>,
-}
-
-impl Drop for IdleCutProxy {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
+    _listener: ProxyListener,
 }
 
 /// Milliseconds since `origin` of the last byte that passed on one connection.
@@ -58,10 +53,7 @@ async fn copy(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, activity: Arc<Las
 
 /// Relays one connection until either side ends it, or drops both sides once it has been
 /// idle for `idle`.
-async fn serve(client: TcpStream, upstream: String, idle: Duration) {
-    let Ok(server) = TcpStream::connect(&upstream).await else {
-        return;
-    };
+async fn serve(client: TcpStream, server: TcpStream, idle: Duration) {
     let activity = Arc::new(LastActivity {
         origin: Instant::now(),
         at_ms: AtomicU64::new(0),
@@ -89,27 +81,23 @@ async fn serve(client: TcpStream, upstream: String, idle: Duration) {
 impl IdleCutProxy {
     /// Starts a proxy to `upstream` (`host:port`) that drops connections idle for `idle`.
     pub async fn start(upstream: &str, idle: Duration) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
-        let port = listener.local_addr().expect("proxy address").port();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let upstream = upstream.to_string();
-        let accept = {
+        let listener = {
             let accepted = accepted.clone();
-            tokio::spawn(async move {
-                while let Ok((client, _)) = listener.accept().await {
-                    accepted.fetch_add(1, Ordering::Relaxed);
-                    tokio::spawn(serve(client, upstream.clone(), idle));
-                }
+            ProxyListener::start(upstream, move |client, server| {
+                accepted.fetch_add(1, Ordering::Relaxed);
+                serve(client, server, idle)
             })
+            .await
         };
         Self {
-            port,
+            port: listener.port,
             accepted,
-            accept,
+            _listener: listener,
         }
     }
 
-    /// How many connections it has taken.
+    /// How many connections it has relayed.
     pub fn accepted(&self) -> usize {
         self.accepted.load(Ordering::Relaxed)
     }

@@ -21,6 +21,7 @@ pub mod mongo_commands;
 mod mongo_server;
 mod ports;
 mod process;
+mod proxy_listener;
 mod publishing;
 mod redis_server;
 mod tls_files;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+
+use crate::proxy_listener::ProxyListener;
 
 /// A running proxy; stops accepting when dropped.
 #[derive(Debug)]
@@ -16,13 +17,7 @@ pub struct UnansweringProxy {
     /// Its port on loopback.
     pub port: u16,
     swallowed: Arc<AtomicUsize>,
-    accept: JoinHandle<()>,
-}
-
-impl Drop for UnansweringProxy {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
+    _listener: ProxyListener,
 }
 
 /// Which messages the proxy swallows, and how many it has.
@@ -70,10 +65,7 @@ async fn relay_requests(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, swallow
     let _ = to.shutdown().await;
 }
 
-async fn serve(client: TcpStream, upstream: String, swallow: Arc<Swallow>) {
-    let Ok(server) = TcpStream::connect(&upstream).await else {
-        return;
-    };
+async fn serve(client: TcpStream, server: TcpStream, swallow: Arc<Swallow>) {
     let (client_read, mut client_write) = client.into_split();
     let (mut server_read, server_write) = server.into_split();
     let requests = tokio::spawn(relay_requests(client_read, server_write, swallow));
@@ -86,24 +78,20 @@ impl UnansweringProxy {
     /// Starts a proxy to `upstream` (`host:port`) that swallows the first `limit` messages
     /// naming `command` (e.g. `b"createIndexes"`).
     pub async fn start(upstream: &str, command: &'static [u8], limit: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
-        let port = listener.local_addr().expect("proxy address").port();
         let swallowed = Arc::new(AtomicUsize::new(0));
         let swallow = Arc::new(Swallow {
             command,
             limit,
             taken: swallowed.clone(),
         });
-        let upstream = upstream.to_string();
-        let accept = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve(client, upstream.clone(), swallow.clone()));
-            }
-        });
+        let listener = ProxyListener::start(upstream, move |client, server| {
+            serve(client, server, swallow.clone())
+        })
+        .await;
         Self {
-            port,
+            port: listener.port,
             swallowed,
-            accept,
+            _listener: listener,
         }
     }
 

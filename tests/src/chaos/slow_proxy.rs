@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use rand::Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
+
+use crate::proxy_listener::ProxyListener;
 
 /// The delay range, in milliseconds.
 #[derive(Debug, Default)]
@@ -37,13 +38,7 @@ pub struct SlowProxy {
     /// Its port on loopback.
     pub port: u16,
     latency: Arc<Latency>,
-    accept: JoinHandle<()>,
-}
-
-impl Drop for SlowProxy {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
+    _listener: ProxyListener,
 }
 
 /// Copies Redis's answers to the client, each read held back by a fresh random delay. Reads
@@ -67,10 +62,7 @@ async fn delayed_copy(
     let _ = to.shutdown().await;
 }
 
-async fn serve(client: TcpStream, upstream: String, latency: Arc<Latency>) {
-    let Ok(server) = TcpStream::connect(&upstream).await else {
-        return;
-    };
+async fn serve(client: TcpStream, server: TcpStream, latency: Arc<Latency>) {
     let (mut client_read, client_write) = client.into_split();
     let (server_read, mut server_write) = server.into_split();
     let answers = tokio::spawn(delayed_copy(server_read, client_write, latency));
@@ -82,22 +74,18 @@ async fn serve(client: TcpStream, upstream: String, latency: Arc<Latency>) {
 impl SlowProxy {
     /// Starts a proxy to `upstream` (`host:port`) with no delay yet.
     pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
-        let port = listener.local_addr().expect("proxy address").port();
         let latency = Arc::new(Latency::default());
-        let upstream = upstream.to_string();
-        let accept = {
+        let listener = {
             let latency = latency.clone();
-            tokio::spawn(async move {
-                while let Ok((client, _)) = listener.accept().await {
-                    tokio::spawn(serve(client, upstream.clone(), latency.clone()));
-                }
+            ProxyListener::start(upstream, move |client, server| {
+                serve(client, server, latency.clone())
             })
+            .await
         };
         Self {
-            port,
+            port: listener.port,
             latency,
-            accept,
+            _listener: listener,
         }
     }
 
