@@ -1,5 +1,5 @@
-//! MongoDB commands the worker processes sent, by command name and collection, read from their
-//! `/metrics` (`aistudio_mongo_commands_total{command,collection}`, from the driver's command
+//! MongoDB commands that processes (workers, the api) sent, by command name and collection, read
+//! from their `/metrics` (`aistudio_mongo_commands_total{command,collection}`, from the driver's command
 //! monitoring).
 
 use std::collections::BTreeMap;

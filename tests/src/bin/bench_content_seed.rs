@@ -4,12 +4,18 @@
 //!
 //! `bench-content-seed prepare <api url> <folder>` / `bench-content-seed cleanup`. MongoDB is
 //! found through the same `AISTUDIO__...` settings the api was started with.
+//!
+//! `bench-content-seed commands <ops url> <file> [since]` counts the MongoDB commands the api
+//! sent (its `/metrics`): it saves the counts to `file`, or with `since` prints the commands
+//! sent since `file` was saved, per request the api answered meanwhile.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use aistudio_config::{Settings, Sources};
 use aistudio_jobs::store::{ConnectionStatus, Store};
 use aistudio_tests::fixtures::{self, Movie};
+use aistudio_tests::mongo_commands::CommandCounts;
 use aistudio_tests::{ApiClient, connect_instagram};
 use anyhow::{Context, bail};
 use chrono::Utc;
@@ -21,6 +27,11 @@ const MEDIA: usize = 50;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("commands") {
+        let ops = args.get(2).context("ops url")?;
+        let file = PathBuf::from(args.get(3).context("counts file")?);
+        return commands(ops, &file, args.get(4).map(String::as_str) == Some("since")).await;
+    }
     let settings = Settings::load_from(&Sources::from_process())?;
     let store = Store::connect(&settings.mongo).await?;
     match args.get(1).map(String::as_str) {
@@ -37,8 +48,48 @@ async fn main() -> anyhow::Result<()> {
             client.database(&settings.mongo.database).drop().await?;
             Ok(())
         }
-        _ => bail!("usage: bench-content-seed prepare <api url> <folder> | cleanup"),
+        _ => bail!(
+            "usage: bench-content-seed prepare <api url> <folder> | cleanup | commands <ops url> <file> [since]"
+        ),
     }
+}
+
+/// Saves the api's command counts to `file`, or with `since`, prints those sent since `file`
+/// was saved, per request the api answered meanwhile.
+async fn commands(ops: &str, file: &std::path::Path, since: bool) -> anyhow::Result<()> {
+    let metrics = reqwest::get(format!("{ops}/metrics")).await?.text().await?;
+    let mut now = CommandCounts::parse(&metrics);
+    // Kept beside the commands under a name no command has.
+    now.0.insert(ANSWERED.into(), answered(&metrics));
+    if !since {
+        std::fs::write(file, serde_json::to_string(&now.0)?)?;
+        return Ok(());
+    }
+    let before = CommandCounts(serde_json::from_str(&std::fs::read_to_string(file)?)?);
+    let mut sent = now.since(&before, &CommandCounts::default());
+    let requests = sent.0.remove(ANSWERED).unwrap_or(0.0);
+    if requests < 1.0 {
+        bail!("the api answered no requests");
+    }
+    writeln!(
+        std::io::stdout(),
+        "MongoDB commands: {:.0} sent, {} per request ({requests:.0} answered)",
+        sent.total(),
+        sent.scaled(1.0 / requests)
+    )?;
+    Ok(())
+}
+
+/// The key of the answered requests in a saved count.
+const ANSWERED: &str = "http requests answered";
+
+/// Requests the api answered, all routes and statuses (`aistudio_http_requests_total`).
+fn answered(metrics: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("aistudio_http_requests_total{"))
+        .filter_map(|l| l.rsplit_once(' ')?.1.trim().parse::<f64>().ok())
+        .sum()
 }
 
 async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::Result<()> {
@@ -95,4 +146,19 @@ async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::
     std::fs::write(folder.join("largest.png"), fixtures::png(7071, 7071, false))?;
     std::fs::write(folder.join("largest.jpg"), fixtures::jpeg(7071, 7071))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answered;
+
+    #[test]
+    fn answered_requests_sum_every_route_and_status() {
+        let metrics = "# TYPE aistudio_http_requests_total counter\n\
+            aistudio_http_requests_total{route=\"/api/v1/posts\",method=\"POST\",status=\"201\"} 1150\n\
+            aistudio_http_requests_total{route=\"/api/v1/posts\",method=\"POST\",status=\"422\"} 6\n\
+            aistudio_http_request_duration_seconds_count{route=\"/api/v1/posts\"} 99\n\
+            aistudio_mongo_commands_total{command=\"find\",collection=\"posts\"} 40\n";
+        assert_eq!(answered(metrics), 1156.0);
+    }
 }
