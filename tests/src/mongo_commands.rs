@@ -1,6 +1,6 @@
-//! MongoDB commands that processes (workers, the api) sent, by command name and collection, read
-//! from their `/metrics` (`aistudio_mongo_commands_total{command,collection}`, from the driver's command
-//! monitoring).
+//! MongoDB commands that processes (workers, the api) sent, by command name and collection,
+//! read from their `/metrics` (`aistudio_mongo_commands_total{command,collection}`, from the
+//! driver's command monitoring).
 
 use std::collections::BTreeMap;
 
