@@ -5,9 +5,10 @@
 //! `bench-content-seed prepare <api url> <folder>` / `bench-content-seed cleanup`. MongoDB is
 //! found through the same `AISTUDIO__...` settings the api was started with.
 //!
-//! `bench-content-seed commands <ops url> <file> [since]` counts the MongoDB commands the api
-//! sent (its `/metrics`): it saves the counts to `file`, or with `since` prints the commands
-//! sent since `file` was saved, per request the api answered meanwhile.
+//! `bench-content-seed commands <ops url> <file> [since [server cpu seconds]]` counts the MongoDB
+//! commands the api sent (its `/metrics`): it saves the counts to `file`, or with `since` prints
+//! the commands sent since `file` was saved, per request the api answered meanwhile, and, given
+//! the CPU seconds the MongoDB server used meanwhile, that CPU per request and per command.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +31,13 @@ async fn main() -> anyhow::Result<()> {
     if args.get(1).map(String::as_str) == Some("commands") {
         let ops = args.get(2).context("ops url")?;
         let file = PathBuf::from(args.get(3).context("counts file")?);
-        return commands(ops, &file, args.get(4).map(String::as_str) == Some("since")).await;
+        let since = match (args.get(4).map(String::as_str), args.get(5)) {
+            (None, _) => None,
+            (Some("since"), None) => Some(None),
+            (Some("since"), Some(cpu)) => Some(Some(cpu.parse().context("server cpu seconds")?)),
+            (Some(other), _) => bail!("expected `since`, got `{other}`"),
+        };
+        return commands(ops, &file, since).await;
     }
     let settings = Settings::load_from(&Sources::from_process())?;
     let store = Store::connect(&settings.mongo).await?;
@@ -49,22 +56,27 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: bench-content-seed prepare <api url> <folder> | cleanup | commands <ops url> <file> [since]"
+            "usage: bench-content-seed prepare <api url> <folder> | cleanup | commands <ops url> <file> [since [server cpu seconds]]"
         ),
     }
 }
 
 /// Saves the api's command counts to `file`, or with `since`, prints those sent since `file`
-/// was saved, per request the api answered meanwhile.
-async fn commands(ops: &str, file: &std::path::Path, since: bool) -> anyhow::Result<()> {
+/// was saved, per request the api answered meanwhile, and the server's CPU per request and
+/// per command when its CPU seconds over that time are given.
+async fn commands(
+    ops: &str,
+    file: &std::path::Path,
+    since: Option<Option<f64>>,
+) -> anyhow::Result<()> {
     let metrics = reqwest::get(format!("{ops}/metrics")).await?.text().await?;
     let mut now = CommandCounts::parse(&metrics);
     // Kept beside the commands under a name no command has.
     now.0.insert(ANSWERED.into(), answered(&metrics));
-    if !since {
+    let Some(server_cpu) = since else {
         std::fs::write(file, serde_json::to_string(&now.0)?)?;
         return Ok(());
-    }
+    };
     let before = CommandCounts(serde_json::from_str(&std::fs::read_to_string(file)?)?);
     let mut sent = now.since(&before, &CommandCounts::default());
     let requests = sent.0.remove(ANSWERED).unwrap_or(0.0);
@@ -77,6 +89,14 @@ async fn commands(ops: &str, file: &std::path::Path, since: bool) -> anyhow::Res
         sent.total(),
         sent.scaled(1.0 / requests)
     )?;
+    if let Some(seconds) = server_cpu {
+        writeln!(
+            std::io::stdout(),
+            "MongoDB server CPU: {:.1} ms per request, {:.2} ms per command",
+            seconds * 1000.0 / requests,
+            seconds * 1000.0 / sent.total().max(1.0)
+        )?;
+    }
     Ok(())
 }
 
