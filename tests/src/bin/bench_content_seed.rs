@@ -1,8 +1,10 @@
 //! Prepares (and afterwards removes) what `scripts/bench-content` measures against: an
-//! account with an active Instagram connection and one image in its library, the wrk script
-//! that schedules a post, and a 50 MB MP4 to upload.
+//! account with an active Instagram connection and images in its library, the wrk script that
+//! schedules a post for it, a second such account with a given number of posts to list, and a
+//! 50 MB MP4 to upload.
 //!
-//! `bench-content-seed prepare <api url> <folder>` / `bench-content-seed cleanup`. MongoDB is
+//! `bench-content-seed prepare <api url> <folder> <posts to list>` / `bench-content-seed
+//! cleanup`. MongoDB is
 //! found through the same `AISTUDIO__...` settings the api was started with.
 //!
 //! `bench-content-seed commands <ops url> <file> [since [server cpu seconds]]` counts the MongoDB
@@ -20,6 +22,7 @@ use aistudio_tests::mongo_commands::CommandCounts;
 use aistudio_tests::{ApiClient, connect_instagram};
 use anyhow::{Context, bail};
 use chrono::Utc;
+use futures::StreamExt;
 use serde_json::json;
 
 /// Images in the benchmark account's library.
@@ -45,7 +48,12 @@ async fn main() -> anyhow::Result<()> {
         Some("prepare") => {
             let api = args.get(2).context("api url")?;
             let folder = PathBuf::from(args.get(3).context("output folder")?);
-            prepare(&store, api, &folder).await
+            let list_posts = args
+                .get(4)
+                .context("posts in the listed account")?
+                .parse()
+                .context("posts in the listed account: a number")?;
+            prepare(&store, api, &folder, list_posts).await
         }
         Some("cleanup") => {
             let client = mongodb::Client::with_uri_str(
@@ -56,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: bench-content-seed prepare <api url> <folder> | cleanup | commands <ops url> <file> [since [server cpu seconds]]"
+            "usage: bench-content-seed prepare <api url> <folder> <posts to list> | cleanup | commands <ops url> <file> [since [server cpu seconds]]"
         ),
     }
 }
@@ -112,50 +120,109 @@ fn answered(metrics: &str) -> f64 {
         .sum()
 }
 
-async fn prepare(store: &Store, api: &str, folder: &std::path::Path) -> anyhow::Result<()> {
-    let client = ApiClient::new(api)
-        .sign_up("Bench", "bench@example.com", "benchmark passphrase")
-        .await;
-    let token = client.token.clone().context("token")?;
-    let user_id = client.get("/api/v1/me").await.body["id"]
-        .as_str()
-        .context("user id")?
-        .to_string();
-    let connection_id =
-        connect_instagram(store, &user_id, "bench.shop", ConnectionStatus::Active).await;
-    // Posts rotate over a library of images, as a real account's posts do: every scheduled
-    // post pins its media, and one image pinned by every post would be one hot document.
-    let mut media_ids = Vec::new();
-    for i in 0..MEDIA {
-        let reply = client
-            .upload(
-                &format!("bench{i}.jpg"),
-                "image/jpeg",
-                fixtures::jpeg(1080, 1080),
-            )
+/// An account with an active Instagram connection and [`MEDIA`] images in its library.
+struct Account {
+    client: ApiClient,
+    token: String,
+    /// A post body scheduling an image, its media id to be filled in.
+    template: serde_json::Value,
+    media_ids: Vec<String>,
+}
+
+impl Account {
+    async fn create(store: &Store, api: &str, name: &str, email: &str) -> anyhow::Result<Self> {
+        let client = ApiClient::new(api)
+            .sign_up(name, email, "benchmark passphrase")
             .await;
-        media_ids.push(reply.body["id"].as_str().context("media id")?.to_string());
+        let token = client.token.clone().context("token")?;
+        let user_id = client.get("/api/v1/me").await.body["id"]
+            .as_str()
+            .context("user id")?
+            .to_string();
+        let connection_id =
+            connect_instagram(store, &user_id, "bench.shop", ConnectionStatus::Active).await;
+        // Posts rotate over a library of images, as a real account's posts do: every scheduled
+        // post pins its media, and one image pinned by every post would be one hot document.
+        let mut media_ids = Vec::new();
+        for i in 0..MEDIA {
+            let reply = client
+                .upload(
+                    &format!("bench{i}.jpg"),
+                    "image/jpeg",
+                    fixtures::jpeg(1080, 1080),
+                )
+                .await;
+            media_ids.push(reply.body["id"].as_str().context("media id")?.to_string());
+        }
+        let template = json!({
+            "kind": "image",
+            "connection_id": connection_id,
+            "caption": "Benchmark post #bench @aistudio",
+            "items": [{ "media_id": "MEDIA_ID", "alt_text": "a gradient" }],
+            "scheduled_at": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+            "time_zone": "Europe/Paris",
+        });
+        Ok(Self {
+            client,
+            token,
+            template,
+            media_ids,
+        })
     }
-    let template = json!({
-        "kind": "image",
-        "connection_id": connection_id,
-        "caption": "Benchmark post #bench @aistudio",
-        "items": [{ "media_id": "MEDIA_ID", "alt_text": "a gradient" }],
-        "scheduled_at": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
-        "time_zone": "Europe/Paris",
-    });
-    let ids: Vec<String> = media_ids.iter().map(|id| format!("\"{id}\"")).collect();
+
+    /// Schedules `count` posts through the api, a few at a time.
+    async fn schedule(&self, count: usize) -> anyhow::Result<()> {
+        let template = self.template.to_string();
+        let results: Vec<u16> = futures::stream::iter(0..count)
+            .map(|n| {
+                let body = template.replace("MEDIA_ID", &self.media_ids[n % self.media_ids.len()]);
+                async move {
+                    let body = serde_json::from_str(&body).expect("a post body");
+                    self.client.post("/api/v1/posts", body).await.status
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        match results.iter().find(|status| **status != 201) {
+            Some(status) => bail!("scheduling a post answered HTTP {status}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Writes to `folder`: `post.lua` (wrk schedules a post per request) and `token` for the writer
+/// account, `list-token` for an account with `list_posts` posts already scheduled (the list
+/// load reads its first page, so its cost does not depend on how many posts the write load
+/// made), and the upload files.
+async fn prepare(
+    store: &Store,
+    api: &str,
+    folder: &std::path::Path,
+    list_posts: usize,
+) -> anyhow::Result<()> {
+    let writer = Account::create(store, api, "Bench", "bench@example.com").await?;
+    let ids: Vec<String> = writer
+        .media_ids
+        .iter()
+        .map(|id| format!("\"{id}\""))
+        .collect();
     let lua = format!(
         "local media = {{{}}}\nlocal n = 0\nwrk.method = \"POST\"\n\
          wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-         wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
-         local template = [[{template}]]\n\
+         wrk.headers[\"Authorization\"] = \"Bearer {}\"\n\
+         local template = [[{}]]\n\
          request = function()\n  n = n + 1\n  local body = template:gsub(\"MEDIA_ID\", media[n % #media + 1])\n  \
          return wrk.format(nil, nil, nil, body)\nend\n",
-        ids.join(", ")
+        ids.join(", "),
+        writer.token,
+        writer.template
     );
     std::fs::write(folder.join("post.lua"), lua)?;
-    std::fs::write(folder.join("token"), &token)?;
+    std::fs::write(folder.join("token"), &writer.token)?;
+    let reader = Account::create(store, api, "Bench reader", "reader@example.com").await?;
+    reader.schedule(list_posts).await?;
+    std::fs::write(folder.join("list-token"), &reader.token)?;
     let video = fixtures::movie(&Movie {
         media_bytes: 50 * 1024 * 1024,
         ..Movie::default()
