@@ -4,8 +4,8 @@
 //! 50 MB MP4 to upload.
 //!
 //! `bench-content-seed prepare <api url> <folder> <posts to list>` / `bench-content-seed
-//! cleanup`. MongoDB is
-//! found through the same `AISTUDIO__...` settings the api was started with.
+//! cleanup`. MongoDB is found through the same `AISTUDIO__...` settings the api was started
+//! with.
 //!
 //! `bench-content-seed commands <ops url> <file> [since [server cpu seconds]]` counts the MongoDB
 //! commands the api sent (its `/metrics`): it saves the counts to `file`, or with `since` prints
@@ -172,14 +172,11 @@ impl Account {
 
     /// Schedules `count` posts through the api, a few at a time.
     async fn schedule(&self, count: usize) -> anyhow::Result<()> {
-        let template = self.template.to_string();
         let results: Vec<u16> = futures::stream::iter(0..count)
             .map(|n| {
-                let body = template.replace("MEDIA_ID", &self.media_ids[n % self.media_ids.len()]);
-                async move {
-                    let body = serde_json::from_str(&body).expect("a post body");
-                    self.client.post("/api/v1/posts", body).await.status
-                }
+                let mut body = self.template.clone();
+                body["items"][0]["media_id"] = json!(self.media_ids[n % self.media_ids.len()]);
+                async move { self.client.post("/api/v1/posts", body).await.status }
             })
             .buffer_unordered(8)
             .collect()
