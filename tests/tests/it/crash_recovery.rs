@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aistudio_sim::{Effect, Endpoint, FaultRule};
 use aistudio_tests::chaos::in_flight_by_pid;
 use aistudio_tests::{Studio, eventually};
 use chrono::{DurationRound, Utc};
@@ -16,6 +17,12 @@ async fn posts_of_a_worker_killed_at_the_due_second_are_at_most_15_s_late() {
     })
     .await;
     s.sim.set_quota_total("acme", Some(1000)).unwrap();
+    // Each publish call takes 0.5 s, so at the kill the posts are mid-publish however fast the
+    // database answers.
+    s.sim.add_fault(FaultRule::always(
+        Endpoint::MediaPublish,
+        Effect::Latency { ms: 500 },
+    ));
     let workers = [s.worker().await, s.worker().await];
     let due = Utc::now()
         .duration_trunc(chrono::Duration::seconds(1))
@@ -62,7 +69,6 @@ async fn posts_of_a_worker_killed_at_the_due_second_are_at_most_15_s_late() {
 /// carrying on, and the post is still published exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_whose_lease_was_taken_is_cancelled_and_the_post_still_publishes_once() {
-    use aistudio_sim::{Effect, Endpoint, FaultRule};
     use mongodb::bson::doc;
 
     let s = Studio::start(|_| {}).await;

@@ -39,5 +39,6 @@ mod scan_free;
 mod session_kinds;
 mod shutdown;
 mod soak;
+mod unique_values;
 mod webhooks;
 mod workflow_take;
