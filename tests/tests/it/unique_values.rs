@@ -10,29 +10,27 @@ use mongodb::bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, IndexModel};
 
-/// Whether inserting `{_id: id, slot}` is refused as a duplicate (panics on any other error).
-async fn insert_refused(slots: &Collection<Document>, id: &str, slot: &str) -> bool {
-    match slots.insert_one(doc! { "_id": id, "slot": slot }).await {
+/// Whether a write was refused as a duplicate (panics on any other error).
+fn refused<T>(result: mongodb::error::Result<T>, write: &str) -> bool {
+    match result.map_err(StoreError::from) {
         Ok(_) => false,
-        Err(e) => match StoreError::from(e) {
-            StoreError::Duplicate => true,
-            other => panic!("insert of {slot}: {other}"),
-        },
+        Err(StoreError::Duplicate) => true,
+        Err(other) => panic!("{write}: {other}"),
     }
+}
+
+/// Whether inserting `{_id: id, slot}` is refused as a duplicate.
+async fn insert_refused(slots: &Collection<Document>, id: &str, slot: &str) -> bool {
+    let result = slots.insert_one(doc! { "_id": id, "slot": slot }).await;
+    refused(result, &format!("insert of {slot}"))
 }
 
 /// Whether moving document `id` to `slot` with `$set` is refused as a duplicate.
 async fn move_refused(slots: &Collection<Document>, id: &str, slot: &str) -> bool {
-    match slots
+    let result = slots
         .update_one(doc! { "_id": id }, doc! { "$set": { "slot": slot } })
-        .await
-    {
-        Ok(_) => false,
-        Err(e) => match StoreError::from(e) {
-            StoreError::Duplicate => true,
-            other => panic!("move to {slot}: {other}"),
-        },
-    }
+        .await;
+    refused(result, &format!("move to {slot}"))
 }
 
 #[tokio::test]
