@@ -39,6 +39,7 @@ mod scan_free;
 mod session_kinds;
 mod shutdown;
 mod soak;
+mod sorted_pages;
 mod unique_values;
 mod webhooks;
 mod workflow_take;
