@@ -34,6 +34,7 @@ mod queue_pause;
 mod queue_release;
 mod queue_reorder;
 mod queue_stall;
+mod range_bounds;
 mod readiness;
 mod scan_free;
 mod session_kinds;
