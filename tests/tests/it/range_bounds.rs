@@ -1,9 +1,8 @@
-//! An inclusive bound holds the documents at the bound. The product reads ranges with an
-//! equality before them over compound indexes with more fields after them: a posting schedule's
-//! taken slots (`user_id`, `scheduled_at` from ..= to, over `user_schedule`), a paused queue's
-//! release (`held <= up_to`), the notification sweep (`updated_at >= since`). A server that stops
-//! its index scan at the first entry equal to an inclusive bound, or starts it past them, loses
-//! every post scheduled, held or changed at exactly that value.
+//! An inclusive bound holds the documents at the bound. The product reads ranges after an
+//! equality over compound indexes with more fields after the range's (`user_schedule` is
+//! `user_id`, `scheduled_at`, `_id`; a posting schedule reads `scheduled_at` from ..= to). A
+//! server that stops its index scan at the first entry equal to an inclusive bound, or starts it
+//! past them, loses every post at exactly that value.
 
 use aistudio_tests::TestEnv;
 use futures::TryStreamExt;
